@@ -1,0 +1,35 @@
+// CRC-64 as Redis computes it over RDB files and DUMP payloads:
+// CRC-64/Jones, polynomial 0xad93d23594c935a9, reflected in and out, initial
+// value 0, no final xor (formats-reference.md §1.5). Check value for
+// "123456789": 0xe9c6d914c4b8d9ca.
+//
+// Crc64 runs over every byte read and written, so it is a hot path: the
+// implementation is chosen by measurement (bench/crc_bench.cc) and the choice
+// is explained in crc64.cc. Thread-safe (pure functions).
+#pragma once
+
+#include <cstdint>
+
+#include "base/byte_reader.h"
+#include "base/chunk_io.h"
+
+namespace shardkit::formats {
+
+// Extends `crc` (0 to start) over `bytes`.
+uint64_t Crc64(uint64_t crc, ByteSpan bytes);
+// Portable table-driven implementation (slicing-by-8); kept for benchmarks
+// and as the reference the fast path is tested against.
+uint64_t Crc64Table(uint64_t crc, ByteSpan bytes);
+
+// A ByteObserver that keeps a running Crc64 of what passes through it.
+class Crc64Observer final : public ByteObserver {
+ public:
+  void Observe(ByteSpan bytes) override { crc_ = Crc64(crc_, bytes); }
+  uint64_t value() const { return crc_; }
+  void Reset() { crc_ = 0; }
+
+ private:
+  uint64_t crc_ = 0;
+};
+
+}  // namespace shardkit::formats

@@ -1,0 +1,36 @@
+// The shardkit exit codes: one table, printed in SPEC.md ("Exit codes").
+// A bootstrapper branches on these; keep them stable.
+#pragma once
+
+#include "base/status.h"
+
+namespace shardkit::tools {
+
+enum ExitCode : int {
+  kExitOk = 0,            // everything checked is sound / the job completed
+  kExitDataCorrupt = 1,   // input data is corrupt (verify found damage; repair dropped data)
+  kExitUsageOrIo = 2,     // bad command line, missing file, I/O error
+  kExitNotSupported = 3,  // valid input shardkit refuses (e.g. an RDB version it does not read)
+  kExitNoSpace = 4,       // out of disk space or another resource limit
+  kExitInternal = 70,     // a bug in shardkit (an unexpected exception); please report
+};
+
+inline int ExitCodeFor(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kOk:
+      return kExitOk;
+    case StatusCode::kCorruption:
+      return kExitDataCorrupt;
+    case StatusCode::kNotSupported:
+      return kExitNotSupported;
+    case StatusCode::kResourceExhausted:
+      return kExitNoSpace;
+    case StatusCode::kIoError:
+    case StatusCode::kNotFound:
+    case StatusCode::kInvalidArgument:
+      return kExitUsageOrIo;
+  }
+  return kExitInternal;
+}
+
+}  // namespace shardkit::tools
