@@ -1,0 +1,161 @@
+#include "loader/slot_plan.h"
+
+#include <xxhash.h>
+
+#include <algorithm>
+#include <cinttypes>
+#include <cmath>
+#include <cstdio>
+#include <numeric>
+
+namespace shardkit::loader {
+
+namespace {
+
+std::string Hex64(uint64_t v) {
+  char buf[17];
+  std::snprintf(buf, sizeof(buf), "%016" PRIx64, v);
+  return buf;
+}
+
+uint64_t FingerprintOf(const PlanRequest& r) {
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  XXH3_64bits_update(st, &r.node_count, sizeof(r.node_count));
+  for (double w : r.weights) XXH3_64bits_update(st, &w, sizeof(w));
+  for (const auto& e : r.endpoints) XXH3_64bits_update(st, e.data(), e.size() + 1);
+  for (const auto& s : r.old_shards) {
+    std::string t = s.ToString() + ";";
+    XXH3_64bits_update(st, t.data(), t.size());
+  }
+  XXH3_64bits_update(st, r.stats.bytes.data(), sizeof(r.stats.bytes));
+  XXH3_64bits_update(st, r.stats.keys.data(), sizeof(r.stats.keys));
+  uint64_t h = XXH3_64bits_digest(st);
+  XXH3_freeState(st);
+  return h;
+}
+
+// 40 hex characters derived from the fingerprint and the node index.
+std::string NodeIdFor(uint64_t fingerprint, int index) {
+  std::string seed = "shardkit-node:" + Hex64(fingerprint) + ":" + std::to_string(index);
+  XXH128_hash_t a = XXH3_128bits(seed.data(), seed.size());
+  uint64_t b = XXH3_64bits_withSeed(seed.data(), seed.size(), 0x5eed);
+  return (Hex64(a.high64) + Hex64(a.low64) + Hex64(b)).substr(0, 40);
+}
+
+// Cuts slots 0..16383 into n contiguous ranges following cumulative targets
+// over `weight_of_slot` (bytes, or 1 per slot when there are no bytes).
+std::vector<SlotSet> CutContiguous(const std::vector<uint64_t>& weight_of_slot,
+                                   const std::vector<double>& weights) {
+  const int n = static_cast<int>(weights.size());
+  const double w_total = std::accumulate(weights.begin(), weights.end(), 0.0);
+  double total = 0;
+  for (uint64_t w : weight_of_slot) total += static_cast<double>(w);
+  std::vector<int> cut(n + 1, 0);  // node i gets [cut[i], cut[i+1])
+  cut[n] = kSlotCount;
+  double running = 0, w_running = 0;
+  int slot = 0;
+  for (int i = 0; i + 1 < n; ++i) {
+    w_running += weights[i];
+    const double target = total * w_running / w_total;
+    // Advance while taking the next slot brings us closer to the target,
+    // leaving at least one slot for each remaining node.
+    const int max_cut = kSlotCount - (n - 1 - i);
+    const int min_cut = cut[i] + 1;
+    if (slot < min_cut) {
+      for (; slot < min_cut; ++slot) running += static_cast<double>(weight_of_slot[slot]);
+    }
+    while (slot < max_cut) {
+      double next = running + static_cast<double>(weight_of_slot[slot]);
+      if (std::fabs(next - target) > std::fabs(running - target) || running >= target) break;
+      running = next;
+      ++slot;
+    }
+    cut[i + 1] = slot;
+  }
+  std::vector<SlotSet> out(n);
+  for (int i = 0; i < n; ++i) {
+    if (cut[i + 1] > cut[i]) {
+      out[i].AddRange({static_cast<uint16_t>(cut[i]), static_cast<uint16_t>(cut[i + 1] - 1)});
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+int SlotPlan::NodeOfSlot(uint16_t slot) const {
+  for (const PlannedNode& n : nodes) {
+    if (n.slots.Contains(slot)) return n.index;
+  }
+  return -1;
+}
+
+Result<SlotPlan> MakeSlotPlan(const PlanRequest& request) {
+  const int n = request.node_count;
+  if (n < 1 || n > kSlotCount) {
+    return Status::InvalidArgument("node count " + std::to_string(n) + " is not in 1..16384");
+  }
+  std::vector<double> weights = request.weights;
+  if (weights.empty()) weights.assign(n, 1.0);
+  if (static_cast<int>(weights.size()) != n) {
+    return Status::InvalidArgument("got " + std::to_string(weights.size()) + " weights for " +
+                                   std::to_string(n) + " nodes");
+  }
+  for (double w : weights) {
+    if (!(w > 0) || !std::isfinite(w)) {
+      return Status::InvalidArgument("weights must be positive numbers");
+    }
+  }
+  if (!request.endpoints.empty() && static_cast<int>(request.endpoints.size()) != n) {
+    return Status::InvalidArgument("got " + std::to_string(request.endpoints.size()) +
+                                   " endpoints for " + std::to_string(n) + " nodes");
+  }
+  SlotPlan plan;
+  const uint64_t fp = FingerprintOf(request);
+  plan.fingerprint = Hex64(fp);
+  std::vector<SlotSet> assignment;
+  if (static_cast<int>(request.old_shards.size()) == n) {
+    plan.strategy = "keep-shards";
+    assignment = request.old_shards;
+  } else {
+    plan.strategy = "balanced-contiguous";
+    std::vector<uint64_t> w(request.stats.bytes.begin(), request.stats.bytes.end());
+    if (std::all_of(w.begin(), w.end(), [](uint64_t v) { return v == 0; })) {
+      std::fill(w.begin(), w.end(), 1);
+    }
+    assignment = CutContiguous(w, weights);
+  }
+  plan.nodes.resize(n);
+  for (int i = 0; i < n; ++i) {
+    PlannedNode& node = plan.nodes[i];
+    node.index = i;
+    node.node_id = NodeIdFor(fp, i);
+    if (!request.endpoints.empty()) node.endpoint = request.endpoints[i];
+    node.slots = assignment[i];
+  }
+  // Slots nobody got (keep-shards with unowned slots) go to the lightest node.
+  for (int s = 0; s < kSlotCount; ++s) {
+    bool owned = std::any_of(plan.nodes.begin(), plan.nodes.end(),
+                             [s](const PlannedNode& pn) { return pn.slots.Contains(s); });
+    if (owned) continue;
+    auto lightest = std::min_element(
+        plan.nodes.begin(), plan.nodes.end(), [](const PlannedNode& a, const PlannedNode& b) {
+          return a.slots.count() < b.slots.count();
+        });
+    lightest->slots.Add(static_cast<uint16_t>(s));
+  }
+  for (PlannedNode& node : plan.nodes) {
+    for (const SlotRange& r : node.slots.Ranges()) {
+      for (uint32_t s = r.first; s <= r.last; ++s) {
+        node.bytes += request.stats.bytes[s];
+        node.keys += request.stats.keys[s];
+      }
+    }
+    plan.total_bytes += node.bytes;
+    plan.total_keys += node.keys;
+  }
+  return plan;
+}
+
+}  // namespace shardkit::loader

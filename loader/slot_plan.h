@@ -1,0 +1,64 @@
+// SlotPlan: which of the 16384 hash slots each new node receives.
+//
+// Algorithm (MakeSlotPlan):
+// 1. When the new node count equals the old shard count and old shards are
+//    given, new node i keeps old shard i's slots (nothing moves). Slots no old
+//    shard owned go to the node with the fewest slots.
+// 2. Otherwise slots are cut into N contiguous ranges, in slot order, whose
+//    byte totals follow the weights: boundary i sits at the slot where the
+//    running byte total is closest to total * (w1 + ... + wi) / W. Every node
+//    gets at least one slot. With no bytes at all, slot counts follow the
+//    weights instead.
+// The plan is a pure function of its input (deterministic); node ids are
+// derived from a fingerprint of the input, so a rerun gives the same ids.
+// A value type; no threading concerns.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "loader/slot_ranges.h"
+
+namespace shardkit::loader {
+
+struct SlotStats {
+  std::array<uint64_t, kSlotCount> bytes{};
+  std::array<uint64_t, kSlotCount> keys{};
+};
+
+struct PlanRequest {
+  int node_count = 0;
+  std::vector<double> weights;           // empty = all 1; else node_count positive values
+  std::vector<std::string> endpoints;    // empty, or node_count "host:port"
+  std::vector<SlotSet> old_shards;       // for "keep shards" when counts match; may be empty
+  SlotStats stats;
+};
+
+struct PlannedNode {
+  int index = 0;
+  std::string node_id;   // 40 hex
+  std::string endpoint;  // may be empty
+  SlotSet slots;
+  uint64_t keys = 0;
+  uint64_t bytes = 0;
+};
+
+struct SlotPlan {
+  std::vector<PlannedNode> nodes;
+  std::string strategy;      // "keep-shards" or "balanced-contiguous"
+  std::string fingerprint;   // 16 hex: hash of the request
+  uint64_t total_bytes = 0;
+  uint64_t total_keys = 0;
+
+  // Index of the node owning `slot`, or -1.
+  int NodeOfSlot(uint16_t slot) const;
+};
+
+// kInvalidArgument for node_count < 1 or > 16384, or weights/endpoints of the
+// wrong length or non-positive weights.
+Result<SlotPlan> MakeSlotPlan(const PlanRequest& request);
+
+}  // namespace shardkit::loader
