@@ -8,12 +8,15 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
 #include "base/status.h"
 
 namespace shardkit::storage {
+
+class IoEnvironment;  // storage/io_environment.h
 
 enum class IoBackendKind { kAuto, kUring, kPread };
 
@@ -31,6 +34,16 @@ struct IoOptions {
   size_t block_bytes = 1 << 20;  // size of each read/write request
   int queue_depth = 8;           // requests in flight
   bool direct = true;            // O_DIRECT where the file system supports it
+  // Register the buffer region with io_uring (read_fixed/write_fixed); when
+  // registration fails (low RLIMIT_MEMLOCK) the I/O continues unregistered.
+  bool register_buffers = true;
+  // Writers: expected final size; when non-zero the file is preallocated
+  // (fallocate) so that writes do not extend it block by block.
+  uint64_t size_hint_bytes = 0;
+  // The file system and I/O engines to use; nullptr = the real ones
+  // (DefaultIoEnvironment()). Tests pass the fault injector here.
+  // Lifetime: must outlive every reader and writer opened with these options.
+  IoEnvironment* environment = nullptr;
 };
 
 }  // namespace shardkit::storage
