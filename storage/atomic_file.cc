@@ -54,7 +54,9 @@ class AtomicFileWriterImpl final : public AtomicFileWriter {
       return Fail(std::move(s));
     }
     renamed_ = true;
-    SK_RETURN_IF_ERROR(Fail(fs_->SyncDir(DirName(final_path_))));
+    // The directory error names the directory; say which publish it was.
+    Status dir = fs_->SyncDir(DirName(final_path_));
+    if (!dir.ok()) return Fail(dir.WithPrefix("publish " + final_path_));
     published_ = true;
     return Status();
   }
