@@ -47,7 +47,10 @@ struct KeyspaceSnapshot {
   size_t KeyCount() const;
   // Human-readable differences (`this` = expected, `other` = actual), at
   // most `max_differences` lines plus a count of the rest; empty when equal.
-  std::string Diff(const KeyspaceSnapshot& other, size_t max_differences = 20) const;
+  // `compare_stream_info` false ignores XINFO STREAM FULL (for conversions
+  // to older stream types, which drop metadata such as entries-added).
+  std::string Diff(const KeyspaceSnapshot& other, size_t max_differences = 20,
+                   bool compare_stream_info = true) const;
 };
 
 // A key rendered printably for messages (non-printable bytes as \xNN).

@@ -165,7 +165,11 @@ Result<std::unique_ptr<RedisServer>> RedisServer::Start(RedisServerOptions optio
   for (const auto& [name, bytes] : server->options_.files_before_start) {
     SK_RETURN_IF_ERROR(WriteFile(server->Path(name), bytes));
   }
-  SK_ASSIGN_OR_RETURN(server->port_, PickFreePort());
+  if (server->options_.port != 0) {
+    server->port_ = server->options_.port;
+  } else {
+    SK_ASSIGN_OR_RETURN(server->port_, PickFreePort());
+  }
   SK_RETURN_IF_ERROR(server->Launch());
   return server;
 }
@@ -213,7 +217,9 @@ Status RedisServer::Launch() {
     last = WaitUntilReady();
     if (last.ok()) return last;
     Kill9();
-    if (LogTail().find("Address already in use") == std::string::npos) return last;
+    if (options_.port != 0 || LogTail().find("Address already in use") == std::string::npos) {
+      return last;
+    }
     SK_ASSIGN_OR_RETURN(port_, PickFreePort());
   }
   return last;

@@ -37,6 +37,10 @@ struct RedisServerOptions {
   // e.g. {"appendonly", "yes"}, {"hash-max-listpack-entries", "0"}.
   std::vector<std::pair<std::string, std::string>> config;
   std::string dbfilename = "dump.rdb";
+  // 0: a free loopback port picked at start (a lost race is retried on
+  // another port). Otherwise this port, as given (for restarting a node on
+  // the port its peers know, e.g. cluster nodes); a taken port is an error.
+  int port = 0;
   // Directory to run in. Empty: a fresh temp dir owned by the server.
   std::string dir;
   // Files to create in the dir before the first start: {name, bytes}.
