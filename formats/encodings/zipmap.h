@@ -15,6 +15,7 @@ class ZipmapIterator {
   // Header count byte: the pair count when < 254, else unknown (254).
   uint8_t header_count() const { return header_count_; }
   // Next field/value pair (views into the blob); false at the 0xFF end.
+  // At the end, a header count below 254 must equal the pairs read.
   Result<bool> Next(std::string_view* field, std::string_view* value);
 
  private:
@@ -22,6 +23,7 @@ class ZipmapIterator {
   ByteSpan blob_;
   uint8_t header_count_;
   size_t pos_ = 1;
+  uint32_t pairs_ = 0;
   bool done_ = false;
 };
 
