@@ -1,0 +1,119 @@
+// RDB format constants shared by the reader and the writer: opcodes, object
+// type bytes, the names redis-check-rdb prints for them, and the table of
+// (magic, version) pairs shardkit reads and writes. Format facts are in
+// ../shared/formats-reference.md §1, §3 and §8; the byte grammar in SPEC.md.
+//
+// Redis and Valkey gave type bytes 22/23 and opcode 243 different meanings,
+// so every lookup takes the file's magic (Valkey meanings only under the
+// VALKEY magic). Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/status.h"
+
+namespace shardkit::formats::rdb {
+
+enum class Magic : uint8_t { kRedis, kValkey };
+
+// Opcodes (formats-reference.md §1.3).
+inline constexpr uint8_t kOpEof = 255;
+inline constexpr uint8_t kOpSelectDb = 254;
+inline constexpr uint8_t kOpExpireTime = 253;    // int32 seconds (RDB < 3)
+inline constexpr uint8_t kOpExpireTimeMs = 252;  // int64 ms
+inline constexpr uint8_t kOpResizeDb = 251;
+inline constexpr uint8_t kOpAux = 250;
+inline constexpr uint8_t kOpFreq = 249;
+inline constexpr uint8_t kOpIdle = 248;
+inline constexpr uint8_t kOpModuleAux = 247;
+inline constexpr uint8_t kOpFunctionPreGa = 246;
+inline constexpr uint8_t kOpFunction2 = 245;
+inline constexpr uint8_t kOpSlotInfo = 244;
+inline constexpr uint8_t kOpKeyMeta = 243;     // Redis >= 13
+inline constexpr uint8_t kOpSlotImport = 243;  // Valkey >= 80
+
+// Object type bytes (formats-reference.md §3).
+inline constexpr uint8_t kTypeString = 0;
+inline constexpr uint8_t kTypeList = 1;
+inline constexpr uint8_t kTypeSet = 2;
+inline constexpr uint8_t kTypeZset = 3;
+inline constexpr uint8_t kTypeHash = 4;
+inline constexpr uint8_t kTypeZset2 = 5;
+inline constexpr uint8_t kTypeModulePreGa = 6;
+inline constexpr uint8_t kTypeModule2 = 7;
+inline constexpr uint8_t kTypeHashZipmap = 9;
+inline constexpr uint8_t kTypeListZiplist = 10;
+inline constexpr uint8_t kTypeSetIntset = 11;
+inline constexpr uint8_t kTypeZsetZiplist = 12;
+inline constexpr uint8_t kTypeHashZiplist = 13;
+inline constexpr uint8_t kTypeListQuicklist = 14;
+inline constexpr uint8_t kTypeStreamListpacks = 15;
+inline constexpr uint8_t kTypeHashListpack = 16;
+inline constexpr uint8_t kTypeZsetListpack = 17;
+inline constexpr uint8_t kTypeListQuicklist2 = 18;
+inline constexpr uint8_t kTypeStreamListpacks2 = 19;
+inline constexpr uint8_t kTypeSetListpack = 20;
+inline constexpr uint8_t kTypeStreamListpacks3 = 21;
+inline constexpr uint8_t kTypeHashMetadataPreGa = 22;  // Redis magic
+inline constexpr uint8_t kTypeValkeyHash2 = 22;        // Valkey magic
+inline constexpr uint8_t kTypeHashListpackExPreGa = 23;
+inline constexpr uint8_t kTypeHashMetadata = 24;
+inline constexpr uint8_t kTypeHashListpackEx = 25;
+inline constexpr uint8_t kTypeStreamListpacks4 = 26;
+inline constexpr uint8_t kTypeStreamListpacks5 = 27;
+inline constexpr uint8_t kTypeArray = 28;
+inline constexpr uint8_t kTypeGcra = 29;  // RDB 14 builds with ENABLE_GCRA
+
+// Quicklist v2 node containers (§5.5).
+inline constexpr uint64_t kQuicklistNodePlain = 1;
+inline constexpr uint64_t kQuicklistNodePacked = 2;
+
+// Module opcode stream (§6.2).
+inline constexpr uint64_t kModuleOpEof = 0;
+inline constexpr uint64_t kModuleOpSint = 1;
+inline constexpr uint64_t kModuleOpUint = 2;
+inline constexpr uint64_t kModuleOpFloat = 3;
+inline constexpr uint64_t kModuleOpDouble = 4;
+inline constexpr uint64_t kModuleOpString = 5;
+
+// Highest versions in the table.
+inline constexpr int kMaxRedisVersion = 14;
+inline constexpr int kValkeyVersion = 80;
+inline constexpr size_t kHeaderBytes = 9;
+
+// The parsed 9-byte header.
+struct RdbHeader {
+  Magic magic = Magic::kRedis;
+  int version = 0;
+};
+
+// "REDIS0011", "VALKEY080".
+std::string FormatMagic(const RdbHeader& header);
+// "RDB v11" / "Valkey RDB v80".
+std::string DescribeVersion(const RdbHeader& header);
+
+// Parses the 9 header bytes. kCorruption for a wrong signature or digits;
+// kNotSupported (naming the version) for versions outside the table:
+// REDIS 15+, VALKEY other than 80, VALKEY <= 79 and REDIS >= 80.
+Result<RdbHeader> ParseHeader(std::string_view nine_bytes);
+
+// True when `type` is an object type this magic/version can contain.
+bool IsKnownType(uint8_t type, const RdbHeader& header);
+// The name redis-check-rdb prints ("quicklist-v2", "hash-listpack-md"), or
+// "unknown-<n>".
+std::string TypeName(uint8_t type, Magic magic = Magic::kRedis);
+// The first RDB version (Redis numbering) that can hold `type`; 0 if the
+// type is not a Redis type.
+int FirstVersionWithType(uint8_t type);
+// Names byte values other writers use (Dragonfly, KeyDB, Redis Enterprise),
+// or "" when the byte is simply unknown. Used to explain refusals.
+std::string_view ForeignByteName(uint8_t byte);
+// Opcode name ("AUX", "SELECTDB", ...), or "" if not an opcode.
+std::string_view OpcodeName(uint8_t opcode, Magic magic);
+
+// Decodes a module type id (§6.1) into "<name>/<encver>", e.g. "ReJSON-RL/3".
+std::string ModuleIdName(uint64_t module_id);
+
+}  // namespace shardkit::formats::rdb

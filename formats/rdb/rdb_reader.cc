@@ -1,0 +1,418 @@
+#include "formats/rdb/rdb_reader.h"
+
+#include <cstdio>
+
+#include "formats/encodings/crc64.h"
+#include "formats/rdb/rdb_value_reader.h"
+
+namespace shardkit::formats::rdb {
+
+std::string_view CrcStatusName(CrcStatus status) {
+  switch (status) {
+    case CrcStatus::kOk: return "ok";
+    case CrcStatus::kDisabled: return "disabled";
+    case CrcStatus::kAbsent: return "absent";
+    case CrcStatus::kMismatch: return "mismatch";
+    case CrcStatus::kNotChecked: return "not-checked";
+  }
+  return "?";
+}
+
+namespace {
+
+// Forwards to the caller's visitor and remembers whether an error came from
+// it, so that visitor errors are returned unchanged (never given file context).
+class GuardedVisitor final : public RdbVisitor {
+ public:
+  explicit GuardedVisitor(RdbVisitor* inner) : inner_(inner) {}
+  bool failed() const { return failed_; }
+  Status OnHeader(const RdbHeader& h) override { return Keep(inner_->OnHeader(h)); }
+  Status OnAux(std::string_view k, std::string_view v) override { return Keep(inner_->OnAux(k, v)); }
+  Status OnSelectDb(uint64_t db) override { return Keep(inner_->OnSelectDb(db)); }
+  Status OnResizeDb(uint64_t a, uint64_t b) override { return Keep(inner_->OnResizeDb(a, b)); }
+  Status OnSlotInfo(uint64_t s, uint64_t n, uint64_t e) override {
+    return Keep(inner_->OnSlotInfo(s, n, e));
+  }
+  Status OnFunction(std::string_view code) override { return Keep(inner_->OnFunction(code)); }
+  Status OnFunctionPreGa(std::string_view n, std::string_view c) override {
+    return Keep(inner_->OnFunctionPreGa(n, c));
+  }
+  Status OnModuleAux(uint64_t id, std::string_view raw) override {
+    return Keep(inner_->OnModuleAux(id, raw));
+  }
+  Status OnSlotImport(std::string_view raw) override { return Keep(inner_->OnSlotImport(raw)); }
+  Status OnEntryStart(const RdbEntry& e) override { return Keep(inner_->OnEntryStart(e)); }
+  Status OnElement(const RdbEntry& e, const RdbElement& el) override {
+    return Keep(inner_->OnElement(e, el));
+  }
+  Status OnEntry(const RdbEntry& e) override { return Keep(inner_->OnEntry(e)); }
+  Status OnEnd(const RdbSummary& s) override { return Keep(inner_->OnEnd(s)); }
+
+ private:
+  Status Keep(Status s) {
+    if (!s.ok()) failed_ = true;
+    return s;
+  }
+  RdbVisitor* inner_;
+  bool failed_ = false;
+};
+
+std::string Printable(std::string_view s, size_t max) {
+  std::string out;
+  for (size_t i = 0; i < s.size() && i < max; ++i) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+      out += buf;
+    }
+  }
+  if (s.size() > max) out += "...";
+  return out;
+}
+
+// Key-prefix state: applies to the next key only (§1.2).
+struct KeyPrefix {
+  bool active = false;
+  uint64_t record_offset = 0;
+  std::optional<int64_t> expire_ms;
+  std::optional<uint64_t> lru_idle_s;
+  std::optional<uint8_t> lfu_freq;
+  std::string key_meta;
+};
+
+}  // namespace
+
+class RdbReader::Impl {
+ public:
+  Impl(ByteReader& in, const RdbReadOptions& options, RdbVisitor* visitor)
+      : in_(in), options_(options), visitor_(visitor) {}
+
+  Result<RdbSummary> Run();
+
+ private:
+  Status ReadHeader();
+  Status ReadRecords();
+  Status ReadOpcode(uint8_t op, bool* handled);
+  Status ReadKeyRecord(uint8_t type, uint64_t at);
+  Status ReadModuleAux();
+  Status ReadKeyMeta();
+  Status ReadSlotImport();
+  Status ReadTrailer(uint64_t eof_offset);
+  Status Context(Status s, std::string_view phase, const std::string* key, int type) const;
+  void NoteProducer(std::string_view key, std::string_view value);
+
+  ByteReader& in_;
+  const RdbReadOptions& options_;
+  GuardedVisitor visitor_;
+  Crc64Observer crc_;
+  RdbSummary summary_;
+  uint64_t db_ = 0;
+  KeyPrefix prefix_;
+  std::string aux_key_, aux_value_, scratch_;
+  bool have_valkey_ver_ = false;
+};
+
+Status RdbReader::Impl::Context(Status s, std::string_view phase, const std::string* key,
+                                int type) const {
+  if (s.ok() || visitor_.failed()) return s;
+  if (s.code() != StatusCode::kCorruption && s.code() != StatusCode::kNotSupported) return s;
+  std::string msg(s.message());
+  msg += " (";
+  if (key != nullptr) msg += "key \"" + Printable(*key, 128) + "\", ";
+  if (type >= 0) msg += "type " + TypeName(static_cast<uint8_t>(type), summary_.header.magic) + ", ";
+  msg += "while ";
+  msg += phase;
+  msg += ")";
+  return Status(s.code(), std::move(msg));
+}
+
+void RdbReader::Impl::NoteProducer(std::string_view key, std::string_view value) {
+  if (key == "valkey-ver") {
+    summary_.producer = "valkey " + std::string(value);
+    have_valkey_ver_ = true;
+  } else if (key == "redis-ver" && !have_valkey_ver_) {
+    summary_.producer = "redis " + std::string(value);
+  }
+}
+
+Status RdbReader::Impl::ReadHeader() {
+  const uint64_t header_at = in_.offset();
+  SK_ASSIGN_OR_RETURN(ByteSpan nine, in_.Read(kHeaderBytes));
+  Result<RdbHeader> header = ParseHeader(AsChars(nine));
+  if (header.ok()) {
+    summary_.header = *header;
+    return visitor_.OnHeader(summary_.header);
+  }
+  Status s = header.status();
+  if (s.code() == StatusCode::kNotSupported) {
+    // Best effort: name the producer from the AUX fields that usually follow.
+    for (int i = 0; i < 16; ++i) {
+      Result<ByteSpan> op = in_.Peek(1);
+      if (!op.ok() || static_cast<uint8_t>((*op)[0]) != kOpAux) break;
+      (void)in_.ReadByte();
+      if (!ReadString(in_, options_.limits, &aux_key_).ok()) break;
+      if (!ReadString(in_, options_.limits, &aux_value_).ok()) break;
+      NoteProducer(aux_key_, aux_value_);
+    }
+    Status where = in_.CorruptionAt(header_at, std::string(s.message()));
+    std::string msg(where.message());
+    msg += summary_.producer.empty() ? " (producer unknown)" : " (written by " + summary_.producer + ")";
+    return Status::NotSupported(std::move(msg));
+  }
+  Status where = in_.CorruptionAt(header_at, std::string(s.message()));
+  return Context(std::move(where), "reading the header", nullptr, -1);
+}
+
+Status RdbReader::Impl::ReadModuleAux() {
+  const uint64_t at = in_.offset();
+  scratch_.clear();
+  CaptureObserver capture(&scratch_);
+  in_.AttachObserver(&capture);
+  Status s = [&]() -> Status {
+    SK_ASSIGN_OR_RETURN(uint64_t id, ReadLength(in_, "module id"));
+    SK_ASSIGN_OR_RETURN(uint64_t when_op, ReadLength(in_, "module aux when-opcode"));
+    if (when_op != kModuleOpUint) {
+      return in_.CorruptionAt(at, "module aux of '" + ModuleIdName(id) + "': when-opcode " +
+                                      std::to_string(when_op) + " (expected 2)");
+    }
+    SK_RETURN_IF_ERROR(ReadLength(in_, "module aux when"));
+    SK_RETURN_IF_ERROR(SkipModuleStream(in_, options_.limits));
+    in_.DetachObserver(&capture);
+    return visitor_.OnModuleAux(id, scratch_);
+  }();
+  in_.DetachObserver(&capture);
+  return s;
+}
+
+// KEY_META (Redis >= 13): class count, then per class 4 raw bytes and a
+// module opcode stream. Carried raw to the next key.
+Status RdbReader::Impl::ReadKeyMeta() {
+  const uint64_t at = in_.offset();
+  CaptureObserver capture(&prefix_.key_meta);
+  in_.AttachObserver(&capture);
+  Status s = [&]() -> Status {
+    SK_ASSIGN_OR_RETURN(uint64_t classes, ReadLength(in_, "key metadata class count"));
+    if (classes == 0 || classes > 7) {
+      return in_.CorruptionAt(at, "key metadata class count " + std::to_string(classes) +
+                                      " (expected 1-7)");
+    }
+    for (uint64_t i = 0; i < classes; ++i) {
+      SK_RETURN_IF_ERROR(in_.Skip(4));
+      SK_RETURN_IF_ERROR(SkipModuleStream(in_, options_.limits));
+    }
+    return Status();
+  }();
+  in_.DetachObserver(&capture);
+  return s;
+}
+
+// Valkey SLOT_IMPORT: job name, n ranges of (start, end).
+Status RdbReader::Impl::ReadSlotImport() {
+  scratch_.clear();
+  CaptureObserver capture(&scratch_);
+  in_.AttachObserver(&capture);
+  Status s = [&]() -> Status {
+    SK_RETURN_IF_ERROR(SkipString(in_, options_.limits));
+    SK_ASSIGN_OR_RETURN(uint64_t ranges, ReadCount(in_, "slot import range count", 2));
+    for (uint64_t i = 0; i < 2 * ranges; ++i) SK_RETURN_IF_ERROR(ReadLength(in_, "slot"));
+    return Status();
+  }();
+  in_.DetachObserver(&capture);
+  SK_RETURN_IF_ERROR(s);
+  return visitor_.OnSlotImport(scratch_);
+}
+
+Status RdbReader::Impl::ReadOpcode(uint8_t op, bool* handled) {
+  *handled = true;
+  const Magic magic = summary_.header.magic;
+  switch (op) {
+    case kOpSelectDb: {
+      SK_ASSIGN_OR_RETURN(db_, ReadLength(in_, "db number"));
+      return visitor_.OnSelectDb(db_);
+    }
+    case kOpResizeDb: {
+      SK_ASSIGN_OR_RETURN(uint64_t size, ReadLength(in_, "db size"));
+      SK_ASSIGN_OR_RETURN(uint64_t expires, ReadLength(in_, "expires size"));
+      return visitor_.OnResizeDb(size, expires);
+    }
+    case kOpAux: {
+      SK_RETURN_IF_ERROR(ReadString(in_, options_.limits, &aux_key_));
+      SK_RETURN_IF_ERROR(ReadString(in_, options_.limits, &aux_value_));
+      NoteProducer(aux_key_, aux_value_);
+      return visitor_.OnAux(aux_key_, aux_value_);
+    }
+    case kOpExpireTime: {
+      SK_ASSIGN_OR_RETURN(uint32_t seconds, ReadU32Le(in_));
+      prefix_.expire_ms = int64_t{static_cast<int32_t>(seconds)} * 1000;
+      break;
+    }
+    case kOpExpireTimeMs: {
+      SK_ASSIGN_OR_RETURN(prefix_.expire_ms, ReadI64Le(in_));
+      break;
+    }
+    case kOpIdle: {
+      SK_ASSIGN_OR_RETURN(prefix_.lru_idle_s, ReadLength(in_, "LRU idle time"));
+      break;
+    }
+    case kOpFreq: {
+      SK_ASSIGN_OR_RETURN(prefix_.lfu_freq, in_.ReadByte());
+      break;
+    }
+    case kOpModuleAux:
+      return ReadModuleAux();
+    case kOpFunction2: {
+      SK_RETURN_IF_ERROR(ReadString(in_, options_.limits, &aux_value_));
+      return visitor_.OnFunction(aux_value_);
+    }
+    case kOpFunctionPreGa: {
+      SK_RETURN_IF_ERROR(ReadString(in_, options_.limits, &aux_key_));  // name
+      SK_RETURN_IF_ERROR(SkipString(in_, options_.limits));             // engine
+      SK_ASSIGN_OR_RETURN(uint64_t has_desc, ReadLength(in_, "function description flag"));
+      if (has_desc) SK_RETURN_IF_ERROR(SkipString(in_, options_.limits));
+      SK_RETURN_IF_ERROR(ReadString(in_, options_.limits, &aux_value_));
+      return visitor_.OnFunctionPreGa(aux_key_, aux_value_);
+    }
+    case kOpSlotInfo: {
+      SK_ASSIGN_OR_RETURN(uint64_t slot, ReadLength(in_, "slot"));
+      SK_ASSIGN_OR_RETURN(uint64_t size, ReadLength(in_, "slot size"));
+      SK_ASSIGN_OR_RETURN(uint64_t expires, ReadLength(in_, "slot expires size"));
+      return visitor_.OnSlotInfo(slot, size, expires);
+    }
+    case 243:
+      if (magic == Magic::kValkey) return ReadSlotImport();
+      return ReadKeyMeta();
+    default:
+      *handled = false;
+      return Status();
+  }
+  return Status();
+}
+
+Status RdbReader::Impl::ReadKeyRecord(uint8_t type, uint64_t at) {
+  RdbEntry entry;
+  entry.db = db_;
+  entry.type = type;
+  entry.record_offset = prefix_.active ? prefix_.record_offset : at;
+  entry.expire_ms = prefix_.expire_ms;
+  entry.lru_idle_s = prefix_.lru_idle_s;
+  entry.lfu_freq = prefix_.lfu_freq;
+  entry.key_meta = std::move(prefix_.key_meta);
+  prefix_ = KeyPrefix();
+  SK_RETURN_IF_ERROR(
+      Context(ReadString(in_, options_.limits, &entry.key), "reading the key", nullptr, type));
+  entry.value_offset = in_.offset();
+  if (options_.deep) SK_RETURN_IF_ERROR(visitor_.OnEntryStart(entry));
+  CaptureObserver capture(&entry.value);
+  const bool capture_on = options_.capture_values && !options_.deep;
+  if (capture_on) in_.AttachObserver(&capture);
+  ValueReader values(&in_, options_, summary_.header, &visitor_);
+  Status s = values.Read(&entry);
+  if (capture_on) in_.DetachObserver(&capture);
+  SK_RETURN_IF_ERROR(Context(std::move(s), "reading the value", &entry.key, type));
+  entry.value_bytes = in_.offset() - entry.value_offset;
+  ++summary_.keys;
+  return visitor_.OnEntry(entry);
+}
+
+Status RdbReader::Impl::ReadRecords() {
+  // Bounded by the input: every iteration consumes at least one byte.
+  for (;;) {
+    const uint64_t at = in_.offset();
+    SK_ASSIGN_OR_RETURN(uint8_t op, in_.ReadByte());
+    if (op == kOpEof) {
+      if (prefix_.active) {
+        return Context(in_.CorruptionAt(at, "EOF opcode right after a key prefix opcode"),
+                       "reading the record type", nullptr, -1);
+      }
+      return ReadTrailer(at);
+    }
+    if (!prefix_.active) prefix_.record_offset = at;
+    bool handled = false;
+    const std::string_view op_name = OpcodeName(op, summary_.header.magic);
+    SK_RETURN_IF_ERROR(Context(ReadOpcode(op, &handled),
+                               "reading " + std::string(op_name.empty() ? "record" : op_name),
+                               nullptr, -1));
+    if (handled) {
+      prefix_.active = op == kOpExpireTime || op == kOpExpireTimeMs || op == kOpIdle ||
+                       op == kOpFreq || (op == 243 && summary_.header.magic == Magic::kRedis);
+      if (!prefix_.active) prefix_ = KeyPrefix();
+      continue;
+    }
+    if (IsKnownType(op, summary_.header)) {
+      SK_RETURN_IF_ERROR(ReadKeyRecord(op, at));
+      continue;
+    }
+    std::string_view foreign = ForeignByteName(op);
+    if (!foreign.empty()) {
+      Status where = in_.CorruptionAt(at, "record byte " + std::to_string(op) + " is " +
+                                              std::string(foreign) +
+                                              ", not part of the Redis/Valkey format");
+      return Status::NotSupported(std::string(where.message()));
+    }
+    return Context(in_.CorruptionAt(at, "unknown record type or opcode byte " + std::to_string(op) +
+                                            " in " + DescribeVersion(summary_.header)),
+                   "reading the record type", nullptr, -1);
+  }
+}
+
+Status RdbReader::Impl::ReadTrailer(uint64_t eof_offset) {
+  summary_.eof_offset = eof_offset;
+  in_.FlushObservers();
+  summary_.crc_computed = crc_.value();
+  in_.DetachObserver(&crc_);
+  if (summary_.header.version < 5) {
+    summary_.crc = CrcStatus::kAbsent;
+  } else {
+    SK_ASSIGN_OR_RETURN(summary_.crc_stored, ReadU64Le(in_));
+    if (!options_.verify_crc) {
+      summary_.crc = CrcStatus::kNotChecked;
+    } else if (summary_.crc_stored == 0) {
+      summary_.crc = CrcStatus::kDisabled;
+    } else if (summary_.crc_stored == summary_.crc_computed) {
+      summary_.crc = CrcStatus::kOk;
+    } else {
+      summary_.crc = CrcStatus::kMismatch;
+      if (options_.fail_on_crc_mismatch) {
+        char buf[160];
+        std::snprintf(buf, sizeof(buf),
+                      "CRC64 mismatch: stored 0x%016llx, computed 0x%016llx over bytes 0..0x%llx",
+                      static_cast<unsigned long long>(summary_.crc_stored),
+                      static_cast<unsigned long long>(summary_.crc_computed),
+                      static_cast<unsigned long long>(eof_offset));
+        return Context(in_.CorruptionAt(eof_offset + 1, buf), "checking the checksum", nullptr, -1);
+      }
+    }
+  }
+  summary_.end_offset = in_.offset();
+  return Status();
+}
+
+Result<RdbSummary> RdbReader::Impl::Run() {
+  in_.AttachObserver(&crc_);
+  Status s = ReadHeader();
+  if (s.ok()) s = ReadRecords();
+  in_.DetachObserver(&crc_);  // no-op when the trailer already detached it
+  if (!s.ok()) return s;
+  SK_RETURN_IF_ERROR(visitor_.OnEnd(summary_));
+  return summary_;
+}
+
+RdbReader::RdbReader(ByteReader* in, RdbReadOptions options) : in_(in), options_(options) {}
+
+Result<RdbSummary> RdbReader::Read(RdbVisitor* visitor) {
+  RdbVisitor ignore_all;
+  Impl impl(*in_, options_, visitor != nullptr ? visitor : &ignore_all);
+  return impl.Run();
+}
+
+Result<RdbSummary> ReadRdb(ChunkSource* source, const RdbReadOptions& options,
+                           RdbVisitor* visitor) {
+  ByteReader in(source);
+  RdbReader reader(&in, options);
+  return reader.Read(visitor);
+}
+
+}  // namespace shardkit::formats::rdb

@@ -1,0 +1,131 @@
+// RdbReader: streams one RDB file (or an RDB embedded in a larger stream,
+// e.g. an AOF preamble or a multi-part AOF base) from its 9-byte header up
+// to and including the CRC64 trailer, and reports every record to a visitor.
+//
+// Modes:
+//  * raw (options.deep = false): key records are delimited WITHOUT decoding
+//    value contents where the layout allows (strings skipped by length, LZF
+//    by compressed length; collections walked by their element lengths);
+//    with options.capture_values the value's serialized bytes are handed over
+//    in RdbEntry::value for byte-exact copy-through.
+//  * deep (options.deep = true): every element is decoded and validated
+//    (ziplist, listpack, intset, zipmap, quicklist nodes incl. compressed,
+//    zset scores (NaN refused), streams with the §4.15 checks, hash field
+//    expiry types, ARRAY) and reported through RdbVisitor::OnElement.
+// Peak memory: ByteReader buffers plus the largest single value (deep mode,
+// or raw mode with capture) / the largest single string (raw, no capture).
+//
+// The reader stops right after the CRC (version >= 5) or the EOF opcode and
+// leaves `in` positioned there: RdbSummary::end_offset is where a caller
+// continues (the RESP tail of a preamble AOF). Bytes after it are not read.
+// CRC64 is computed with a Crc64Observer attached to `in` for the duration
+// of Read(); a stored 0 means "checksum disabled" and is reported, not
+// checked. Expired keys are reported, never dropped.
+//
+// Ownership: `in` and `visitor` are borrowed for the call.
+// Threading: one thread.
+// Errors: kCorruption "<file> offset 0x<hex> (<dec>): <what> (key "<key>",
+// type <name>, while <phase>)"; kNotSupported for versions outside the table
+// (naming the version and the producer) and for values that cannot be skipped
+// (MODULE_PRE_GA, foreign opcodes); any visitor error is returned unchanged.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "base/byte_reader.h"
+#include "base/chunk_io.h"
+#include "base/status.h"
+#include "formats/rdb/rdb_entry.h"
+#include "formats/rdb/rdb_format.h"
+#include "formats/rdb/rdb_primitives.h"
+
+namespace shardkit::formats::rdb {
+
+enum class CrcStatus : uint8_t {
+  kOk,        // stored CRC matches
+  kDisabled,  // stored CRC is 0 (rdbchecksum no)
+  kAbsent,    // version < 5: no trailer
+  kMismatch,  // only when options.fail_on_crc_mismatch is false
+  kNotChecked,  // options.verify_crc = false
+};
+std::string_view CrcStatusName(CrcStatus status);
+
+struct RdbReadOptions {
+  bool deep = false;            // decode and validate every element
+  bool capture_values = false;  // raw mode: fill RdbEntry::value
+  bool verify_crc = true;
+  bool fail_on_crc_mismatch = true;  // else report kMismatch in the summary
+  RdbLimits limits;
+};
+
+struct RdbSummary {
+  RdbHeader header;
+  uint64_t keys = 0;
+  uint64_t eof_offset = 0;  // offset of the EOF opcode
+  uint64_t end_offset = 0;  // first byte after the trailer
+  CrcStatus crc = CrcStatus::kAbsent;
+  uint64_t crc_stored = 0;
+  uint64_t crc_computed = 0;
+  std::string producer;  // "redis 7.2.4" / "valkey 9.0.1" from AUX, or ""
+};
+
+// Callbacks in file order. Default implementations accept and ignore.
+// Returning a non-OK Status stops the read with that Status.
+class RdbVisitor {
+ public:
+  virtual ~RdbVisitor() = default;
+  virtual Status OnHeader(const RdbHeader& /*header*/) { return Status(); }
+  virtual Status OnAux(std::string_view /*key*/, std::string_view /*value*/) { return Status(); }
+  virtual Status OnSelectDb(uint64_t /*db*/) { return Status(); }
+  virtual Status OnResizeDb(uint64_t /*db_size*/, uint64_t /*expires_size*/) { return Status(); }
+  virtual Status OnSlotInfo(uint64_t /*slot*/, uint64_t /*slot_size*/, uint64_t /*expires*/) {
+    return Status();
+  }
+  // FUNCTION2: the library source.
+  virtual Status OnFunction(std::string_view /*library_code*/) { return Status(); }
+  // FUNCTION_PRE_GA (Redis 7.0 RCs; GA Redis refuses to load it).
+  virtual Status OnFunctionPreGa(std::string_view /*name*/, std::string_view /*code*/) {
+    return Status();
+  }
+  // MODULE_AUX: `raw` = every byte after the opcode byte (module id, when,
+  // opcode stream), for pass-through by RdbWriter::WriteModuleAux.
+  virtual Status OnModuleAux(uint64_t /*module_id*/, std::string_view /*raw*/) {
+    return Status();
+  }
+  // Valkey SLOT_IMPORT: `raw` = the bytes after the opcode byte.
+  virtual Status OnSlotImport(std::string_view /*raw*/) { return Status(); }
+  // Deep mode: called before the value is decoded (entry has key, type,
+  // expiry, LRU/LFU; not yet value/value_bytes).
+  virtual Status OnEntryStart(const RdbEntry& /*entry*/) { return Status(); }
+  // Deep mode: one decoded element of the current entry.
+  virtual Status OnElement(const RdbEntry& /*entry*/, const RdbElement& /*element*/) {
+    return Status();
+  }
+  // A complete key record (both modes).
+  virtual Status OnEntry(const RdbEntry& /*entry*/) { return Status(); }
+  virtual Status OnEnd(const RdbSummary& /*summary*/) { return Status(); }
+};
+
+class RdbReader {
+ public:
+  // REQUIRES: `in` is positioned at the RDB header and outlives the reader.
+  RdbReader(ByteReader* in, RdbReadOptions options);
+  RdbReader(const RdbReader&) = delete;
+  RdbReader& operator=(const RdbReader&) = delete;
+
+  // Reads header .. trailer. Call once.
+  Result<RdbSummary> Read(RdbVisitor* visitor);
+
+ private:
+  class Impl;
+  ByteReader* in_;
+  RdbReadOptions options_;
+};
+
+// Convenience: a ByteReader over `source`, then RdbReader::Read.
+Result<RdbSummary> ReadRdb(ChunkSource* source, const RdbReadOptions& options,
+                           RdbVisitor* visitor);
+
+}  // namespace shardkit::formats::rdb
