@@ -139,15 +139,17 @@ Status AsStatus(Result<T>&& r) {
 #define SK_CONCAT_(a, b) SK_CONCAT_INNER_(a, b)
 
 // Returns from the current function if `expr` (a Status or Result) is not OK.
-#define SK_RETURN_IF_ERROR(expr)                                        \
-  do {                                                                  \
-    ::shardkit::Status sk_status_ = ::shardkit::internal::AsStatus(expr); \
-    if (!sk_status_.ok()) return sk_status_;                            \
+// The local's name is unique per expansion, so nesting never shadows.
+#define SK_RETURN_IF_ERROR(expr) SK_RETURN_IF_ERROR_IMPL_(SK_CONCAT_(sk_status_, __COUNTER__), expr)
+#define SK_RETURN_IF_ERROR_IMPL_(var, expr)                       \
+  do {                                                            \
+    ::shardkit::Status var = ::shardkit::internal::AsStatus(expr); \
+    if (!var.ok()) return var;                                    \
   } while (0)
 
 // `lhs = value of expr` or return its Status. lhs may declare: `auto x`.
 #define SK_ASSIGN_OR_RETURN(lhs, expr) \
-  SK_ASSIGN_OR_RETURN_IMPL_(SK_CONCAT_(sk_result_, __LINE__), lhs, expr)
+  SK_ASSIGN_OR_RETURN_IMPL_(SK_CONCAT_(sk_result_, __COUNTER__), lhs, expr)
 #define SK_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) return std::move(tmp).take_status(); \
