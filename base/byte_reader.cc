@@ -8,7 +8,7 @@
 namespace shardkit {
 
 ByteReader::ByteReader(ChunkSource* source, uint64_t start_offset)
-    : source_(source), window_base_(start_offset) {}
+    : source_(source), start_offset_(start_offset), window_base_(start_offset) {}
 
 // Records the first error and empties the window, so every fast path falls
 // through to a slow path that returns the error.

@@ -60,6 +60,13 @@ class ByteReader {
   uint64_t offset() const { return window_base_ + pos_; }
   const std::string& name() const { return source_->name(); }
   std::optional<uint64_t> source_size() const { return source_->size(); }
+  // Bytes not yet consumed, when the source knows its size.
+  std::optional<uint64_t> remaining() const {
+    std::optional<uint64_t> size = source_->size();
+    if (!size.has_value()) return std::nullopt;
+    const uint64_t consumed = offset() - start_offset_;
+    return *size > consumed ? *size - consumed : 0;
+  }
 
   // Consumes exactly n bytes and returns a contiguous view of them.
   // For small n (headers, lengths); n above kMaxContiguous is refused.
@@ -101,6 +108,7 @@ class ByteReader {
   Status Sticky(Status s);
 
   ChunkSource* source_;
+  uint64_t start_offset_ = 0;  // offset of the source's first byte
   ByteSpan window_;          // current bytes: a source chunk or carry_
   size_t pos_ = 0;           // consumed within window_
   size_t fed_ = 0;           // fed to observers within window_
