@@ -32,9 +32,9 @@ uint64_t LoadLittleEndian(ByteSpan bytes) {
 }  // namespace
 
 Status CheckRemaining(ByteReader& in, uint64_t need, std::string_view what) {
-  std::optional<uint64_t> size = in.source_size();
-  if (!size.has_value()) return Status();
-  const uint64_t left = *size > in.offset() ? *size - in.offset() : 0;
+  std::optional<uint64_t> remaining = in.remaining();
+  if (!remaining.has_value()) return Status();
+  const uint64_t left = *remaining;
   if (need <= left) return Status();
   return in.CorruptionAt(in.offset(), std::string(what) + " claims " + std::to_string(need) +
                                           " bytes but only " + std::to_string(left) +
@@ -82,9 +82,9 @@ Result<uint64_t> ReadLength(ByteReader& in, std::string_view what) {
 Result<uint64_t> ReadCount(ByteReader& in, std::string_view what, uint64_t min_bytes_each) {
   const uint64_t at = in.offset();
   SK_ASSIGN_OR_RETURN(uint64_t count, ReadLength(in, what));
-  std::optional<uint64_t> size = in.source_size();
-  if (size.has_value() && min_bytes_each > 0) {
-    const uint64_t left = *size > in.offset() ? *size - in.offset() : 0;
+  std::optional<uint64_t> remaining = in.remaining();
+  if (remaining.has_value() && min_bytes_each > 0) {
+    const uint64_t left = *remaining;
     if (count > left / min_bytes_each) {
       return in.CorruptionAt(at, std::string(what) + " " + std::to_string(count) +
                                      " exceeds what the " + std::to_string(left) +
