@@ -120,10 +120,10 @@ Result<SlotPlan> MakeSlotPlan(const PlanRequest& request) {
     assignment = request.old_shards;
   } else {
     plan.strategy = "balanced-contiguous";
+    // Every slot weighs one byte more than it holds: negligible for real
+    // data, and it spreads slots evenly when there is (almost) none.
     std::vector<uint64_t> w(request.stats.bytes.begin(), request.stats.bytes.end());
-    if (std::all_of(w.begin(), w.end(), [](uint64_t v) { return v == 0; })) {
-      std::fill(w.begin(), w.end(), 1);
-    }
+    for (uint64_t& v : w) v += 1;
     assignment = CutContiguous(w, weights);
   }
   plan.nodes.resize(n);

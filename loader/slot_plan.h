@@ -7,8 +7,8 @@
 // 2. Otherwise slots are cut into N contiguous ranges, in slot order, whose
 //    byte totals follow the weights: boundary i sits at the slot where the
 //    running byte total is closest to total * (w1 + ... + wi) / W. Every node
-//    gets at least one slot. With no bytes at all, slot counts follow the
-//    weights instead.
+//    gets at least one slot. Each slot counts one byte more than it holds,
+//    so with (almost) no data the slot counts follow the weights.
 // The plan is a pure function of its input (deterministic); node ids are
 // derived from a fingerprint of the input, so a rerun gives the same ids.
 // A value type; no threading concerns.

@@ -1,0 +1,256 @@
+#include "loader/discovery.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "loader/aof_source.h"
+
+namespace shardkit::loader {
+
+std::string_view SourceKindName(SourceKind kind) {
+  switch (kind) {
+    case SourceKind::kRdb:
+      return "rdb";
+    case SourceKind::kAofMultipart:
+      return "aof-multipart";
+    case SourceKind::kAofLegacy:
+      return "aof-legacy";
+  }
+  return "?";
+}
+
+namespace {
+
+int64_t MtimeMs(const std::string& path) {
+  struct stat st;
+  if (stat(path.c_str(), &st) != 0) return 0;
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Status::FromErrno(errno, "open", path);
+  std::string data(max_bytes + 1, '\0');
+  in.read(data.data(), static_cast<std::streamsize>(data.size()));
+  data.resize(static_cast<size_t>(in.gcount()));
+  if (data.size() > max_bytes) {
+    return Status::InvalidArgument(path + " is larger than " + std::to_string(max_bytes) +
+                                   " bytes; not a nodes.conf");
+  }
+  return data;
+}
+
+// Lists a volume's candidates in preference order (step 3 of the header).
+void ListCandidates(VolumeReport* v) {
+  const VolumeFiles& f = v->files;
+  const bool has_aof = f.aof_manifest.has_value() || f.legacy_aof.has_value();
+  v->aof_enabled = f.conf.appendonly.has_value() ? *f.conf.appendonly : has_aof;
+  std::vector<SourceCandidate> aof, rdb;
+  if (f.aof_manifest) {
+    SourceCandidate c;
+    c.kind = SourceKind::kAofMultipart;
+    c.path = *f.aof_manifest;
+    c.health = DescribeAofCandidate(*v, &c);
+    aof.push_back(std::move(c));
+  } else if (f.legacy_aof) {
+    SourceCandidate c;
+    c.kind = SourceKind::kAofLegacy;
+    c.path = *f.legacy_aof;
+    c.health = DescribeAofCandidate(*v, &c);
+    aof.push_back(std::move(c));
+  }
+  if (f.rdb) {
+    SourceCandidate c;
+    c.kind = SourceKind::kRdb;
+    c.path = *f.rdb;
+    c.rdb_path = *f.rdb;
+    c.newest_mtime_ms = MtimeMs(*f.rdb);
+    rdb.push_back(std::move(c));
+  }
+  auto& first = v->aof_enabled ? aof : rdb;
+  auto& second = v->aof_enabled ? rdb : aof;
+  for (auto* list : {&first, &second}) {
+    for (auto& c : *list) v->candidates.push_back(std::move(c));
+  }
+}
+
+Status LoadVolume(const std::string& dir, VolumeReport* v) {
+  SK_ASSIGN_OR_RETURN(v->files, ScanVolume(dir));
+  if (v->files.nodes_conf) {
+    auto text = ReadSmallFile(*v->files.nodes_conf, 16 << 20);
+    auto conf = text.ok() ? ParseNodesConf(*text, *v->files.nodes_conf)
+                          : Result<NodesConf>(text.status());
+    if (conf.ok()) {
+      v->nodes = std::move(*conf);
+      if (const ClusterNode* me = v->nodes->myself()) {
+        v->node_id = me->id;
+        v->is_master = me->is_master();
+        v->master_id = me->master_id;
+      }
+    } else {
+      v->nodes_status = conf.status();
+    }
+  }
+  ListCandidates(v);
+  return Status();
+}
+
+// Scans every healthy candidate's RDB part, on up to `threads` threads.
+void ScanCandidates(std::vector<VolumeReport>* volumes, const DiscoverOptions& options) {
+  std::vector<SourceCandidate*> work;
+  for (auto& v : *volumes) {
+    for (auto& c : v.candidates) {
+      if (c.health.ok() && !c.rdb_path.empty()) work.push_back(&c);
+    }
+  }
+  std::atomic<size_t> next{0};
+  auto worker = [&] {
+    for (size_t i = next++; i < work.size(); i = next++) {
+      auto scan = ScanRdbSource(work[i]->rdb_path, options.now_ms, options.io);
+      if (scan.ok()) {
+        work[i]->scan = std::move(*scan);
+      } else {
+        work[i]->health = scan.status();
+      }
+    }
+  };
+  const int n = std::max(1, std::min<int>(options.threads, static_cast<int>(work.size())));
+  std::vector<std::thread> threads;
+  for (int t = 1; t < n; ++t) threads.emplace_back(worker);
+  worker();
+  for (auto& t : threads) t.join();
+}
+
+struct Pick {
+  int volume = -1;
+  int candidate = -1;
+};
+
+// True when source a (on a master when a_master) is fresher than b.
+bool Fresher(const SourceCandidate& a, bool a_master, const SourceCandidate& b, bool b_master,
+             std::string* why) {
+  const SourceScan* sa = a.scan ? &*a.scan : nullptr;
+  const SourceScan* sb = b.scan ? &*b.scan : nullptr;
+  if (sa && sb && !sa->repl_id.empty() && sa->repl_id == sb->repl_id && sa->has_repl_offset &&
+      sb->has_repl_offset && sa->repl_offset != sb->repl_offset) {
+    *why = "same replication id, offset " + std::to_string(std::max(sa->repl_offset,
+                                                                     sb->repl_offset)) +
+           " is the newest";
+    return sa->repl_offset > sb->repl_offset;
+  }
+  auto when = [](const SourceCandidate& c) {
+    int64_t ctime_ms = c.scan ? c.scan->ctime_s * 1000 : 0;
+    return std::max(ctime_ms, c.newest_mtime_ms);
+  };
+  if (when(a) != when(b)) {
+    *why = "newest by save time / file time";
+    return when(a) > when(b);
+  }
+  *why = "tie: the master wins";
+  return a_master && !b_master;
+}
+
+void DecideShard(const std::vector<VolumeReport>& volumes, const std::vector<int>& members,
+                 ShardDecision* d) {
+  Pick best;
+  std::string why = "only usable source";
+  for (int vi : members) {
+    const VolumeReport& v = volumes[vi];
+    int ci = -1;
+    for (size_t i = 0; i < v.candidates.size(); ++i) {
+      const SourceCandidate& c = v.candidates[i];
+      if (c.health.ok()) {
+        ci = static_cast<int>(i);
+        break;
+      }
+      d->rejected.push_back(v.files.dir + ": " + std::string(SourceKindName(c.kind)) + " " +
+                            c.path + ": " + c.health.ToString());
+    }
+    if (ci < 0) continue;
+    if (best.volume < 0) {
+      best = {vi, ci};
+      continue;
+    }
+    std::string reason;
+    const VolumeReport& bv = volumes[best.volume];
+    if (Fresher(v.candidates[ci], v.is_master, bv.candidates[best.candidate], bv.is_master,
+                &reason)) {
+      best = {vi, ci};
+    }
+    why = reason;
+  }
+  d->volume = best.volume;
+  d->candidate = best.candidate;
+  if (best.volume < 0) {
+    d->reason = members.empty() ? "no volume of this shard was given"
+                                : "no usable source on any volume of this shard";
+    return;
+  }
+  const VolumeReport& v = volumes[best.volume];
+  const SourceCandidate& c = v.candidates[best.candidate];
+  d->reason = std::string(SourceKindName(c.kind)) + " of " +
+              (v.is_master ? "master " : "replica ") + v.files.dir + " (" + why + ")";
+  if (best.candidate > 0) d->reason += "; preferred source unusable";
+}
+
+}  // namespace
+
+Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverOptions& options) {
+  if (dirs.empty()) return Status::InvalidArgument("no volume directories given");
+  Discovery out;
+  out.volumes.resize(dirs.size());
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    SK_RETURN_IF_ERROR(LoadVolume(dirs[i], &out.volumes[i]));
+  }
+  if (options.scan) ScanCandidates(&out.volumes, options);
+
+  std::vector<NamedNodesConf> confs;
+  for (const VolumeReport& v : out.volumes) {
+    if (v.nodes) confs.push_back({*v.files.nodes_conf, *v.nodes});
+    if (!v.nodes_status.ok()) out.warnings.push_back(v.nodes_status.ToString());
+  }
+  out.topology = MergeTopology(confs);
+  for (const std::string& c : out.topology.conflicts) out.warnings.push_back(c);
+  if (out.topology.unowned_slots() > 0 && !confs.empty()) {
+    out.warnings.push_back(std::to_string(out.topology.unowned_slots()) +
+                           " slots have no owner in any nodes.conf");
+  }
+  for (const OldShard& shard : out.topology.shards) {
+    ShardDecision d;
+    d.master_id = shard.master_id;
+    d.slots = shard.slots;
+    std::vector<int> members;
+    for (size_t i = 0; i < out.volumes.size(); ++i) {
+      const std::string& id = out.volumes[i].node_id;
+      if (id.empty()) continue;
+      if (id == shard.master_id ||
+          std::find(shard.replica_ids.begin(), shard.replica_ids.end(), id) !=
+              shard.replica_ids.end()) {
+        members.push_back(static_cast<int>(i));
+      }
+    }
+    DecideShard(out.volumes, members, &d);
+    out.shards.push_back(std::move(d));
+  }
+  for (size_t i = 0; i < out.volumes.size(); ++i) {
+    const VolumeReport& v = out.volumes[i];
+    if (!v.node_id.empty() && out.topology.ShardOfNode(v.node_id) != nullptr) continue;
+    if (v.nodes) {
+      out.warnings.push_back(v.files.dir + ": node " + v.node_id +
+                             " belongs to no shard that owns slots; ignored");
+      continue;
+    }
+    ShardDecision d;
+    d.master_id = "standalone:" + v.files.dir;
+    DecideShard(out.volumes, {static_cast<int>(i)}, &d);
+    out.shards.push_back(std::move(d));
+  }
+  return out;
+}
+
+}  // namespace shardkit::loader

@@ -1,0 +1,94 @@
+// Discover: what every old volume holds and which source is authoritative
+// for each old shard.
+//
+// Steps:
+// 1. ScanVolume each directory (file names only; boundaries enforced).
+// 2. Parse each nodes.conf; MergeTopology gives slot ownership (highest
+//    config epoch) and which node ids form each shard.
+// 3. Per volume, list source candidates in Redis's own order of preference:
+//    the AOF when AOF was enabled (redis.conf "appendonly yes", or no
+//    redis.conf and an AOF present), then the RDB. With options.scan, each
+//    candidate is read in full (structure, CRC, per-slot stats); a candidate
+//    that fails is kept with its error and never chosen.
+// 4. Per shard, among its master's and replicas' volumes, choose the
+//    freshest healthy source: same replication id -> larger offset; else the
+//    newer of (AUX ctime, newest file mtime); the master on a tie. A shard
+//    whose master volume is missing or corrupt falls back to a replica's.
+// Volumes without any nodes.conf (standalone sources) become one shard each,
+// owning no slots: every key they hold is accepted.
+// Every choice carries a one-line reason; every rejected candidate and every
+// topology conflict is reported.
+//
+// Threading: Discover scans candidates on up to options.threads threads.
+// Errors: only for unusable input as a whole (no directory given, a volume
+// that does not exist or escapes its boundary); damaged files are reported
+// in the result, not returned as errors.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "loader/cluster_topology.h"
+#include "loader/nodes_conf.h"
+#include "loader/source_scan.h"
+#include "loader/volume_scan.h"
+#include "storage/io_options.h"
+
+namespace shardkit::loader {
+
+enum class SourceKind { kRdb, kAofMultipart, kAofLegacy };
+std::string_view SourceKindName(SourceKind kind);
+
+struct SourceCandidate {
+  SourceKind kind = SourceKind::kRdb;
+  std::string path;           // the RDB, the AOF manifest, or the legacy AOF
+  std::string rdb_path;       // the RDB part that holds keys (RDB, base .rdb); may be empty
+  bool has_log_commands = false;  // RESP commands after the RDB part
+  int64_t newest_mtime_ms = 0;
+  Status health;              // OK, or why it cannot be used
+  std::optional<SourceScan> scan;
+};
+
+struct VolumeReport {
+  VolumeFiles files;
+  std::optional<NodesConf> nodes;
+  Status nodes_status;        // parse error of nodes.conf, if any
+  std::string node_id;        // "myself" in nodes.conf; empty if none
+  bool is_master = false;
+  std::string master_id;      // for replicas
+  bool aof_enabled = false;
+  std::vector<SourceCandidate> candidates;  // preference order
+};
+
+struct ShardDecision {
+  std::string master_id;      // "standalone:<dir>" for volumes without nodes.conf
+  SlotSet slots;              // slots the shard owns (empty for standalone)
+  int volume = -1;            // chosen volume index, -1 = none usable
+  int candidate = -1;         // index into that volume's candidates
+  std::string reason;
+  std::vector<std::string> rejected;
+};
+
+struct DiscoverOptions {
+  bool scan = true;
+  int threads = 2;
+  int64_t now_ms = 0;         // "recovery time" for expiry counts
+  storage::IoOptions io;
+};
+
+struct Discovery {
+  std::vector<VolumeReport> volumes;
+  ClusterTopology topology;
+  std::vector<ShardDecision> shards;
+  std::vector<std::string> warnings;
+
+  const SourceCandidate* Chosen(const ShardDecision& d) const {
+    return d.volume < 0 ? nullptr : &volumes[d.volume].candidates[d.candidate];
+  }
+};
+
+Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverOptions& options);
+
+}  // namespace shardkit::loader

@@ -1,0 +1,326 @@
+#include "loader/recover.h"
+
+#include <sys/stat.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <map>
+
+#include "formats/rdb/rdb_reader.h"
+#include "loader/nodes_conf.h"
+#include "loader/recover_pipeline.h"
+#include "storage/file_reader.h"
+#include "storage/io_options.h"
+
+namespace shardkit::loader {
+
+namespace rdb = formats::rdb;
+
+namespace {
+
+// Reads a source up to its first key or SELECTDB, collecting FUNCTION2
+// libraries (they precede the keyspace).
+class FunctionsVisitor final : public rdb::RdbVisitor {
+ public:
+  explicit FunctionsVisitor(std::vector<std::string>* out) : out_(out) {}
+  Status OnFunction(std::string_view code) override {
+    out_->emplace_back(code);
+    return Status();
+  }
+  Status OnSelectDb(uint64_t) override { return Stop(); }
+  Status OnEntry(const rdb::RdbEntry&) override { return Stop(); }
+  bool stopped() const { return stopped_; }
+
+ private:
+  Status Stop() {
+    stopped_ = true;
+    return Status::Corruption("stop: keyspace reached");
+  }
+  std::vector<std::string>* out_;
+  bool stopped_ = false;
+};
+
+// "#!lua name=mylib ..." -> "mylib" (the whole first line when unparsable).
+std::string LibraryName(const std::string& code) {
+  std::string first = code.substr(0, code.find('\n'));
+  size_t at = first.find("name=");
+  if (at == std::string::npos) return first;
+  size_t end = first.find_first_of(" \t\r", at);
+  return first.substr(at + 5, end == std::string::npos ? std::string::npos : end - at - 5);
+}
+
+Result<std::vector<std::string>> CollectFunctions(const RecoveryPlan& plan,
+                                                  const storage::IoOptions& io,
+                                                  std::vector<std::string>* warnings) {
+  std::map<std::string, std::string> by_name;
+  for (const PlanSource& s : plan.sources) {
+    if (s.rdb_path.empty()) continue;
+    std::vector<std::string> libs;
+    SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(s.rdb_path, io));
+    FunctionsVisitor visitor(&libs);
+    auto read = rdb::ReadRdb(file.get(), rdb::RdbReadOptions(), &visitor);
+    if (!read.ok() && !visitor.stopped()) return read.status();
+    for (std::string& code : libs) {
+      std::string name = LibraryName(code);
+      auto [it, inserted] = by_name.emplace(name, code);
+      if (!inserted && it->second != code) {
+        warnings->push_back("function library " + name + " differs between sources; kept the "
+                            "copy from the first source that has it");
+      }
+    }
+  }
+  std::vector<std::string> out;
+  for (auto& [name, code] : by_name) out.push_back(std::move(code));
+  return out;
+}
+
+Status CheckSourceUnchanged(const PlanSource& s) {
+  struct stat st;
+  if (stat(s.rdb_path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", s.rdb_path);
+  const int64_t mtime_ms =
+      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+  if (static_cast<uint64_t>(st.st_size) != s.rdb_bytes || mtime_ms != s.rdb_mtime_ms) {
+    return Status::InvalidArgument(s.rdb_path + " changed since the plan was made (size " +
+                                   std::to_string(st.st_size) + " vs " +
+                                   std::to_string(s.rdb_bytes) + "); make a new plan");
+  }
+  return Status();
+}
+
+// Decides, per slot, whose copy of a key wins: the source that owns the slot;
+// else the first source holding keys there. Slots where another source also
+// holds keys are contested.
+void AssignOwners(const RecoveryPlan& plan, PipelineState* state) {
+  state->owner_source.fill(-1);
+  const auto& sources = plan.sources;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    for (const SlotRange& r : sources[i].owned_slots.Ranges()) {
+      for (uint32_t s = r.first; s <= r.last; ++s) state->owner_source[s] = static_cast<int16_t>(i);
+    }
+  }
+  for (size_t i = 0; i < sources.size(); ++i) {
+    for (const SlotRange& r : sources[i].present_slots.Ranges()) {
+      for (uint32_t s = r.first; s <= r.last; ++s) {
+        if (state->owner_source[s] < 0) state->owner_source[s] = static_cast<int16_t>(i);
+        if (state->owner_source[s] != static_cast<int16_t>(i)) {
+          state->contested.Add(static_cast<uint16_t>(s));
+        }
+      }
+    }
+  }
+}
+
+int OutputVersion(const RecoveryPlan& plan, const std::vector<int>& sources) {
+  int v = 9;
+  for (int i : sources) {
+    int sv = plan.sources[i].rdb_version;
+    if (sv >= 80) sv = 11;  // Valkey 9 files: the newest Redis format Valkey also reads
+    v = std::max(v, sv);
+  }
+  return std::min(v, 14);
+}
+
+std::string NodesConfFor(const RecoveryPlan& plan, int index) {
+  NodesConf conf;
+  for (const PlannedNode& n : plan.slots.nodes) {
+    ClusterNode c;
+    c.id = n.node_id;
+    std::string ep = n.endpoint;
+    size_t at = ep.find('@');
+    std::string hostport = ep.substr(0, at);
+    size_t colon = hostport.rfind(':');
+    c.ip = hostport.substr(0, colon);
+    c.port = std::atoi(hostport.c_str() + colon + 1);
+    c.cluster_port = at == std::string::npos ? c.port + 10000 : std::atoi(ep.c_str() + at + 1);
+    c.flags = n.index == index ? std::vector<std::string>{"myself", "master"}
+                               : std::vector<std::string>{"master"};
+    c.config_epoch = static_cast<uint64_t>(n.index) + 1;
+    c.connected = true;
+    c.slots = n.slots;
+    conf.nodes.push_back(std::move(c));
+  }
+  conf.current_epoch = plan.slots.nodes.size();
+  return FormatNodesConf(conf);
+}
+
+Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int version,
+                const std::vector<std::string>& functions, NodeJob* job) {
+  const int index = job->node->index;
+  SK_ASSIGN_OR_RETURN(job->output, NodeOutput::Open(options.out_dir, index, options.io));
+  SK_ASSIGN_OR_RETURN(job->rdb_file, job->output->CreateFile("dump.rdb"));
+  rdb::RdbWriterOptions wopt;
+  wopt.version = version;
+  SK_ASSIGN_OR_RETURN(job->writer, rdb::RdbWriter::Create(job->rdb_file.get(), wopt));
+  rdb::RdbWriter& w = *job->writer;
+  SK_RETURN_IF_ERROR(w.WriteAux("redis-bits", "64"));
+  SK_RETURN_IF_ERROR(w.WriteAux("ctime", std::to_string(plan.created_ms / 1000)));
+  SK_RETURN_IF_ERROR(w.WriteAux("shardkit-plan", plan.fingerprint));
+  SK_RETURN_IF_ERROR(w.WriteAux("shardkit-node", std::to_string(index)));
+  if (version >= 10) {
+    for (const std::string& f : functions) SK_RETURN_IF_ERROR(w.WriteFunction(f));
+  }
+  SK_RETURN_IF_ERROR(w.WriteSelectDb(0));
+  SK_RETURN_IF_ERROR(w.WriteResizeDb(job->node->keys, 0));
+  bool all_endpoints = std::all_of(plan.slots.nodes.begin(), plan.slots.nodes.end(),
+                                   [](const PlannedNode& n) { return !n.endpoint.empty(); });
+  if (all_endpoints) {
+    SK_RETURN_IF_ERROR(job->output->WriteSmallFile("nodes.conf", NodesConfFor(plan, index)));
+  }
+  return Status();
+}
+
+// Runs the source workers and node writers; reports progress meanwhile.
+void RunPipeline(PipelineState* state, const std::vector<int>& sources) {
+  const RecoverOptions& opt = *state->options;
+  for (auto& job : state->jobs) job->queue.SetProducers(static_cast<int>(sources.size()));
+  std::vector<std::thread> writers;
+  for (auto& job : state->jobs) writers.emplace_back(RunNodeWriter, state, job.get());
+  std::atomic<size_t> next{0};
+  std::atomic<int> running{0};
+  std::mutex done_mu;
+  std::condition_variable done_cv;
+  auto worker = [&] {
+    for (size_t i = next++; i < sources.size(); i = next++) {
+      Status s = state->failed.load() ? Status() : RunSourceWorker(state, sources[i]);
+      if (!s.ok()) state->Fail(s);
+      for (auto& job : state->jobs) job->queue.ProducerDone();
+    }
+    std::lock_guard<std::mutex> lock(done_mu);
+    --running;
+    done_cv.notify_all();
+  };
+  const int n = std::max(1, std::min<int>(opt.threads, static_cast<int>(sources.size())));
+  running = n;
+  std::vector<std::thread> workers;
+  for (int t = 0; t < n; ++t) workers.emplace_back(worker);
+  uint64_t total = 0;
+  for (int i : sources) total += state->plan->sources[i].rdb_bytes;
+  {
+    std::unique_lock<std::mutex> lock(done_mu);
+    while (running > 0) {
+      done_cv.wait_for(lock, std::chrono::milliseconds(250));
+      if (opt.progress != nullptr) {
+        uint64_t written = 0;
+        for (auto& job : state->jobs) written += job->keys_written;
+        opt.progress->OnProgress(state->bytes_read.load(), total, written);
+      }
+    }
+  }
+  for (auto& t : workers) t.join();
+  for (auto& t : writers) t.join();
+}
+
+}  // namespace
+
+Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& options) {
+  const auto start = std::chrono::steady_clock::now();
+  RecoverReport report;
+  report.io_backend = std::string(storage::IoBackendName(storage::ResolveIoBackend(options.io.backend)));
+  const int node_count = static_cast<int>(plan.slots.nodes.size());
+  if (options.node_index >= node_count) {
+    return Status::InvalidArgument("--node-index " + std::to_string(options.node_index) +
+                                   " but the plan has " + std::to_string(node_count) + " nodes");
+  }
+  if (mkdir(options.out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
+    return Status::FromErrno(errno, "mkdir", options.out_dir);
+  }
+  PipelineState state;
+  state.plan = &plan;
+  state.options = &options;
+  state.job_of_slot.fill(-1);
+  for (const PlannedNode& n : plan.slots.nodes) {
+    if (options.node_index >= 0 && n.index != options.node_index) continue;
+    const std::string dir = options.out_dir + "/node-" + std::to_string(n.index);
+    std::string why;
+    SK_ASSIGN_OR_RETURN(ExistingNode existing,
+                        CheckExistingNode(dir, plan.fingerprint, n.index, options.io, &why));
+    if (existing == ExistingNode::kForeign) {
+      return Status::InvalidArgument("refusing to replace " + why +
+                                     "; move it away or choose another --out");
+    }
+    if (existing == ExistingNode::kCompleteForThisPlan) {
+      NodeReport r;
+      r.index = n.index;
+      r.node_id = n.node_id;
+      r.dir = dir;
+      r.skipped_complete = true;
+      r.slot_count = n.slots.count();
+      report.nodes.push_back(r);
+      continue;
+    }
+    auto job = std::make_unique<NodeJob>(options.queue_batches);
+    job->node = &n;
+    for (const SlotRange& r : n.slots.Ranges()) {
+      for (uint32_t s = r.first; s <= r.last; ++s) {
+        state.job_of_slot[s] = static_cast<int16_t>(state.jobs.size());
+      }
+    }
+    state.jobs.push_back(std::move(job));
+  }
+  if (state.jobs.empty()) return report;
+
+  std::vector<int> sources;
+  for (const auto& job : state.jobs) {
+    for (int s : plan.SourcesForNode(job->node->index)) {
+      if (std::find(sources.begin(), sources.end(), s) == sources.end()) sources.push_back(s);
+    }
+  }
+  std::sort(sources.begin(), sources.end());
+  for (int i : sources) {
+    const PlanSource& s = plan.sources[i];
+    if (s.has_log_commands || s.kind != "rdb") {
+      return Status::NotSupported(s.path + ": recovery from AOF sources is not implemented yet");
+    }
+    SK_RETURN_IF_ERROR(CheckSourceUnchanged(s));
+    report.sources_used.push_back(s.rdb_path);
+  }
+  AssignOwners(plan, &state);
+  SK_ASSIGN_OR_RETURN(std::vector<std::string> functions,
+                      CollectFunctions(plan, options.io, &report.warnings));
+  report.functions = functions.size();
+  const int version = options.rdb_version > 0 ? options.rdb_version : OutputVersion(plan, sources);
+  for (auto& job : state.jobs) {
+    SK_RETURN_IF_ERROR(StartJob(plan, options, version, functions, job.get()));
+  }
+
+  RunPipeline(&state, sources);
+  if (state.failed) return state.first_error;
+
+  for (auto& job : state.jobs) {
+    NodeMarker marker;
+    marker.plan_fingerprint = plan.fingerprint;
+    marker.node_index = job->node->index;
+    marker.node_id = job->node->node_id;
+    marker.keys = job->keys_written.load();
+    SK_RETURN_IF_ERROR(job->output->Publish(marker));
+    NodeReport r;
+    r.index = job->node->index;
+    r.node_id = job->node->node_id;
+    r.dir = job->output->final_dir();
+    r.keys = job->keys_written;
+    r.slot_count = job->node->slots.count();
+    r.seconds = job->seconds;
+    for (const OutputFile& f : job->output->files()) {
+      if (f.name == "dump.rdb") {
+        r.bytes = f.bytes;
+        r.rdb_xxh3 = f.xxh3;
+      }
+    }
+    report.keys_written += job->keys_written;
+    report.duplicates_dropped += job->duplicates_dropped;
+    report.non_owner_kept += job->non_owner_kept;
+    report.nodes.push_back(r);
+  }
+  std::sort(report.nodes.begin(), report.nodes.end(),
+            [](const NodeReport& a, const NodeReport& b) { return a.index < b.index; });
+  report.source_bytes_read = state.bytes_read;
+  report.keys_read = state.keys_read;
+  report.expired_dropped = state.expired_dropped;
+  report.other_db_dropped = state.other_db_dropped;
+  report.other_db_moved = state.other_db_moved;
+  report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return report;
+}
+
+}  // namespace shardkit::loader

@@ -1,0 +1,103 @@
+// Recover: writes, for each new node of a RecoveryPlan, the files
+// redis-server needs to start owning its slots.
+//
+// Output layout (per node K): <out>/node-K/dump.rdb, <out>/node-K/nodes.conf
+// (when the plan has endpoints), <out>/node-K/shardkit-node.txt (the
+// completion marker: plan fingerprint, node id, each file's size and XXH3).
+// A node directory is built under <out>/.node-K.tmp.<pid>/ and renamed into
+// place after every file in it is fsynced, then <out> is fsynced: a node's
+// output is complete or absent. A rerun skips nodes whose marker matches the
+// plan and whose files still verify, removes staging directories left by a
+// crashed run, and refuses (kInvalidArgument) to replace a node directory
+// that belongs to another plan.
+//
+// Pipeline (RDB sources):
+//   source workers (options.threads) -- raw entries, no value decoding -->
+//   route by CRC16 slot to the node that owns it --> per-node batches of
+//   serialized records (bounded queues: a full queue blocks the source
+//   worker, so memory stays bounded whatever the data size) --> one writer
+//   thread per node computing the CRC64 and writing through the storage
+//   layer's atomic writer.
+// Semantics:
+//   * Keys expired before plan.created_ms are dropped and counted (unless
+//     keep_expired). Every process of a plan drops the same keys.
+//   * A key found in a source that does not own its slot is kept only when
+//     the owner's source does not hold it ("owner wins"); such keys and
+//     duplicates are counted.
+//   * Keys outside db 0 follow other_db_policy (default: error).
+//   * Function libraries (FUNCTION2) from every source go to every node,
+//     once per library name.
+// Sources are opened read-only; a source whose size or mtime changed since
+// the plan is refused.
+// Threading: Recover runs its own threads; the progress observer is called
+// from one thread at a time.
+// Errors: the first error stops the run; nodes already published stay.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "loader/recovery_plan.h"
+#include "storage/io_options.h"
+
+namespace shardkit::loader {
+
+enum class OtherDbPolicy { kError, kDrop, kMoveToDb0 };
+
+class RecoverProgress {
+ public:
+  virtual ~RecoverProgress() = default;
+  // Called about every 64 MiB read and at the end.
+  virtual void OnProgress(uint64_t bytes_read, uint64_t bytes_total, uint64_t keys_written) = 0;
+};
+
+struct RecoverOptions {
+  std::string out_dir;
+  int node_index = -1;  // -1: every node
+  int threads = 2;      // source workers
+  bool keep_expired = false;
+  // RDB version of the outputs; 0 = the newest version among the sources
+  // (Valkey 9 sources count as 11). Redis 7.0 loads up to 10: older targets
+  // need an explicit, lower version (values are converted where possible).
+  int rdb_version = 0;
+  OtherDbPolicy other_db_policy = OtherDbPolicy::kError;
+  size_t batch_bytes = 1 << 20;   // serialized records per batch
+  int queue_batches = 8;          // batches queued per node before source workers block
+  storage::IoOptions io;
+  RecoverProgress* progress = nullptr;  // borrowed, may be null
+};
+
+struct NodeReport {
+  int index = 0;
+  std::string node_id;
+  std::string dir;
+  bool skipped_complete = false;  // already complete from an earlier run
+  uint64_t keys = 0;
+  uint64_t bytes = 0;              // size of dump.rdb
+  std::string rdb_xxh3;            // 16 hex
+  size_t slot_count = 0;
+  double seconds = 0;
+};
+
+struct RecoverReport {
+  std::vector<NodeReport> nodes;
+  std::vector<std::string> sources_used;
+  uint64_t source_bytes_read = 0;
+  uint64_t keys_read = 0;
+  uint64_t keys_written = 0;
+  uint64_t expired_dropped = 0;
+  uint64_t other_db_dropped = 0;
+  uint64_t other_db_moved = 0;
+  uint64_t duplicates_dropped = 0;   // non-owner copies of keys the owner has
+  uint64_t non_owner_kept = 0;       // keys only a non-owner held
+  uint64_t functions = 0;
+  double seconds = 0;
+  std::string io_backend;
+  std::vector<std::string> warnings;
+};
+
+Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& options);
+
+}  // namespace shardkit::loader

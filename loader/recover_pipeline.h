@@ -1,0 +1,78 @@
+// Internal to Recover (loader/recover.cc): the state shared by the source
+// workers and the node writers. See recover.h for the design.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+#include "formats/rdb/rdb_writer.h"
+#include "loader/batch_queue.h"
+#include "loader/node_output.h"
+#include "loader/recover.h"
+
+namespace shardkit::loader {
+
+// Entries of one source for one node, in source order.
+struct EntryBatch {
+  formats::rdb::Magic magic = formats::rdb::Magic::kRedis;
+  std::vector<formats::rdb::RdbEntry> entries;
+  size_t bytes = 0;
+};
+
+struct NodeJob {
+  explicit NodeJob(size_t queue_batches) : queue(queue_batches) {}
+  const PlannedNode* node = nullptr;
+  std::unique_ptr<NodeOutput> output;
+  std::unique_ptr<NodeOutput::File> rdb_file;
+  std::unique_ptr<formats::rdb::RdbWriter> writer;
+  BatchQueue<EntryBatch> queue;
+  // Keys whose slot a non-owner source also holds: the owner's keys in those
+  // slots, and the non-owner copies held back until every source is read.
+  std::mutex contested_mu;
+  std::unordered_set<std::string> owner_keys;
+  std::vector<EntryBatch> deferred;
+  uint64_t deferred_bytes = 0;
+  // Written by the node's writer thread only (keys_written is also read by
+  // the progress reporter).
+  std::atomic<uint64_t> keys_written{0};
+  uint64_t duplicates_dropped = 0;
+  uint64_t non_owner_kept = 0;
+  Status status;
+  double seconds = 0;
+};
+
+struct PipelineState {
+  const RecoveryPlan* plan = nullptr;
+  const RecoverOptions* options = nullptr;
+  std::vector<std::unique_ptr<NodeJob>> jobs;
+  std::array<int16_t, kSlotCount> job_of_slot{};  // index into jobs; -1: not written here
+  std::array<int16_t, kSlotCount> owner_source{};  // plan source whose copy wins; -1: none
+  SlotSet contested;                               // slots a non-owner source holds
+  std::atomic<uint64_t> bytes_read{0};
+  std::atomic<uint64_t> keys_read{0};
+  std::atomic<uint64_t> expired_dropped{0};
+  std::atomic<uint64_t> other_db_dropped{0};
+  std::atomic<uint64_t> other_db_moved{0};
+  std::atomic<bool> failed{false};
+  std::mutex error_mu;
+  Status first_error;
+
+  void Fail(Status s);
+  void CancelAll();
+};
+
+// Reads plan source `index` in raw mode and routes its entries to the jobs.
+Status RunSourceWorker(PipelineState* state, int index);
+// Drains `job`'s queue into its RDB writer, then writes held-back keys.
+void RunNodeWriter(PipelineState* state, NodeJob* job);
+
+// Upper bound for held-back non-owner copies per node.
+inline constexpr uint64_t kMaxDeferredBytes = uint64_t{256} << 20;
+
+}  // namespace shardkit::loader

@@ -1,0 +1,92 @@
+#include "loader/recovery_plan.h"
+
+#include <xxhash.h>
+
+#include <cinttypes>
+#include <cstdio>
+
+namespace shardkit::loader {
+
+std::vector<int> RecoveryPlan::SourcesForNode(int index) const {
+  std::vector<int> out;
+  const SlotSet& mine = slots.nodes[index].slots;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    const PlanSource& s = sources[i];
+    bool relevant = s.has_log_commands;  // log commands may touch any slot
+    for (const SlotRange& r : s.present_slots.Ranges()) {
+      for (uint32_t slot = r.first; slot <= r.last && !relevant; ++slot) {
+        relevant = mine.Contains(static_cast<uint16_t>(slot));
+      }
+      if (relevant) break;
+    }
+    if (relevant) out.push_back(static_cast<int>(i));
+  }
+  return out;
+}
+
+Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOptions& options,
+                                       int64_t now_ms) {
+  RecoveryPlan plan;
+  plan.created_ms = now_ms;
+  plan.warnings = discovery.warnings;
+  PlanRequest request;
+  request.node_count = options.node_count;
+  request.weights = options.weights;
+  request.endpoints = options.endpoints;
+  std::string missing;
+  for (const ShardDecision& d : discovery.shards) {
+    const SourceCandidate* c = discovery.Chosen(d);
+    if (c == nullptr) {
+      missing += "\n  shard " + d.master_id + " (slots " + d.slots.ToString() + "): " + d.reason;
+      for (const std::string& r : d.rejected) missing += "\n    rejected " + r;
+      continue;
+    }
+    PlanSource s;
+    s.shard = d.master_id;
+    s.volume = discovery.volumes[d.volume].files.dir;
+    s.kind = std::string(SourceKindName(c->kind));
+    s.path = c->path;
+    s.rdb_path = c->rdb_path;
+    s.has_log_commands = c->has_log_commands;
+    s.owned_slots = d.slots;
+    s.rdb_mtime_ms = c->newest_mtime_ms;
+    if (c->scan) {
+      s.present_slots = c->scan->present_slots;
+      s.keys = c->scan->keys;
+      s.rdb_bytes = c->scan->bytes;
+      s.rdb_version = c->scan->summary.header.version;
+      for (int slot = 0; slot < kSlotCount; ++slot) {
+        request.stats.bytes[slot] += c->scan->stats.bytes[slot];
+        request.stats.keys[slot] += c->scan->stats.keys[slot];
+      }
+    }
+    if (!d.slots.empty()) request.old_shards.push_back(d.slots);
+    plan.sources.push_back(std::move(s));
+  }
+  if (!missing.empty()) {
+    if (!options.allow_missing_shards) {
+      return Status::NotFound("no usable source for:" + missing +
+                              "\n(give the missing volumes, or --allow-missing-shards to "
+                              "recover the rest)");
+    }
+    plan.warnings.push_back("recovering without:" + missing);
+  }
+  // Keep shards whole only when every source is a cluster shard.
+  if (request.old_shards.size() != plan.sources.size()) request.old_shards.clear();
+  SK_ASSIGN_OR_RETURN(plan.slots, MakeSlotPlan(request));
+  XXH3_state_t* st = XXH3_createState();
+  XXH3_64bits_reset(st);
+  XXH3_64bits_update(st, plan.slots.fingerprint.data(), plan.slots.fingerprint.size());
+  for (const PlanSource& s : plan.sources) {
+    std::string id = s.path + "|" + std::to_string(s.rdb_bytes) + "|" +
+                     std::to_string(s.rdb_mtime_ms) + ";";
+    XXH3_64bits_update(st, id.data(), id.size());
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof(hex), "%016" PRIx64, XXH3_64bits_digest(st));
+  XXH3_freeState(st);
+  plan.fingerprint = hex;
+  return plan;
+}
+
+}  // namespace shardkit::loader

@@ -1,0 +1,89 @@
+// shardkit plan --nodes N [--endpoints h:p,...] [--weights w,...] [--out plan.json]
+//               [--allow-missing-shards] [--json] DIR...
+// Discovers the volumes (full scan), then assigns the 16384 slots to N new
+// nodes balanced by bytes and writes the recovery plan (atomically) to --out,
+// or to stdout. A summary goes to stderr.
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "loader/recovery_plan.h"
+#include "tools/cli_common.h"
+#include "tools/command.h"
+#include "tools/exit_codes.h"
+#include "tools/plan_json.h"
+
+namespace shardkit::tools {
+namespace {
+
+struct PlanArgs {
+  std::vector<std::string> dirs;
+  int nodes = 0;
+  std::vector<std::string> endpoints;
+  std::vector<double> weights;
+  std::string out;
+  bool allow_missing = false;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+};
+
+int Run(const PlanArgs& args, const CommandEnv& env) {
+  loader::DiscoverOptions dopt;
+  dopt.threads = args.threads;
+  dopt.now_ms = NowMs();
+  dopt.io = IoOptionsFor(env);
+  auto d = loader::Discover(args.dirs, dopt);
+  if (!d.ok()) return ReportError("plan", d.status());
+  loader::PlanOptions popt;
+  popt.node_count = args.nodes;
+  popt.endpoints = args.endpoints;
+  popt.weights = args.weights;
+  popt.allow_missing_shards = args.allow_missing;
+  auto plan = loader::BuildRecoveryPlan(*d, popt, dopt.now_ms);
+  if (!plan.ok()) return ReportError("plan", plan.status());
+  const std::string text = PlanToJson(*plan).dump(2) + "\n";
+  if (args.out.empty()) {
+    std::cout << text << std::flush;
+  } else {
+    Status s = WriteFileAtomically(args.out, text, dopt.io);
+    if (!s.ok()) return ReportError("plan", s);
+  }
+  std::fprintf(stderr, "plan %s: %zu sources, %llu keys, %llu bytes, strategy %s\n",
+               plan->fingerprint.c_str(), plan->sources.size(),
+               static_cast<unsigned long long>(plan->slots.total_keys),
+               static_cast<unsigned long long>(plan->slots.total_bytes),
+               plan->slots.strategy.c_str());
+  for (const auto& n : plan->slots.nodes) {
+    std::fprintf(stderr, "  node %d %s %s: %zu slots [%s], %llu keys, %llu bytes\n", n.index,
+                 n.node_id.c_str(), n.endpoint.empty() ? "-" : n.endpoint.c_str(),
+                 n.slots.count(), n.slots.ToString().c_str(),
+                 static_cast<unsigned long long>(n.keys),
+                 static_cast<unsigned long long>(n.bytes));
+  }
+  for (const auto& w : plan->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  return kExitOk;
+}
+
+void AddPlan(CLI::App& app, CommandEnv& env) {
+  auto args = std::make_shared<PlanArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "plan", "Assign the 16384 slots to N new nodes, balanced by bytes; write plan.json");
+  cmd->add_option("dirs", args->dirs, "One directory per old node's volume")->required();
+  cmd->add_option("--nodes", args->nodes, "Number of new nodes")
+      ->required()
+      ->check(CLI::Range(1, 16384));
+  cmd->add_option("--endpoints", args->endpoints, "host:port of each new node, in order")
+      ->delimiter(',');
+  cmd->add_option("--weights", args->weights, "Relative share of each new node")
+      ->delimiter(',');
+  cmd->add_option("--out", args->out, "Write the plan here (atomically) instead of stdout");
+  cmd->add_flag("--allow-missing-shards", args->allow_missing,
+                "Plan even when an old shard has no usable source (its keys are lost)");
+  cmd->add_option("--threads", args->threads, "Files scanned in parallel")
+      ->check(CLI::Range(1, 256));
+  cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
+}
+
+}  // namespace
+}  // namespace shardkit::tools
+
+SHARDKIT_COMMAND(plan, shardkit::tools::AddPlan);

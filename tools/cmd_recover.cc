@@ -1,0 +1,157 @@
+// shardkit recover --plan plan.json --out DIR [--node-index K] [--threads T]
+//                  [--keep-expired] [--other-dbs error|drop|db0] [--json]
+// Writes each new node's files (loader/recover.h). Progress on stderr when
+// it is a terminal; the report as text on stderr or JSON on stdout.
+// Exit 0 when every requested node is complete (written now or earlier).
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <mutex>
+#include <thread>
+
+#include "loader/recover.h"
+#include "tools/cli_common.h"
+#include "tools/command.h"
+#include "tools/exit_codes.h"
+#include "tools/plan_json.h"
+
+namespace shardkit::tools {
+namespace {
+
+struct RecoverArgs {
+  std::string plan_path;
+  std::string out;
+  int node_index = -1;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  bool keep_expired = false;
+  std::string other_dbs = "error";
+  int rdb_version = 0;
+  bool json = false;
+};
+
+// A one-line progress bar on a terminal: bytes, keys, rate, ETA.
+class TerminalProgress final : public loader::RecoverProgress {
+ public:
+  TerminalProgress() : start_(std::chrono::steady_clock::now()) {}
+  ~TerminalProgress() override {
+    if (drawn_) std::fputc('\n', stderr);
+  }
+  void OnProgress(uint64_t read, uint64_t total, uint64_t keys) override {
+    const double secs =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    const double rate = secs > 0 ? static_cast<double>(read) / secs : 0;
+    const double pct = total ? 100.0 * static_cast<double>(read) / static_cast<double>(total) : 0;
+    const double eta = rate > 0 && total > read ? static_cast<double>(total - read) / rate : 0;
+    std::fprintf(stderr, "\rrecover: %5.1f%%  %8.1f MiB  %10llu keys  %7.1f MiB/s  ETA %4.0fs ",
+                 pct, static_cast<double>(read) / 1048576.0,
+                 static_cast<unsigned long long>(keys), rate / 1048576.0, eta);
+    drawn_ = true;
+  }
+
+ private:
+  std::chrono::steady_clock::time_point start_;
+  bool drawn_ = false;
+};
+
+nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::RecoveryPlan& plan) {
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& n : r.nodes) {
+    nodes.push_back({{"index", n.index},
+                     {"node_id", n.node_id},
+                     {"dir", n.dir},
+                     {"status", n.skipped_complete ? "already-complete" : "written"},
+                     {"keys", n.keys},
+                     {"rdb_bytes", n.bytes},
+                     {"rdb_xxh3", n.rdb_xxh3},
+                     {"slots", n.slot_count},
+                     {"seconds", n.seconds}});
+  }
+  return {{"plan", plan.fingerprint},
+          {"io_backend", r.io_backend},
+          {"nodes", nodes},
+          {"sources", r.sources_used},
+          {"source_bytes_read", r.source_bytes_read},
+          {"keys_read", r.keys_read},
+          {"keys_written", r.keys_written},
+          {"expired_dropped", r.expired_dropped},
+          {"other_db_dropped", r.other_db_dropped},
+          {"other_db_moved", r.other_db_moved},
+          {"duplicates_dropped", r.duplicates_dropped},
+          {"non_owner_kept", r.non_owner_kept},
+          {"functions", r.functions},
+          {"seconds", r.seconds},
+          {"warnings", r.warnings}};
+}
+
+int Run(const RecoverArgs& args, const CommandEnv& env) {
+  auto text = ReadSmallFile(args.plan_path, 64 << 20);
+  if (!text.ok()) return ReportError("recover", text.status());
+  auto plan = PlanFromJson(*text, args.plan_path);
+  if (!plan.ok()) return ReportError("recover", plan.status());
+  loader::RecoverOptions options;
+  options.out_dir = args.out;
+  options.node_index = args.node_index;
+  options.threads = args.threads;
+  options.keep_expired = args.keep_expired;
+  options.rdb_version = args.rdb_version;
+  options.other_db_policy = args.other_dbs == "drop"  ? loader::OtherDbPolicy::kDrop
+                            : args.other_dbs == "db0" ? loader::OtherDbPolicy::kMoveToDb0
+                                                      : loader::OtherDbPolicy::kError;
+  options.io = IoOptionsFor(env);
+  std::unique_ptr<TerminalProgress> progress;
+  if (isatty(STDERR_FILENO)) {
+    progress = std::make_unique<TerminalProgress>();
+    options.progress = progress.get();
+  }
+  auto report = loader::Recover(*plan, options);
+  progress.reset();
+  if (!report.ok()) return ReportError("recover", report.status());
+  if (args.json) {
+    std::cout << ReportJson(*report, *plan).dump(2) << std::endl;
+  } else {
+    for (const auto& n : report->nodes) {
+      std::fprintf(stderr, "node %d %s: %s, %llu keys, %llu bytes, xxh3 %s\n", n.index,
+                   n.dir.c_str(), n.skipped_complete ? "already complete" : "written",
+                   static_cast<unsigned long long>(n.keys),
+                   static_cast<unsigned long long>(n.bytes), n.rdb_xxh3.c_str());
+    }
+    std::fprintf(stderr,
+                 "recover: %llu keys read, %llu written, %llu expired dropped, %llu duplicates "
+                 "dropped, %.2fs (%s backend)\n",
+                 static_cast<unsigned long long>(report->keys_read),
+                 static_cast<unsigned long long>(report->keys_written),
+                 static_cast<unsigned long long>(report->expired_dropped),
+                 static_cast<unsigned long long>(report->duplicates_dropped), report->seconds,
+                 report->io_backend.c_str());
+    for (const auto& w : report->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  }
+  return kExitOk;
+}
+
+void AddRecover(CLI::App& app, CommandEnv& env) {
+  auto args = std::make_shared<RecoverArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "recover", "Write each new node's dump.rdb (and nodes.conf) from a plan");
+  cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
+  cmd->add_option("--out", args->out, "Output directory (node-K/ per node)")->required();
+  cmd->add_option("--node-index", args->node_index, "Write only node K (0-based)")
+      ->check(CLI::Range(0, 16383));
+  cmd->add_option("--threads", args->threads, "Sources read in parallel")
+      ->check(CLI::Range(1, 256));
+  cmd->add_flag("--keep-expired", args->keep_expired,
+                "Keep keys whose TTL passed before the plan was made");
+  cmd->add_option("--other-dbs", args->other_dbs, "Keys outside db 0: error, drop or db0")
+      ->check(CLI::IsMember({"error", "drop", "db0"}));
+  cmd->add_option("--rdb-version", args->rdb_version,
+                  "RDB version to write (default: the newest among the sources; Redis 7.0 "
+                  "reads up to 10)")
+      ->check(CLI::Range(7, 14));
+  cmd->add_flag("--json", args->json, "JSON report on stdout");
+  cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
+}
+
+}  // namespace
+}  // namespace shardkit::tools
+
+SHARDKIT_COMMAND(recover, shardkit::tools::AddRecover);

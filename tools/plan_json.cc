@@ -1,0 +1,205 @@
+#include "tools/plan_json.h"
+
+#include <set>
+
+namespace shardkit::tools {
+
+using nlohmann::json;
+
+namespace {
+
+json RangesJson(const loader::SlotSet& slots) {
+  json out = json::array();
+  for (const loader::SlotRange& r : slots.Ranges()) out.push_back({r.first, r.last});
+  return out;
+}
+
+// Reads [[a,b],...] into a SlotSet; throws json errors on bad shapes.
+Result<loader::SlotSet> RangesFrom(const json& j, const std::string& what) {
+  loader::SlotSet set;
+  if (!j.is_array()) return Status::Corruption(what + ": expected an array of [first,last]");
+  for (const json& r : j) {
+    if (!r.is_array() || r.size() != 2 || !r[0].is_number_unsigned() ||
+        !r[1].is_number_unsigned()) {
+      return Status::Corruption(what + ": expected [first,last] pairs");
+    }
+    uint64_t a = r[0].get<uint64_t>(), b = r[1].get<uint64_t>();
+    if (a > b || b >= loader::kSlotCount) {
+      return Status::Corruption(what + ": bad slot range [" + std::to_string(a) + "," +
+                                std::to_string(b) + "]");
+    }
+    set.AddRange({static_cast<uint16_t>(a), static_cast<uint16_t>(b)});
+  }
+  return set;
+}
+
+json CandidateJson(const loader::SourceCandidate& c) {
+  json j = {{"kind", loader::SourceKindName(c.kind)},
+            {"path", c.path},
+            {"rdb_path", c.rdb_path},
+            {"has_log_commands", c.has_log_commands},
+            {"usable", c.health.ok()}};
+  if (!c.health.ok()) j["error"] = c.health.ToString();
+  if (c.scan) {
+    const loader::SourceScan& s = *c.scan;
+    j["rdb_version"] = s.summary.header.version;
+    j["producer"] = s.summary.producer;
+    j["crc"] = formats::rdb::CrcStatusName(s.summary.crc);
+    j["keys"] = s.keys;
+    j["bytes"] = s.bytes;
+    j["keys_other_dbs"] = s.keys_other_dbs;
+    j["keys_expired"] = s.keys_expired;
+    j["functions"] = s.functions.size();
+    j["modules"] = s.modules;
+    if (!s.repl_id.empty()) j["repl_id"] = s.repl_id;
+    if (s.has_repl_offset) j["repl_offset"] = s.repl_offset;
+  }
+  return j;
+}
+
+}  // namespace
+
+json DiscoveryToJson(const loader::Discovery& d) {
+  json volumes = json::array();
+  for (const loader::VolumeReport& v : d.volumes) {
+    json j = {{"dir", v.files.dir},
+              {"node_id", v.node_id},
+              {"role", v.node_id.empty() ? "standalone" : (v.is_master ? "master" : "replica")},
+              {"aof_enabled", v.aof_enabled},
+              {"notes", v.files.notes}};
+    if (!v.master_id.empty()) j["master_id"] = v.master_id;
+    if (v.files.nodes_conf) j["nodes_conf"] = *v.files.nodes_conf;
+    if (!v.nodes_status.ok()) j["nodes_conf_error"] = v.nodes_status.ToString();
+    json cands = json::array();
+    for (const auto& c : v.candidates) cands.push_back(CandidateJson(c));
+    j["sources"] = cands;
+    volumes.push_back(j);
+  }
+  json shards = json::array();
+  for (const loader::ShardDecision& s : d.shards) {
+    json j = {{"master_id", s.master_id},
+              {"slots", s.slots.ToString()},
+              {"slot_count", s.slots.count()},
+              {"reason", s.reason},
+              {"rejected", s.rejected}};
+    if (const loader::SourceCandidate* c = d.Chosen(s)) {
+      j["source"] = {{"volume", d.volumes[s.volume].files.dir},
+                     {"kind", loader::SourceKindName(c->kind)},
+                     {"path", c->path}};
+    } else {
+      j["source"] = nullptr;
+    }
+    shards.push_back(j);
+  }
+  return {{"volumes", volumes},
+          {"shards", shards},
+          {"warnings", d.warnings},
+          {"unowned_slots", d.topology.unowned_slots()},
+          {"current_epoch", d.topology.current_epoch}};
+}
+
+json PlanToJson(const loader::RecoveryPlan& p) {
+  json sources = json::array();
+  for (const loader::PlanSource& s : p.sources) {
+    sources.push_back({{"shard", s.shard},
+                       {"volume", s.volume},
+                       {"kind", s.kind},
+                       {"path", s.path},
+                       {"rdb_path", s.rdb_path},
+                       {"rdb_bytes", s.rdb_bytes},
+                       {"rdb_mtime_ms", s.rdb_mtime_ms},
+                       {"rdb_version", s.rdb_version},
+                       {"has_log_commands", s.has_log_commands},
+                       {"keys", s.keys},
+                       {"owned_slots", RangesJson(s.owned_slots)},
+                       {"present_slots", RangesJson(s.present_slots)}});
+  }
+  json nodes = json::array();
+  for (const loader::PlannedNode& n : p.slots.nodes) {
+    nodes.push_back({{"index", n.index},
+                     {"node_id", n.node_id},
+                     {"endpoint", n.endpoint},
+                     {"slots", RangesJson(n.slots)},
+                     {"slot_count", n.slots.count()},
+                     {"keys", n.keys},
+                     {"bytes", n.bytes}});
+  }
+  return {{"format", p.format},
+          {"fingerprint", p.fingerprint},
+          {"created_ms", p.created_ms},
+          {"strategy", p.slots.strategy},
+          {"slot_plan_fingerprint", p.slots.fingerprint},
+          {"total_keys", p.slots.total_keys},
+          {"total_bytes", p.slots.total_bytes},
+          {"sources", sources},
+          {"nodes", nodes},
+          {"warnings", p.warnings}};
+}
+
+Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_view path) {
+  const std::string where(path);
+  loader::RecoveryPlan p;
+  try {
+    json j = json::parse(text);
+    if (!j.is_object()) return Status::Corruption(where + ": not a JSON object");
+    if (j.value("format", 0) != loader::kRecoveryPlanFormat) {
+      return Status::NotSupported(where + ": plan format " + j.value("format", json()).dump() +
+                                  " (this shardkit reads format " +
+                                  std::to_string(loader::kRecoveryPlanFormat) + ")");
+    }
+    p.fingerprint = j.at("fingerprint").get<std::string>();
+    p.created_ms = j.at("created_ms").get<int64_t>();
+    p.slots.strategy = j.value("strategy", "");
+    p.slots.fingerprint = j.value("slot_plan_fingerprint", "");
+    p.warnings = j.value("warnings", std::vector<std::string>{});
+    for (const json& s : j.at("sources")) {
+      loader::PlanSource src;
+      src.shard = s.at("shard").get<std::string>();
+      src.volume = s.at("volume").get<std::string>();
+      src.kind = s.at("kind").get<std::string>();
+      src.path = s.at("path").get<std::string>();
+      src.rdb_path = s.at("rdb_path").get<std::string>();
+      src.rdb_bytes = s.at("rdb_bytes").get<uint64_t>();
+      src.rdb_mtime_ms = s.at("rdb_mtime_ms").get<int64_t>();
+      src.rdb_version = s.value("rdb_version", 0);
+      src.has_log_commands = s.at("has_log_commands").get<bool>();
+      src.keys = s.value("keys", uint64_t{0});
+      SK_ASSIGN_OR_RETURN(src.owned_slots, RangesFrom(s.at("owned_slots"), where + " source"));
+      SK_ASSIGN_OR_RETURN(src.present_slots,
+                          RangesFrom(s.at("present_slots"), where + " source"));
+      p.sources.push_back(std::move(src));
+    }
+    std::set<std::string> ids;
+    for (const json& n : j.at("nodes")) {
+      loader::PlannedNode node;
+      node.index = n.at("index").get<int>();
+      node.node_id = n.at("node_id").get<std::string>();
+      node.endpoint = n.value("endpoint", "");
+      node.keys = n.value("keys", uint64_t{0});
+      node.bytes = n.value("bytes", uint64_t{0});
+      SK_ASSIGN_OR_RETURN(node.slots, RangesFrom(n.at("slots"), where + " node"));
+      if (node.index != static_cast<int>(p.slots.nodes.size())) {
+        return Status::Corruption(where + ": node indices must be 0..N-1 in order");
+      }
+      if (node.node_id.size() != 40 || !ids.insert(node.node_id).second) {
+        return Status::Corruption(where + ": node " + std::to_string(node.index) +
+                                  " has a missing, malformed or repeated node_id");
+      }
+      p.slots.nodes.push_back(std::move(node));
+    }
+  } catch (const json::exception& e) {
+    return Status::Corruption(where + ": " + e.what());
+  }
+  if (p.slots.nodes.empty()) return Status::Corruption(where + ": plan has no nodes");
+  for (int slot = 0; slot < loader::kSlotCount; ++slot) {
+    int owners = 0;
+    for (const auto& n : p.slots.nodes) owners += n.slots.Contains(static_cast<uint16_t>(slot));
+    if (owners != 1) {
+      return Status::Corruption(where + ": slot " + std::to_string(slot) + " has " +
+                                std::to_string(owners) + " owners (expected exactly 1)");
+    }
+  }
+  return p;
+}
+
+}  // namespace shardkit::tools
