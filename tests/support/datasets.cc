@@ -1,5 +1,6 @@
 #include "tests/support/datasets.h"
 
+#include <algorithm>
 #include <random>
 
 namespace shardkit::testing {
@@ -218,7 +219,9 @@ Status Filler::OrdinaryKey(size_t index) {
     case 4:
       cmd = {"SADD", key};
       for (size_t i = 0; i < n; ++i) {
-        cmd.push_back(index % 2 ? std::to_string(Uniform(0, 1ull << (8 * (1 + index % 8)))) : Word(10));
+        // Integer members of 8 to 63 bits: 16-, 32- and 64-bit intsets.
+        const unsigned bits = std::min(63u, 8u * static_cast<unsigned>(1 + index % 8));
+        cmd.push_back(index % 2 ? std::to_string(Uniform(0, 1ull << bits)) : Word(10));
       }
       break;
     case 5:
@@ -229,7 +232,8 @@ Status Filler::OrdinaryKey(size_t index) {
       }
       break;
     default:
-      cmd = {"XADD", key, "*", "field", Word(8)};
+      // An explicit ID: "*" would take the server's clock.
+      cmd = {"XADD", key, std::to_string(1'600'000'000'000 + index) + "-1", "field", Word(8)};
       break;
   }
   SK_RETURN_IF_ERROR(pipe_.Add(std::move(cmd)));

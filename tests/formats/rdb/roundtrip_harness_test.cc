@@ -74,6 +74,39 @@ INSTANTIATE_TEST_SUITE_P(Configs, RoundtripHarnessTest, ::testing::ValuesIn(RdbT
                            return param_info.param.name;
                          });
 
+// Same seed, same data: two servers filled alike hold the same values (TTLs
+// are offsets from each server's clock, so only their presence is compared).
+TEST(DatasetTest, FillIsDeterministicForASeed) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  DatasetOptions options;
+  options.keys = 500;
+  std::vector<KeyspaceSnapshot> snapshots;
+  for (int i = 0; i < 2; ++i) {
+    auto server = RedisServer::Start({});
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    ASSERT_TRUE(FillDataset((*server)->client(), options).ok());
+    auto snap = KeyspaceSnapshot::Capture((*server)->client());
+    ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+    for (auto& [db, keys] : snap->dbs) {
+      for (auto& [key, state] : keys) {
+        state.pexpiretime_ms = state.pexpiretime_ms < 0 ? -1 : 1;
+        state.stream_info.clear();  // holds consumer seen-times
+      }
+    }
+    snapshots.push_back(std::move(snap).value());
+  }
+  EXPECT_EQ(snapshots[0].Diff(snapshots[1]), "");
+  EXPECT_GE(snapshots[0].KeyCount(), 500u);
+
+  options.seed += 1;
+  auto other = RedisServer::Start({});
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE(FillDataset((*other)->client(), options).ok());
+  auto snap = KeyspaceSnapshot::Capture((*other)->client());
+  ASSERT_TRUE(snap.ok());
+  EXPECT_NE(snapshots[0].Diff(*snap), "") << "a different seed must give different values";
+}
+
 // The snapshot comparison must see each kind of change, or the round-trip
 // tests built on it could not fail.
 TEST(KeyspaceSnapshotTest, DiffReportsMissingExtraDigestExpiryAndStreamGroupChanges) {
