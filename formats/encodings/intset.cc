@@ -25,8 +25,8 @@ uint32_t Load32(ByteSpan b, size_t pos) {
 
 Result<IntsetView> IntsetView::Open(ByteSpan blob, bool deep) {
   if (blob.size() < 8) {
-    return IntsetError(0, "blob of " + std::to_string(blob.size()) +
-                              " bytes is shorter than the 8-byte header");
+    return IntsetError(
+        0, "blob of " + std::to_string(blob.size()) + " bytes is shorter than the 8-byte header");
   }
   const uint32_t width = Load32(blob, 0);
   if (width != 2 && width != 4 && width != 8) {
@@ -39,8 +39,8 @@ Result<IntsetView> IntsetView::Open(ByteSpan blob, bool deep) {
   const uint64_t expected = 8 + uint64_t{count} * width;
   if (expected != blob.size()) {
     return IntsetError(4, "length " + std::to_string(count) + " x " + std::to_string(width) +
-                              " bytes needs a " + std::to_string(expected) +
-                              "-byte blob, found " + std::to_string(blob.size()));
+                              " bytes needs a " + std::to_string(expected) + "-byte blob, found " +
+                              std::to_string(blob.size()));
   }
   IntsetView view(blob, width, count);
   if (deep) {

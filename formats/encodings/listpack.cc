@@ -104,10 +104,11 @@ Result<DecodedEntry> DecodeEntry(ByteSpan blob, size_t pos, size_t end, CompactE
     SK_RETURN_IF_ERROR(need(header));
     entry->integer = SignExtend(LoadLe(blob, pos + 1, bytes), bytes * 8);
   } else {
-    return ListpackError(pos, "invalid encoding byte 0x" + [&] {
-      static const char kHex[] = "0123456789abcdef";
-      return std::string{kHex[b >> 4], kHex[b & 0xf]};
-    }());
+    return ListpackError(
+        pos, "invalid encoding byte 0x" + [&] {
+          static const char kHex[] = "0123456789abcdef";
+          return std::string{kHex[b >> 4], kHex[b & 0xf]};
+        }());
   }
   const uint64_t encoded = header + str_len;
   const uint64_t total = encoded + BacklenBytes(encoded);
@@ -122,8 +123,8 @@ Result<DecodedEntry> DecodeEntry(ByteSpan blob, size_t pos, size_t end, CompactE
 
 Result<uint16_t> CheckHeader(ByteSpan blob) {
   if (blob.size() < kHeaderBytes + 1) {
-    return ListpackError(0, "blob of " + std::to_string(blob.size()) +
-                                " bytes is shorter than the 7-byte minimum");
+    return ListpackError(
+        0, "blob of " + std::to_string(blob.size()) + " bytes is shorter than the 7-byte minimum");
   }
   const uint64_t total = LoadLe(blob, 0, 4);
   if (total != blob.size()) {
@@ -181,8 +182,8 @@ Result<uint64_t> ValidateListpack(ByteSpan blob) {
     ++count;
   }
   if (pos != end) {
-    return ListpackError(pos, "0xFF terminator " + std::to_string(end - pos) +
-                                  " bytes before the end of the blob");
+    return ListpackError(
+        pos, "0xFF terminator " + std::to_string(end - pos) + " bytes before the end of the blob");
   }
   if (header_count != kListpackUnknownCount && header_count != count) {
     return ListpackError(4, "header count " + std::to_string(header_count) + " but " +

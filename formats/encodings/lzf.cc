@@ -71,9 +71,8 @@ Status LzfDecompress(ByteSpan in, MutableByteSpan out) {
       const size_t in_left = static_cast<size_t>(in_end - ip);
       if (len > out_left) {
         return LzfError(item_pos, "literal run of " + std::to_string(len) +
-                                      " bytes overruns the output (" +
-                                      std::to_string(out_left) + " bytes left of " +
-                                      std::to_string(out.size()) + ")");
+                                      " bytes overruns the output (" + std::to_string(out_left) +
+                                      " bytes left of " + std::to_string(out.size()) + ")");
       }
       if (len > in_left) {
         return LzfError(item_pos, "literal run of " + std::to_string(len) +

@@ -49,9 +49,8 @@ Result<ZiplistEntry> DecodeEntry(ByteSpan blob, size_t pos, size_t end, CompactE
   const size_t left = end - pos;
   auto need = [&](uint64_t n, const char* what) -> Status {
     if (n > left) {
-      return ZiplistError(pos, std::string(what) + " needs " + std::to_string(n) +
-                                   " bytes but " + std::to_string(left) +
-                                   " remain before the terminator");
+      return ZiplistError(pos, std::string(what) + " needs " + std::to_string(n) + " bytes but " +
+                                   std::to_string(left) + " remain before the terminator");
     }
     return Status::Ok();
   };
@@ -88,11 +87,21 @@ Result<ZiplistEntry> DecodeEntry(ByteSpan blob, size_t pos, size_t end, CompactE
     default: {
       int bytes = 0;
       switch (b) {
-        case 0xc0: bytes = 2; break;
-        case 0xd0: bytes = 4; break;
-        case 0xe0: bytes = 8; break;
-        case 0xf0: bytes = 3; break;
-        case 0xfe: bytes = 1; break;
+        case 0xc0:
+          bytes = 2;
+          break;
+        case 0xd0:
+          bytes = 4;
+          break;
+        case 0xe0:
+          bytes = 8;
+          break;
+        case 0xf0:
+          bytes = 3;
+          break;
+        case 0xfe:
+          bytes = 1;
+          break;
         default:
           if (b >= 0xf1 && b <= 0xfd) {
             entry->integer = (b & 0x0f) - 1;
@@ -120,8 +129,8 @@ struct Header {
 
 Result<Header> CheckHeader(ByteSpan blob) {
   if (blob.size() < kHeaderBytes + 1) {
-    return ZiplistError(0, "blob of " + std::to_string(blob.size()) +
-                               " bytes is shorter than the 11-byte minimum");
+    return ZiplistError(
+        0, "blob of " + std::to_string(blob.size()) + " bytes is shorter than the 11-byte minimum");
   }
   const uint64_t bytes = LoadLe(blob, 0, 4);
   if (bytes != blob.size()) {
@@ -140,8 +149,8 @@ Result<Header> CheckHeader(ByteSpan blob) {
 }
 
 Status EarlyTerminator(size_t pos, size_t end) {
-  return ZiplistError(pos, "0xFF terminator " + std::to_string(end - pos) +
-                               " bytes before the end of the blob");
+  return ZiplistError(
+      pos, "0xFF terminator " + std::to_string(end - pos) + " bytes before the end of the blob");
 }
 
 }  // namespace

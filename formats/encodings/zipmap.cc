@@ -59,8 +59,8 @@ Result<std::string_view> ReadString(ByteSpan blob, size_t* pos, size_t end, bool
 
 Result<ZipmapIterator> ZipmapIterator::Open(ByteSpan blob) {
   if (blob.size() < 2) {
-    return ZipmapError(0, "blob of " + std::to_string(blob.size()) +
-                              " bytes is shorter than the 2-byte minimum");
+    return ZipmapError(
+        0, "blob of " + std::to_string(blob.size()) + " bytes is shorter than the 2-byte minimum");
   }
   if (At(blob, blob.size() - 1) != kEnd) {
     return ZipmapError(blob.size() - 1, "last byte is not the 0xFF terminator");

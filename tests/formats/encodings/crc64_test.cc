@@ -69,8 +69,8 @@ TEST(Crc64, FastAndTableAgreeOnAllLengthsAndSplits) {
     uint64_t part = Crc64(0, AsBytes(s.substr(0, split)));
     part = Crc64(part, AsBytes(s.substr(split)));
     ASSERT_EQ(part, whole) << "len " << len << " split " << split << " seed " << seed;
-    uint64_t table_part = Crc64Table(Crc64Table(0, AsBytes(s.substr(0, split))),
-                                     AsBytes(s.substr(split)));
+    uint64_t table_part =
+        Crc64Table(Crc64Table(0, AsBytes(s.substr(0, split))), AsBytes(s.substr(split)));
     ASSERT_EQ(table_part, whole) << "len " << len << " split " << split << " seed " << seed;
   }
 }

@@ -32,9 +32,11 @@ void ExpectError(const Status& s, const std::string& what) {
 TEST(Intset, EveryWidth) {
   const std::vector<std::pair<uint32_t, std::vector<int64_t>>> cases = {
       {2, {-32768, -1, 0, 7, 32767}},
-      {4, {std::numeric_limits<int32_t>::min(), -40000, 40000, std::numeric_limits<int32_t>::max()}},
-      {8, {std::numeric_limits<int64_t>::min(), -1, int64_t{1} << 40,
-           std::numeric_limits<int64_t>::max()}},
+      {4,
+       {std::numeric_limits<int32_t>::min(), -40000, 40000, std::numeric_limits<int32_t>::max()}},
+      {8,
+       {std::numeric_limits<int64_t>::min(), -1, int64_t{1} << 40,
+        std::numeric_limits<int64_t>::max()}},
   };
   for (const auto& [width, values] : cases) {
     const std::string blob = MakeIntset(width, values);

@@ -132,8 +132,8 @@ TEST(Listpack, EveryStringSizeClass) {
     size_t backlen;
   };
   const std::vector<StringCase> cases = {
-      {0, 0x80, 1, 1},     {63, 0xbf, 1, 1},      {64, 0xe0, 2, 1},      {125, 0xe0, 2, 1},
-      {126, 0xe0, 2, 2},   {4095, 0xef, 2, 2},    {4096, 0xf0, 5, 2},    {70000, 0xf0, 5, 3},
+      {0, 0x80, 1, 1},   {63, 0xbf, 1, 1},   {64, 0xe0, 2, 1},   {125, 0xe0, 2, 1},
+      {126, 0xe0, 2, 2}, {4095, 0xef, 2, 2}, {4096, 0xf0, 5, 2}, {70000, 0xf0, 5, 3},
   };
   for (const StringCase& c : cases) {
     std::string s(c.len, 'x');
@@ -212,7 +212,8 @@ TEST(Listpack, HeaderErrors) {
 TEST(Listpack, HeaderCountMismatch) {
   std::string blob = Sample();
   PutLe(&blob, 4, 5, 2);
-  ExpectError(ValidateListpack(AsBytes(blob)).status(), "listpack +4: header count 5 but 6 entries");
+  ExpectError(ValidateListpack(AsBytes(blob)).status(),
+              "listpack +4: header count 5 but 6 entries");
   EXPECT_TRUE(ReadAll(blob).ok());  // the iterator does not count
   PutLe(&blob, 4, kListpackUnknownCount, 2);
   EXPECT_EQ(*ValidateListpack(AsBytes(blob)), 6u);
@@ -277,9 +278,7 @@ TEST(Listpack, EveryTruncatedBodyWithFixedHeaderIsSafe) {
   }
 }
 
-TEST(Listpack, EverySingleByteChangeIsSafe) {
-  testing::ForEachByteChange(Sample(), CheckDamaged);
-}
+TEST(Listpack, EverySingleByteChangeIsSafe) { testing::ForEachByteChange(Sample(), CheckDamaged); }
 
 }  // namespace
 }  // namespace shardkit::formats

@@ -26,8 +26,8 @@ Status Decompress(const std::string& in, std::string* out, size_t out_len) {
 
 std::string Compress(const std::string& in) {
   std::string out(in.size() + in.size() / 16 + 64, '\0');
-  size_t n = LzfCompress(AsBytes(in), MutableByteSpan(reinterpret_cast<std::byte*>(out.data()),
-                                                      out.size()));
+  size_t n = LzfCompress(AsBytes(in),
+                         MutableByteSpan(reinterpret_cast<std::byte*>(out.data()), out.size()));
   out.resize(n);
   return out;
 }
@@ -82,17 +82,21 @@ TEST(LzfDecompress, EmptyInputEmptyOutput) {
 }
 
 TEST(LzfDecompress, BackReferenceBeforeOutputStart) {
-  ExpectCorruption(Bytes({0, 'a', 0x20, 1}), 4, "lzf +2: back-reference 2 bytes back points before");
+  ExpectCorruption(Bytes({0, 'a', 0x20, 1}), 4,
+                   "lzf +2: back-reference 2 bytes back points before");
   ExpectCorruption(Bytes({0x20, 0}), 3, "lzf +0: back-reference 1 bytes back");
 }
 
 TEST(LzfDecompress, OutputOverrun) {
-  ExpectCorruption(Bytes({2, 'a', 'b', 'c'}), 2, "lzf +0: literal run of 3 bytes overruns the output");
-  ExpectCorruption(Bytes({0, 'a', 0x20, 0}), 3, "lzf +2: back-reference of 3 bytes overruns the output");
+  ExpectCorruption(Bytes({2, 'a', 'b', 'c'}), 2,
+                   "lzf +0: literal run of 3 bytes overruns the output");
+  ExpectCorruption(Bytes({0, 'a', 0x20, 0}), 3,
+                   "lzf +2: back-reference of 3 bytes overruns the output");
 }
 
 TEST(LzfDecompress, InputOverrun) {
-  ExpectCorruption(Bytes({5, 'a', 'b'}), 6, "lzf +0: literal run of 6 bytes overruns the input (2 bytes left)");
+  ExpectCorruption(Bytes({5, 'a', 'b'}), 6,
+                   "lzf +0: literal run of 6 bytes overruns the input (2 bytes left)");
   ExpectCorruption(Bytes({0, 'a', 0x20}), 4, "lzf +2: back-reference offset byte missing");
   ExpectCorruption(Bytes({0, 'a', 0xe0}), 20, "lzf +2: back-reference length byte missing");
   ExpectCorruption(Bytes({0, 'a', 0xe0, 3}), 20, "lzf +2: back-reference offset byte missing");
@@ -147,8 +151,8 @@ TEST(LzfCompress, CompressesRepetitiveData) {
 TEST(LzfCompress, ReturnsZeroWhenOutputTooSmall) {
   std::string in = RoundTripInputs()[4];  // random: incompressible
   std::string out(in.size() - 1, '\0');
-  EXPECT_EQ(LzfCompress(AsBytes(in), MutableByteSpan(reinterpret_cast<std::byte*>(out.data()),
-                                                     out.size())),
+  EXPECT_EQ(LzfCompress(AsBytes(in),
+                        MutableByteSpan(reinterpret_cast<std::byte*>(out.data()), out.size())),
             0u);
   for (size_t cap = 0; cap < 40; ++cap) {
     std::string small(cap, '\0');

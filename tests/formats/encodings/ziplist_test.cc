@@ -39,8 +39,9 @@ class RawZiplist {
     } else if (s.size() < 16384) {
       enc = Bytes({0x40 | static_cast<int>(s.size() >> 8), static_cast<int>(s.size() & 0xff)});
     } else {
-      enc = Bytes({0x80, static_cast<int>(s.size() >> 24), static_cast<int>((s.size() >> 16) & 0xff),
-                   static_cast<int>((s.size() >> 8) & 0xff), static_cast<int>(s.size() & 0xff)});
+      enc =
+          Bytes({0x80, static_cast<int>(s.size() >> 24), static_cast<int>((s.size() >> 16) & 0xff),
+                 static_cast<int>((s.size() >> 8) & 0xff), static_cast<int>(s.size() & 0xff)});
     }
     Add(enc + s);
   }
@@ -81,7 +82,8 @@ void ExpectError(const Status& s, const std::string& what) {
 }
 
 TEST(Ziplist, ReferenceExample) {
-  const std::string blob = Bytes({0x0f, 0, 0, 0, 0x0c, 0, 0, 0, 0x02, 0, 0x00, 0xf3, 0x02, 0xf6, 0xff});
+  const std::string blob =
+      Bytes({0x0f, 0, 0, 0, 0x0c, 0, 0, 0, 0x02, 0, 0x00, 0xf3, 0x02, 0xf6, 0xff});
   auto it = ZiplistIterator::Open(AsBytes(blob));
   ASSERT_TRUE(it.ok()) << it.status().ToString();
   EXPECT_EQ(it->header_count(), 2);
@@ -106,14 +108,14 @@ TEST(Ziplist, Empty) {
 // Every encoding, including the RDB 6 ones (F0 int24, FE int8, immediates).
 TEST(Ziplist, EveryEncoding) {
   RawZiplist z;
-  z.Add(Bytes({0xc0, 0x18, 0xfc}));                          // int16 -1000
-  z.Add(Bytes({0xd0, 0x00, 0x00, 0x00, 0x80}));              // int32 min
+  z.Add(Bytes({0xc0, 0x18, 0xfc}));                                      // int16 -1000
+  z.Add(Bytes({0xd0, 0x00, 0x00, 0x00, 0x80}));                          // int32 min
   z.Add(Bytes({0xe0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}));  // int64 max
-  z.Add(Bytes({0xf0, 0x00, 0x00, 0x80}));                    // int24 -8388608
-  z.Add(Bytes({0xf0, 0xff, 0xff, 0x7f}));                    // int24 8388607
-  z.Add(Bytes({0xfe, 0x80}));                                // int8 -128
-  z.Add(Bytes({0xf1}));                                      // immediate 0
-  z.Add(Bytes({0xfd}));                                      // immediate 12
+  z.Add(Bytes({0xf0, 0x00, 0x00, 0x80}));                                // int24 -8388608
+  z.Add(Bytes({0xf0, 0xff, 0xff, 0x7f}));                                // int24 8388607
+  z.Add(Bytes({0xfe, 0x80}));                                            // int8 -128
+  z.Add(Bytes({0xf1}));                                                  // immediate 0
+  z.Add(Bytes({0xfd}));                                                  // immediate 12
   z.AddString("");
   z.AddString(std::string(63, 'a'));
   z.AddString(std::string(64, 'b'));     // 14-bit length, and the next prevlen is 0xFE + u32
@@ -123,10 +125,20 @@ TEST(Ziplist, EveryEncoding) {
   const std::string blob = z.Finish();
   auto entries = ReadAll(blob);
   ASSERT_TRUE(entries.ok()) << entries.status().ToString();
-  const std::vector<std::string> expected = {
-      "-1000", "-2147483648", "9223372036854775807", "-8388608", "8388607", "-128", "0", "12",
-      "", std::string(63, 'a'), std::string(64, 'b'), std::string(16383, 'c'),
-      std::string(70000, 'd'), "tail"};
+  const std::vector<std::string> expected = {"-1000",
+                                             "-2147483648",
+                                             "9223372036854775807",
+                                             "-8388608",
+                                             "8388607",
+                                             "-128",
+                                             "0",
+                                             "12",
+                                             "",
+                                             std::string(63, 'a'),
+                                             std::string(64, 'b'),
+                                             std::string(16383, 'c'),
+                                             std::string(70000, 'd'),
+                                             "tail"};
   EXPECT_EQ(*entries, expected);
   auto count = ValidateZiplist(AsBytes(blob));
   ASSERT_TRUE(count.ok()) << count.status().ToString();
@@ -238,9 +250,7 @@ TEST(Ziplist, EveryTruncatedBodyWithFixedHeaderIsSafe) {
   }
 }
 
-TEST(Ziplist, EverySingleByteChangeIsSafe) {
-  testing::ForEachByteChange(Sample(), CheckDamaged);
-}
+TEST(Ziplist, EverySingleByteChangeIsSafe) { testing::ForEachByteChange(Sample(), CheckDamaged); }
 
 }  // namespace
 }  // namespace shardkit::formats

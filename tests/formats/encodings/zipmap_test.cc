@@ -59,8 +59,9 @@ void ExpectError(const Status& s, const std::string& what) {
 
 TEST(Zipmap, KnownBytes) {
   // From the zipmap.c layout description: "foo" => "bar", "hello" => "world".
-  const std::string blob = Bytes({0x02, 0x03, 'f', 'o', 'o', 0x03, 0x00, 'b', 'a', 'r', 0x05, 'h',
-                                  'e', 'l', 'l', 'o', 0x05, 0x00, 'w', 'o', 'r', 'l', 'd', 0xff});
+  const std::string blob =
+      Bytes({0x02, 0x03, 'f', 'o', 'o',  0x03, 0x00, 'b', 'a', 'r', 0x05, 'h',
+             'e',  'l',  'l', 'o', 0x05, 0x00, 'w',  'o', 'r', 'l', 'd',  0xff});
   auto pairs = ReadAll(blob);
   ASSERT_TRUE(pairs.ok()) << pairs.status().ToString();
   EXPECT_EQ(*pairs, (Pairs{{"foo", "bar"}, {"hello", "world"}}));
@@ -90,7 +91,8 @@ TEST(Zipmap, BigLengthsAndUnknownCount) {
 }
 
 TEST(Zipmap, CountMismatch) {
-  ExpectError(ReadAll(MakeZipmap(3, {{"a", "b"}})).status(), "zipmap +0: header count 3 but 1 pairs");
+  ExpectError(ReadAll(MakeZipmap(3, {{"a", "b"}})).status(),
+              "zipmap +0: header count 3 but 1 pairs");
 }
 
 TEST(Zipmap, Errors) {
@@ -112,9 +114,8 @@ TEST(Zipmap, TruncationAndByteChangesAreSafe) {
   const std::string blob =
       MakeZipmap(3, {{"field", "value"}, {std::string(300, 'f'), "x"}, {"k", ""}}, 2);
   ASSERT_TRUE(ReadAll(blob).ok());
-  testing::ForEachTruncation(blob, [](const std::string& cut) {
-    EXPECT_FALSE(ReadAll(cut).ok()) << cut.size();
-  });
+  testing::ForEachTruncation(
+      blob, [](const std::string& cut) { EXPECT_FALSE(ReadAll(cut).ok()) << cut.size(); });
   // With the terminator re-added, truncated bodies reach the length checks.
   for (size_t len = 1; len + 1 < blob.size(); ++len) {
     auto r = ReadAll(blob.substr(0, len) + '\xff');
