@@ -1,0 +1,189 @@
+// `shardkit verify` and `shardkit inspect` as a user runs them: exit codes
+// 0/1/2/3, JSON Lines shape and order, text on stderr.
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+
+namespace shardkit {
+namespace {
+
+using shardkit::testing::CorpusDir;
+
+struct CliRun {
+  int exit_code = -1;
+  std::string out;  // stdout (stderr goes to err_path)
+  std::string err;
+};
+
+std::string Quote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out += "'\\''";
+    else out.push_back(c);
+  }
+  return out + "'";
+}
+
+CliRun Shardkit(const std::vector<std::string>& args) {
+  shardkit::testing::TempDir dir;
+  std::string cmd = Quote(SHARDKIT_BINARY);
+  for (const auto& a : args) cmd += " " + Quote(a);
+  cmd += " 2>" + Quote(dir.File("stderr"));
+  CliRun run;
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return run;
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) run.out.append(buf, n);
+  int status = pclose(p);
+  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  run.err = shardkit::testing::ReadFileOrDie(dir.File("stderr"));
+  return run;
+}
+
+std::vector<nlohmann::json> JsonLines(const std::string& out) {
+  std::vector<nlohmann::json> lines;
+  std::istringstream in(out);
+  std::string line;
+  while (std::getline(in, line)) {
+    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
+  }
+  return lines;
+}
+
+std::string Corpus(const std::string& rel) { return CorpusDir() + "/" + rel; }
+
+const std::string kGood = "dragonflydb__dragonfly/redis6_small.rdb";
+const std::string kCorruptDeep = "redis__redis/corrupt_ziplist.rdb";
+const std::string kBadCrc = "redis__librdb/invalid_chksum_v8.rdb";
+const std::string kFuture = "redis__librdb/future_v19.rdb";
+
+TEST(VerifyCliTest, SoundFileExitsZeroWithTextOnStderr) {
+  CliRun r = Shardkit({"verify", Corpus(kGood)});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "");
+  EXPECT_NE(r.err.find("OK " + Corpus(kGood) + " (RDB v9, 20 keys, crc ok)"), std::string::npos)
+      << r.err;
+}
+
+TEST(VerifyCliTest, JsonObjectHasTheDocumentedFields) {
+  CliRun r = Shardkit({"verify", "--json", Corpus(kGood)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  const auto& j = lines[0];
+  EXPECT_EQ(j["path"], Corpus(kGood));
+  EXPECT_EQ(j["ok"], true);
+  EXPECT_EQ(j["format"], "rdb");
+  EXPECT_EQ(j["magic"], "REDIS");
+  EXPECT_EQ(j["version"], 9);
+  EXPECT_EQ(j["producer"], "redis 6.2.7");
+  EXPECT_EQ(j["keys"], 20);
+  EXPECT_EQ(j["expires"], 2);
+  EXPECT_EQ(j["types"]["string"], 12);
+  EXPECT_EQ(j["crc"], "ok");
+  EXPECT_EQ(j["crc_stored"], j["crc_computed"]);
+  EXPECT_EQ(j["bytes"], 1104);
+  EXPECT_EQ(j["trailing_bytes"], 0);
+  EXPECT_TRUE(j["error"].is_null());
+  EXPECT_TRUE(j["backend"] == "uring" || j["backend"] == "pread") << j["backend"];
+  EXPECT_EQ(j["deep"], false);
+}
+
+TEST(VerifyCliTest, DeepFindsTheBrokenZiplistWithOffsetAndKey) {
+  CliRun structural = Shardkit({"verify", Corpus(kCorruptDeep)});
+  EXPECT_EQ(structural.exit_code, 0) << structural.err;
+  CliRun r = Shardkit({"verify", "--deep", "--json", Corpus(kCorruptDeep)});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 1u);
+  const auto& e = lines[0]["error"];
+  EXPECT_EQ(lines[0]["ok"], false);
+  EXPECT_EQ(e["code"], "Corruption");
+  EXPECT_EQ(e["offset"], 488);
+  EXPECT_EQ(e["key"], "key:000000000091");
+  EXPECT_NE(e["message"].get<std::string>().find("ziplist"), std::string::npos);
+}
+
+TEST(VerifyCliTest, ExitCodesForCorruptUnsupportedMissingAndUsage) {
+  EXPECT_EQ(Shardkit({"verify", Corpus(kBadCrc)}).exit_code, 1);
+  CliRun future = Shardkit({"verify", Corpus(kFuture)});
+  EXPECT_EQ(future.exit_code, 3);
+  EXPECT_NE(future.err.find("RDB version 99"), std::string::npos) << future.err;
+  EXPECT_EQ(Shardkit({"verify", "/nonexistent/dump.rdb"}).exit_code, 2);
+  EXPECT_EQ(Shardkit({"verify"}).exit_code, 2);
+  EXPECT_EQ(Shardkit({"verify", "--threads", "0", Corpus(kGood)}).exit_code, 2);
+}
+
+TEST(VerifyCliTest, SeveralPathsInParallelReportInArgumentOrderWithWorstExitCode) {
+  std::vector<std::string> paths = {Corpus(kGood), Corpus(kFuture), Corpus(kBadCrc),
+                                    Corpus("redis__redis/encodings.rdb")};
+  std::vector<std::string> args = {"verify", "--json", "--threads", "3"};
+  args.insert(args.end(), paths.begin(), paths.end());
+  CliRun r = Shardkit(args);
+  EXPECT_EQ(r.exit_code, 1) << r.err;  // corrupt outranks unsupported
+  auto lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), paths.size());
+  for (size_t i = 0; i < paths.size(); ++i) EXPECT_EQ(lines[i]["path"], paths[i]);
+  EXPECT_EQ(lines[1]["error"]["code"], "NotSupported");
+  EXPECT_EQ(lines[2]["error"]["code"], "Corruption");
+  EXPECT_EQ(lines[3]["crc"], "absent");
+
+  EXPECT_EQ(Shardkit({"verify", Corpus(kGood), Corpus(kFuture)}).exit_code, 3);
+  EXPECT_EQ(Shardkit({"verify", Corpus(kBadCrc), "/nonexistent"}).exit_code, 2);
+}
+
+TEST(VerifyCliTest, TrailingBytesAreAWarningNotAnError) {
+  CliRun r = Shardkit(
+      {"verify", "--json", Corpus("sripathikrishnan__redis-rdb-tools/redis_40_with_module.rdb")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = JsonLines(r.out).at(0);
+  EXPECT_EQ(j["trailing_bytes"], 40);
+  EXPECT_EQ(j["crc"], "disabled");
+  EXPECT_EQ(j["modules"], nlohmann::json::array({"ReJSON-RL/0"}));
+  EXPECT_EQ(j["warnings"].size(), 2u);
+}
+
+TEST(InspectCliTest, JsonCountsBytesAndAllSlots) {
+  CliRun r = Shardkit({"inspect", "--json", "--top", "3", Corpus(kGood)});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  auto j = nlohmann::json::parse(r.out);
+  EXPECT_EQ(j["total"]["keys"], 20);
+  EXPECT_EQ(j["total"]["expires"], 2);
+  EXPECT_EQ(j["dbs"]["0"]["keys"], 10);
+  EXPECT_EQ(j["dbs"]["1"]["keys"], 10);
+  ASSERT_EQ(j["slot_bytes"].size(), 16384u);
+  uint64_t slot_sum = 0, key_sum = 0;
+  for (const auto& b : j["slot_bytes"]) slot_sum += b.get<uint64_t>();
+  for (const auto& k : j["slot_keys"]) key_sum += k.get<uint64_t>();
+  EXPECT_EQ(slot_sum, j["total"]["bytes"].get<uint64_t>());
+  EXPECT_EQ(key_sum, 20u);
+  uint64_t type_bytes = 0;
+  for (const auto& [name, c] : j["types"].items()) type_bytes += c["bytes"].get<uint64_t>();
+  EXPECT_EQ(type_bytes, slot_sum);
+  ASSERT_EQ(j["largest"].size(), 3u);
+  EXPECT_EQ(j["largest"][0]["key"], "list2");
+  EXPECT_GE(j["largest"][0]["bytes"], j["largest"][1]["bytes"]);
+  EXPECT_GE(j["largest"][1]["bytes"], j["largest"][2]["bytes"]);
+  EXPECT_EQ(j["aux"][0]["key"], "redis-ver");
+}
+
+TEST(InspectCliTest, TextSummaryAndExitCodes) {
+  CliRun r = Shardkit({"inspect", Corpus(kGood)});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.err.find("RDB v9, 20 keys"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("slots     0- 1023"), std::string::npos) << r.err;
+  EXPECT_EQ(Shardkit({"inspect", Corpus(kBadCrc)}).exit_code, 1);
+  EXPECT_EQ(Shardkit({"inspect", Corpus(kFuture)}).exit_code, 3);
+  EXPECT_EQ(Shardkit({"inspect", "/nonexistent"}).exit_code, 2);
+}
+
+}  // namespace
+}  // namespace shardkit
