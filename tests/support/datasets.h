@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <utility>
@@ -65,6 +66,11 @@ struct RedisTestConfig {
   // Quicklist shape of kRepListLong (DEBUG OBJECT ql_nodes, ql_compressed).
   size_t min_list_nodes = 1;
   bool expect_compressed_list = false;
+  // kRepListLong as saved in dump.rdb (type 18): at least this many PLAIN
+  // nodes (0: exactly none), and whether node blobs are LZF-compressed
+  // (true: at least one; false: none).
+  size_t min_plain_list_nodes = 0;
+  bool expect_lzf_list_nodes = true;
   // Server keeps LFU counters (OBJECT FREQ works) / LRU idle times.
   bool lfu = false;
 };

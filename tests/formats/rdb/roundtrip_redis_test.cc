@@ -16,6 +16,9 @@
 #include <vector>
 
 #include "base/chunk_io.h"
+#include "base/byte_reader.h"
+#include "formats/rdb/rdb_format.h"
+#include "formats/rdb/rdb_primitives.h"
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_writer.h"
 #include "storage/file_reader.h"
@@ -127,6 +130,39 @@ Result<std::string> Rewrite(const std::string& path, int version, bool checksum)
   }
   SK_RETURN_IF_ERROR(writer->Finish());
   return sink.data();
+}
+
+// Node shape of a quicklist-v2 value (type 18) from its raw bytes: node
+// count, PLAIN nodes and nodes whose blob is LZF-compressed.
+struct QuicklistShape {
+  uint64_t nodes = 0;
+  uint64_t plain = 0;
+  uint64_t lzf = 0;
+};
+Result<QuicklistShape> ParseQuicklistShape(const std::string& value) {
+  MemoryChunkSource source(AsBytes(value), 1 << 16, "quicklist value");
+  ByteReader in(&source);
+  QuicklistShape shape;
+  SK_ASSIGN_OR_RETURN(shape.nodes, rdb::ReadLength(in, "node count"));
+  for (uint64_t i = 0; i < shape.nodes; ++i) {
+    SK_ASSIGN_OR_RETURN(uint64_t container, rdb::ReadLength(in, "container"));
+    if (container == rdb::kQuicklistNodePlain) ++shape.plain;
+    SK_ASSIGN_OR_RETURN(rdb::LengthOrEncoding head, rdb::ReadLengthOrEncoding(in));
+    if (head.encoded && head.value == rdb::kEncLzf) {
+      ++shape.lzf;
+      SK_ASSIGN_OR_RETURN(uint64_t compressed, rdb::ReadLength(in, "lzf length"));
+      SK_ASSIGN_OR_RETURN(uint64_t original, rdb::ReadLength(in, "lzf original length"));
+      (void)original;
+      SK_RETURN_IF_ERROR(in.Skip(compressed));
+    } else if (head.encoded) {
+      return Status::Corruption("integer-encoded quicklist node");
+    } else {
+      SK_RETURN_IF_ERROR(in.Skip(head.value));
+    }
+  }
+  SK_ASSIGN_OR_RETURN(bool at_end, in.AtEnd());
+  if (!at_end) return Status::Corruption("bytes after the last quicklist node");
+  return shape;
 }
 
 struct RoundtripCase {
@@ -295,6 +331,33 @@ TEST_P(RoundtripRedisTest, DeepDecodeMatchesServerCounts) {
   for (const auto& [key, size] : source_->sample_sizes) {
     const uint64_t decoded = counter.counts[{0, key}];
     EXPECT_EQ(decoded, static_cast<uint64_t>(size)) << "elements of " << key;
+  }
+}
+
+// The configs must really produce the on-disk shapes they are meant to
+// cover: PLAIN nodes, LZF-compressed nodes (or none), many small nodes.
+TEST_P(RoundtripRedisTest, DumpHoldsTheListNodeShapesTheConfigForces) {
+  const RedisTestConfig& config = GetParam().config;
+  rdb::RdbReadOptions options;
+  options.capture_values = true;
+  RawCollector records;
+  auto summary = ReadFile(source_->rdb_path, options, &records);
+  ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+  auto it = records.records.find({0, kRepListLong});
+  ASSERT_NE(it, records.records.end());
+  ASSERT_EQ(it->second.type, rdb::kTypeListQuicklist2);
+  auto shape = ParseQuicklistShape(it->second.value);
+  ASSERT_TRUE(shape.ok()) << shape.status().ToString();
+  EXPECT_GE(shape->nodes, config.min_list_nodes);
+  if (config.min_plain_list_nodes == 0) {
+    EXPECT_EQ(shape->plain, 0u);
+  } else {
+    EXPECT_GE(shape->plain, config.min_plain_list_nodes);
+  }
+  if (config.expect_lzf_list_nodes) {
+    EXPECT_GT(shape->lzf, 0u);
+  } else {
+    EXPECT_EQ(shape->lzf, 0u);
   }
 }
 
