@@ -4,7 +4,7 @@
 // "123456789": 0xe9c6d914c4b8d9ca.
 //
 // Crc64 runs over every byte read and written, so it is a hot path: the
-// implementation is chosen by measurement (bench/crc_bench.cc) and the choice
+// implementation is chosen by measurement (bench/encodings_bench.cc) and the choice
 // is explained in crc64.cc. Thread-safe (pure functions).
 #pragma once
 
