@@ -136,12 +136,18 @@ bool Fresher(const SourceCandidate& a, bool a_master, const SourceCandidate& b, 
              std::string* why) {
   const SourceScan* sa = a.scan ? &*a.scan : nullptr;
   const SourceScan* sb = b.scan ? &*b.scan : nullptr;
+  // Same replication history: the offset decides; equal offsets hold the same
+  // data, and the master's copy is preferred (a replica can lag in state the
+  // offset does not cover, e.g. consumer-group read counters in Redis 7.0).
   if (sa && sb && !sa->repl_id.empty() && sa->repl_id == sb->repl_id && sa->has_repl_offset &&
-      sb->has_repl_offset && sa->repl_offset != sb->repl_offset) {
-    *why = "same replication id, offset " + std::to_string(std::max(sa->repl_offset,
-                                                                     sb->repl_offset)) +
-           " is the newest";
-    return sa->repl_offset > sb->repl_offset;
+      sb->has_repl_offset) {
+    if (sa->repl_offset != sb->repl_offset) {
+      *why = "same replication id, offset " +
+             std::to_string(std::max(sa->repl_offset, sb->repl_offset)) + " is the newest";
+      return sa->repl_offset > sb->repl_offset;
+    }
+    *why = "same replication id and offset: the master wins";
+    return a_master && !b_master;
   }
   auto when = [](const SourceCandidate& c) {
     int64_t ctime_ms = c.scan ? c.scan->ctime_s * 1000 : 0;

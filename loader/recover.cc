@@ -171,9 +171,22 @@ Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int ver
 }
 
 // Runs the source workers and node writers; reports progress meanwhile.
-void RunPipeline(PipelineState* state, const std::vector<int>& sources) {
+void RunPipeline(PipelineState* state) {
   const RecoverOptions& opt = *state->options;
-  for (auto& job : state->jobs) job->queue.SetProducers(static_cast<int>(sources.size()));
+  const std::vector<int>& sources = state->sources;
+  const int n = std::max(1, std::min<int>(opt.threads, static_cast<int>(sources.size())));
+  // Queue capacity from the memory budget: at most `n` sources are being
+  // read at once, each filling one queue per node.
+  const uint64_t per_queue = kQueueBudgetBytes / (static_cast<uint64_t>(n) * state->jobs.size() *
+                                                  std::max<size_t>(opt.batch_bytes, 1));
+  const size_t capacity = std::clamp<uint64_t>(per_queue, 2, opt.queue_batches);
+  for (auto& job : state->jobs) {
+    for (size_t i = 0; i < sources.size(); ++i) {
+      job->queues.push_back(std::make_unique<BatchQueue<EntryBatch>>(capacity));
+      job->queues.back()->SetProducers(1);
+    }
+    job->deferred.resize(sources.size());
+  }
   std::vector<std::thread> writers;
   for (auto& job : state->jobs) writers.emplace_back(RunNodeWriter, state, job.get());
   std::atomic<size_t> next{0};
@@ -182,15 +195,14 @@ void RunPipeline(PipelineState* state, const std::vector<int>& sources) {
   std::condition_variable done_cv;
   auto worker = [&] {
     for (size_t i = next++; i < sources.size(); i = next++) {
-      Status s = state->failed.load() ? Status() : RunSourceWorker(state, sources[i]);
+      Status s = state->failed.load() ? Status() : RunSourceWorker(state, static_cast<int>(i));
       if (!s.ok()) state->Fail(s);
-      for (auto& job : state->jobs) job->queue.ProducerDone();
+      for (auto& job : state->jobs) job->queues[i]->ProducerDone();
     }
     std::lock_guard<std::mutex> lock(done_mu);
     --running;
     done_cv.notify_all();
   };
-  const int n = std::max(1, std::min<int>(opt.threads, static_cast<int>(sources.size())));
   running = n;
   std::vector<std::thread> workers;
   for (int t = 0; t < n; ++t) workers.emplace_back(worker);
@@ -249,7 +261,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       report.nodes.push_back(r);
       continue;
     }
-    auto job = std::make_unique<NodeJob>(options.queue_batches);
+    auto job = std::make_unique<NodeJob>();
     job->node = &n;
     for (const SlotRange& r : n.slots.Ranges()) {
       for (uint32_t s = r.first; s <= r.last; ++s) {
@@ -284,7 +296,8 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     SK_RETURN_IF_ERROR(StartJob(plan, options, version, functions, job.get()));
   }
 
-  RunPipeline(&state, sources);
+  state.sources = sources;
+  RunPipeline(&state);
   if (state.failed) return state.first_error;
 
   for (auto& job : state.jobs) {

@@ -26,17 +26,20 @@ struct EntryBatch {
 };
 
 struct NodeJob {
-  explicit NodeJob(size_t queue_batches) : queue(queue_batches) {}
   const PlannedNode* node = nullptr;
   std::unique_ptr<NodeOutput> output;
   std::unique_ptr<NodeOutput::File> rdb_file;
   std::unique_ptr<formats::rdb::RdbWriter> writer;
-  BatchQueue<EntryBatch> queue;
+  // One queue per source being read, in source order: the writer drains
+  // them in that order, so a node's bytes do not depend on thread timing
+  // (N --node-index processes write what one run writes).
+  std::vector<std::unique_ptr<BatchQueue<EntryBatch>>> queues;
   // Keys whose slot a non-owner source also holds: the owner's keys in those
-  // slots, and the non-owner copies held back until every source is read.
+  // slots, and the non-owner copies held back (per source) until every
+  // source is read.
   std::mutex contested_mu;
   std::unordered_set<std::string> owner_keys;
-  std::vector<EntryBatch> deferred;
+  std::vector<std::vector<EntryBatch>> deferred;  // per source position
   uint64_t deferred_bytes = 0;
   // Written by the node's writer thread only (keys_written is also read by
   // the progress reporter).
@@ -51,6 +54,7 @@ struct PipelineState {
   const RecoveryPlan* plan = nullptr;
   const RecoverOptions* options = nullptr;
   std::vector<std::unique_ptr<NodeJob>> jobs;
+  std::vector<int> sources;                        // plan indices read, in order
   std::array<int16_t, kSlotCount> job_of_slot{};  // index into jobs; -1: not written here
   std::array<int16_t, kSlotCount> owner_source{};  // plan source whose copy wins; -1: none
   SlotSet contested;                               // slots a non-owner source holds
@@ -67,11 +71,14 @@ struct PipelineState {
   void CancelAll();
 };
 
-// Reads plan source `index` in raw mode and routes its entries to the jobs.
-Status RunSourceWorker(PipelineState* state, int index);
+// Reads state->sources[position] in raw mode and routes its entries to the
+// jobs' queues for that position.
+Status RunSourceWorker(PipelineState* state, int position);
 // Drains `job`'s queue into its RDB writer, then writes held-back keys.
 void RunNodeWriter(PipelineState* state, NodeJob* job);
 
+// Memory for queued batches across all queues; sets the queue capacity.
+inline constexpr uint64_t kQueueBudgetBytes = uint64_t{256} << 20;
 // Upper bound for held-back non-owner copies per node.
 inline constexpr uint64_t kMaxDeferredBytes = uint64_t{256} << 20;
 

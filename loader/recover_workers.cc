@@ -17,7 +17,9 @@ void PipelineState::Fail(Status s) {
 }
 
 void PipelineState::CancelAll() {
-  for (auto& job : jobs) job->queue.Cancel();
+  for (auto& job : jobs) {
+    for (auto& q : job->queues) q->Cancel();
+  }
 }
 
 namespace {
@@ -31,10 +33,11 @@ const Status& Cancelled() {
 // the node that owns its slot.
 class RoutingVisitor final : public rdb::RdbVisitor {
  public:
-  RoutingVisitor(PipelineState* state, int source_index, ByteReader* in)
+  RoutingVisitor(PipelineState* state, int position, ByteReader* in)
       : state_(state),
-        source_index_(source_index),
-        source_(state->plan->sources[source_index]),
+        position_(position),
+        source_index_(state->sources[position]),
+        source_(state->plan->sources[source_index_]),
         in_(in),
         batches_(state->jobs.size()) {}
 
@@ -98,7 +101,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     if (batch.entries.empty()) return Status();
     EntryBatch full = std::move(batch);
     batch = EntryBatch();
-    if (!state_->jobs[index]->queue.Push(std::move(full))) return Cancelled();
+    if (!state_->jobs[index]->queues[position_]->Push(std::move(full))) return Cancelled();
     return Status();
   }
 
@@ -111,12 +114,11 @@ class RoutingVisitor final : public rdb::RdbVisitor {
           " MiB of keys in slots this shard does not own (expected only keys of slots being "
           "migrated); the plan's slot ownership looks wrong");
     }
-    if (job->deferred.empty() || job->deferred.back().magic != magic_) {
-      job->deferred.emplace_back();
-      job->deferred.back().magic = magic_;
-    }
-    job->deferred.back().entries.push_back(entry);
-    job->deferred.back().entries.back().db = 0;
+    EntryBatch& held = job->deferred[position_].empty() ? job->deferred[position_].emplace_back()
+                                                        : job->deferred[position_].back();
+    held.magic = magic_;
+    held.entries.push_back(entry);
+    held.entries.back().db = 0;
     return Status();
   }
 
@@ -127,6 +129,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
   }
 
   PipelineState* state_;
+  int position_;
   int source_index_;
   const PlanSource& source_;
   ByteReader* in_;
@@ -138,12 +141,12 @@ class RoutingVisitor final : public rdb::RdbVisitor {
 
 }  // namespace
 
-Status RunSourceWorker(PipelineState* state, int index) {
-  const PlanSource& source = state->plan->sources[index];
+Status RunSourceWorker(PipelineState* state, int position) {
+  const PlanSource& source = state->plan->sources[state->sources[position]];
   SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(source.rdb_path,
                                                                 state->options->io));
   ByteReader in(file.get());
-  RoutingVisitor visitor(state, index, &in);
+  RoutingVisitor visitor(state, position, &in);
   rdb::RdbReadOptions options;
   options.capture_values = true;
   rdb::RdbReader reader(&in, options);
@@ -165,15 +168,17 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
 // earlier non-owner copy) of the key was written.
 Status WriteDeferred(NodeJob* job) {
   std::unordered_set<std::string>& seen = job->owner_keys;
-  for (const EntryBatch& batch : job->deferred) {
-    for (const rdb::RdbEntry& e : batch.entries) {
+  for (const auto& per_source : job->deferred) {
+    for (const EntryBatch& batch : per_source) {
+      for (const rdb::RdbEntry& e : batch.entries) {
       if (!seen.insert(e.key).second) {
         ++job->duplicates_dropped;
         continue;
       }
-      SK_RETURN_IF_ERROR(job->writer->WriteEntry(e, batch.magic));
-      ++job->keys_written;
-      ++job->non_owner_kept;
+        SK_RETURN_IF_ERROR(job->writer->WriteEntry(e, batch.magic));
+        ++job->keys_written;
+        ++job->non_owner_kept;
+      }
     }
   }
   return Status();
@@ -185,7 +190,9 @@ void RunNodeWriter(PipelineState* state, NodeJob* job) {
   const auto start = std::chrono::steady_clock::now();
   EntryBatch batch;
   Status s;
-  while (s.ok() && job->queue.Pop(&batch)) s = WriteBatch(job, batch);
+  for (auto& queue : job->queues) {
+    while (s.ok() && queue->Pop(&batch)) s = WriteBatch(job, batch);
+  }
   if (s.ok() && state->failed.load()) s = Cancelled();
   if (s.ok()) s = WriteDeferred(job);
   if (s.ok()) s = job->writer->Finish();

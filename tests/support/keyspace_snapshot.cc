@@ -51,9 +51,11 @@ Status CaptureKeys(RedisClient& client, const std::vector<std::string>& keys,
   return Status::Ok();
 }
 
-Status CaptureDb(RedisClient& client, int db, KeyspaceSnapshot& snap) {
-  SK_ASSIGN_OR_RETURN(RedisReply sel, client.Command({"SELECT", std::to_string(db)}));
-  SK_RETURN_IF_ERROR(ExpectOk(sel, "SELECT " + std::to_string(db)));
+Status CaptureDb(RedisClient& client, int db, bool select, KeyspaceSnapshot& snap) {
+  if (select) {
+    SK_ASSIGN_OR_RETURN(RedisReply sel, client.Command({"SELECT", std::to_string(db)}));
+    SK_RETURN_IF_ERROR(ExpectOk(sel, "SELECT " + std::to_string(db)));
+  }
   SK_ASSIGN_OR_RETURN(RedisReply size, client.Command({"DBSIZE"}));
   SK_RETURN_IF_ERROR(ExpectOk(size, "DBSIZE"));
   if (size.integer == 0) return Status::Ok();
@@ -93,11 +95,15 @@ std::string PrintableKey(const std::string& key) {
   return out + "\"";
 }
 
-Result<KeyspaceSnapshot> KeyspaceSnapshot::Capture(RedisClient& client) {
+Result<KeyspaceSnapshot> KeyspaceSnapshot::Capture(RedisClient& client, int databases) {
   KeyspaceSnapshot snap;
-  for (int db = 0; db < kDatabases; ++db) SK_RETURN_IF_ERROR(CaptureDb(client, db, snap));
-  SK_ASSIGN_OR_RETURN(RedisReply sel, client.Command({"SELECT", "0"}));
-  SK_RETURN_IF_ERROR(ExpectOk(sel, "SELECT 0"));
+  // Cluster mode has only db 0 and refuses SELECT: databases == 1 skips it.
+  const bool select = databases > 1;
+  for (int db = 0; db < databases; ++db) SK_RETURN_IF_ERROR(CaptureDb(client, db, select, snap));
+  if (select) {
+    SK_ASSIGN_OR_RETURN(RedisReply sel, client.Command({"SELECT", "0"}));
+    SK_RETURN_IF_ERROR(ExpectOk(sel, "SELECT 0"));
+  }
   SK_ASSIGN_OR_RETURN(RedisReply functions, client.Command({"FUNCTION", "LIST", "WITHCODE"}));
   SK_RETURN_IF_ERROR(ExpectOk(functions, "FUNCTION LIST"));
   // Libraries and functions come in hash-table order; keep name and code,

@@ -42,7 +42,8 @@ struct KeyspaceSnapshot {
   std::map<int, int64_t> dbsize;  // DBSIZE of the non-empty dbs
   std::string functions;          // library names and code, sorted by name
 
-  static Result<KeyspaceSnapshot> Capture(RedisClient& client);
+  // `databases` = 1 for cluster-mode servers (db 0 only, no SELECT).
+  static Result<KeyspaceSnapshot> Capture(RedisClient& client, int databases = kDatabases);
 
   size_t KeyCount() const;
   // Human-readable differences (`this` = expected, `other` = actual), at
