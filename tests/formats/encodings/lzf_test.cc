@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "tests/formats/encodings/test_seed.h"
+
 namespace shardkit::formats {
 namespace {
 
@@ -163,8 +165,7 @@ TEST(LzfCompress, ReturnsZeroWhenOutputTooSmall) {
 }
 
 TEST(LzfCompress, RandomRoundTripsAtManySizes) {
-  const uint64_t seed = std::random_device{}();
-  std::printf("seed %llu\n", static_cast<unsigned long long>(seed));
+  const uint64_t seed = testing::TestSeed();
   std::mt19937_64 rng(seed);
   for (size_t len = 1; len < 2000; len += 1 + len / 8) {
     std::string in(len, '\0');
