@@ -12,6 +12,9 @@
 //
 // Ownership: the object owns the process and (unless options.dir was given)
 // the directory; the destructor SIGKILLs the process and removes the dir.
+// The server also gets SIGKILL when the thread that started it exits (so a
+// crashed test leaves no server behind): start servers from a thread that
+// outlives them, e.g. the test's main thread.
 // Threading: one thread. Not copyable.
 // Errors: Status with the reason and the tail of redis.log (kIoError when the
 // server does not start or dies, kInvalidArgument for error replies).
@@ -94,6 +97,7 @@ class RedisServer {
  private:
   explicit RedisServer(RedisServerOptions options);
   Status WriteConfig() const;
+  Status Spawn();
   Status Launch();
   Status WaitUntilReady();
   Status WaitForExit(std::chrono::milliseconds timeout);

@@ -8,10 +8,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
+#include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 
 #include "tests/support/redis_server.h"
+#include "tests/support/temp_dir.h"
 
 namespace shardkit::testing {
 namespace {
@@ -133,6 +138,38 @@ TEST(RedisServerHarnessTest, DestructorKillsTheProcessAndRemovesTheDir) {
   EXPECT_EQ(kill(pid, 0), -1);
   EXPECT_EQ(errno, ESRCH);
   EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+// True once `pid` is gone or a zombie (killed, not yet reaped by init).
+bool ProcessDead(pid_t pid) {
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!std::getline(stat, line)) return true;
+  size_t paren = line.rfind(')');
+  return paren != std::string::npos && paren + 2 < line.size() && line[paren + 2] == 'Z';
+}
+
+TEST(RedisServerHarnessTest, ServerDiesWithATestProcessThatCrashes) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  TempDir dir("shardkit-harness-crash");
+  const std::string pid_file = dir.File("pid");
+  // The death-test child starts a server, records its pid and aborts
+  // without running any destructor.
+  EXPECT_DEATH(
+      {
+        auto server = RedisServer::Start({});
+        if (server.ok()) WriteFileOrDie(pid_file, std::to_string((*server)->pid()));
+        std::abort();
+      },
+      "");
+  const std::string recorded = ReadFileOrDie(pid_file);
+  ASSERT_FALSE(recorded.empty());
+  const pid_t pid = static_cast<pid_t>(std::stol(recorded));
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ProcessDead(pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(ProcessDead(pid)) << "redis-server pid " << pid << " outlived its crashed parent";
 }
 
 TEST(RedisServerHarnessTest, RunProcessReportsExitCodeAndOutput) {
