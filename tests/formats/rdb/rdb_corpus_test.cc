@@ -5,7 +5,6 @@
 #include <gtest/gtest.h>
 
 #include <fstream>
-#include <regex>
 #include <sstream>
 
 #include "formats/rdb/rdb_reader.h"
@@ -33,8 +32,6 @@ std::map<std::string, ManifestFacts> ParseManifest() {
   std::ifstream in(CorpusDir() + "/MANIFEST.md");
   std::map<std::string, ManifestFacts> out;
   std::string line, section;
-  const std::regex type_count("[A-Z0-9_]+×([0-9]+)");
-  const std::regex trailing("([0-9]+) bytes after the checksum");
   while (std::getline(in, line)) {
     if (line.rfind("## ", 0) == 0) {
       section = line.substr(3);
@@ -55,16 +52,20 @@ std::map<std::string, ManifestFacts> ParseManifest() {
     size_t types = content.find("types: ");
     if (types != std::string::npos) {
       std::string list = content.substr(types, content.find(';', types) - types);
-      for (std::sregex_iterator it(list.begin(), list.end(), type_count), end; it != end; ++it) {
-        facts.keys += std::stoull((*it)[1]);
+      // "types: HASH×1, STRING×3" (× is UTF-8).
+      for (size_t x = list.find("×"); x != std::string::npos; x = list.find("×", x + 1)) {
+        facts.keys += std::strtoull(list.c_str() + x + std::string("×").size(), nullptr, 10);
       }
     }
     size_t crc = content.find("crc ");
     if (crc != std::string::npos) {
       facts.crc = content.substr(crc + 4, content.find_first_of(" ;(", crc + 4) - crc - 4);
     }
-    std::smatch m;
-    if (std::regex_search(content, m, trailing)) facts.trailing = std::stoull(m[1]);
+    size_t tail = content.find(" bytes after the checksum");
+    if (tail != std::string::npos) {
+      size_t start = content.find_last_not_of("0123456789", tail - 1) + 1;
+      facts.trailing = std::stoull(content.substr(start, tail - start));
+    }
     out[section + "/" + file] = facts;
   }
   return out;
