@@ -27,25 +27,47 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kPollInterval = std::chrono::milliseconds(10);
 constexpr int kStartAttempts = 5;
 
-// Asks the kernel for a free loopback port by binding port 0. The port is
-// free when we return; the server may still lose a race for it, which
-// Start() handles by trying again.
-Result<int> PickFreePort() {
+// Binds 127.0.0.1:`port` (0: any) and returns the bound port, or an error.
+Result<int> BindLoopback(int port) {
   int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0) return Status::FromErrno(errno, "socket", "127.0.0.1:0");
+  if (fd < 0) return Status::FromErrno(errno, "socket", "127.0.0.1");
   sockaddr_in addr{};
   addr.sin_family = AF_INET;
   addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
   socklen_t len = sizeof(addr);
   if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
     int e = errno;
     close(fd);
-    return Status::FromErrno(e, "bind", "127.0.0.1:0");
+    return Status::FromErrno(e, "bind", "127.0.0.1:" + std::to_string(port));
   }
   close(fd);
   return static_cast<int>(ntohs(addr.sin_port));
+}
+
+// Asks the kernel for a free loopback port by binding port 0. The port is
+// free when we return; the server may still lose a race for it, which
+// Start() handles by trying again. A cluster node also needs its bus port
+// (port + 10000, so port <= 55535) free.
+Result<int> PickFreePort(bool cluster) {
+  constexpr int kClusterBusOffset = 10000;
+  constexpr int kAttempts = 200;
+  for (int attempt = 0; attempt < kAttempts; ++attempt) {
+    SK_ASSIGN_OR_RETURN(int port, BindLoopback(0));
+    if (!cluster) return port;
+    if (port + kClusterBusOffset > 65535) continue;
+    if (BindLoopback(port + kClusterBusOffset).ok()) return port;
+  }
+  return Status::ResourceExhausted("no free loopback port pair (port, port+10000) found in " +
+                                   std::to_string(kAttempts) + " attempts");
+}
+
+bool IsCluster(const RedisServerOptions& options) {
+  for (const auto& [key, value] : options.config) {
+    if (key == "cluster-enabled" && value == "yes") return true;
+  }
+  return false;
 }
 
 std::string Quote(const std::string& v) {
@@ -169,7 +191,7 @@ Result<std::unique_ptr<RedisServer>> RedisServer::Start(RedisServerOptions optio
   if (server->options_.port != 0) {
     server->port_ = server->options_.port;
   } else {
-    SK_ASSIGN_OR_RETURN(server->port_, PickFreePort());
+    SK_ASSIGN_OR_RETURN(server->port_, PickFreePort(IsCluster(server->options_)));
   }
   SK_RETURN_IF_ERROR(server->Launch());
   return server;
@@ -206,7 +228,7 @@ Status RedisServer::Launch() {
     if (options_.port != 0 || LogTail().find("Address already in use") == std::string::npos) {
       return last;
     }
-    SK_ASSIGN_OR_RETURN(port_, PickFreePort());
+    SK_ASSIGN_OR_RETURN(port_, PickFreePort(IsCluster(options_)));
   }
   return last;
 }

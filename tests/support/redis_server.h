@@ -41,7 +41,8 @@ struct RedisServerOptions {
   std::vector<std::pair<std::string, std::string>> config;
   std::string dbfilename = "dump.rdb";
   // 0: a free loopback port picked at start (a lost race is retried on
-  // another port). Otherwise this port, as given (for restarting a node on
+  // another port; with `cluster-enabled yes` in `config`, a port <= 55535
+  // whose cluster bus port, port + 10000, is free too). Otherwise this port, as given (for restarting a node on
   // the port its peers know, e.g. cluster nodes); a taken port is an error.
   int port = 0;
   // Directory to run in. Empty: a fresh temp dir owned by the server.

@@ -96,6 +96,23 @@ TEST(RedisServerHarnessTest, BgRewriteAofReturnsAfterTheRewriteAndSurvivesKill9)
   EXPECT_EQ(len->integer, 101);
 }
 
+// Cluster mode needs port <= 55535 (bus port = port + 10000); ephemeral
+// ports go up to 60999, so without the harness's care about one start in
+// five would fail and ten in a row would almost surely hit one.
+TEST(RedisServerHarnessTest, ClusterModeServersGetPortsWithAFreeBusPort) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  RedisServerOptions options;
+  options.config = {{"cluster-enabled", "yes"}};
+  for (int i = 0; i < 10; ++i) {
+    auto server = RedisServer::Start(options);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    EXPECT_LE((*server)->port(), 55535);
+    auto info = (*server)->InfoField("cluster", "cluster_enabled");
+    ASSERT_TRUE(info.ok()) << info.status().ToString();
+    EXPECT_EQ(*info, "1");
+  }
+}
+
 TEST(RedisServerHarnessTest, StartFailureCarriesTheServerLog) {
   SHARDKIT_REQUIRE_REDIS_SERVER();
   RedisServerOptions options;
