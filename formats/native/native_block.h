@@ -1,0 +1,33 @@
+// One native block on disk: a 48-byte header, then the stored payload (LZ4
+// or raw). EncodeBlock compresses a raw payload (keeping it raw when LZ4
+// does not make it smaller) and appends header + stored bytes;
+// DecodeBlock checks a block read from a file against its index record and
+// both checksums before handing back the raw payload.
+// Threading: pure functions; safe from any thread.
+// Errors: kCorruption "<file>: <block description>: <what, expected vs found>".
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/chunk_io.h"
+#include "base/status.h"
+#include "formats/native/native_format.h"
+
+namespace shardkit::formats::native {
+
+// `d` has kind, db, slots and key_count filled; EncodeBlock sets the lengths,
+// compression and checksums. `raw` must not exceed kMaxBlockRawBytes.
+void EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, std::string* out);
+
+// `block` = the kBlockHeaderBytes + stored bytes at expected.offset.
+// `*raw` receives the raw payload (its capacity is reused across calls).
+Status DecodeBlock(const BlockInfo& expected, ByteSpan block, std::string_view file_name,
+                   std::string* raw);
+
+// The same checks split in two, for the streaming verifier: the header
+// against the index record (or alone when expected is null), then the payload.
+Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_view file_name,
+                          std::string* raw);
+
+}  // namespace shardkit::formats::native

@@ -1,0 +1,176 @@
+#include "formats/native/native_writer.h"
+
+#include <limits>
+
+#include "formats/native/native_block.h"
+
+namespace shardkit::formats::native {
+
+Result<std::unique_ptr<NativeWriter>> NativeWriter::Create(ChunkSink* sink, FileHeader header,
+                                                           const NativeWriterOptions& options) {
+  if (options.block_bytes < kMinBlockTargetBytes || options.block_bytes > kMaxBlockTargetBytes) {
+    return Status::InvalidArgument("native block size " + std::to_string(options.block_bytes) +
+                                   " outside " + std::to_string(kMinBlockTargetBytes) + ".." +
+                                   std::to_string(kMaxBlockTargetBytes) + " bytes");
+  }
+  if (options.slot_ranges < 1 || options.slot_ranges > kSlotCount ||
+      kSlotCount % options.slot_ranges != 0) {
+    return Status::InvalidArgument("slot ranges must divide 16384, got " +
+                                   std::to_string(options.slot_ranges));
+  }
+  return std::unique_ptr<NativeWriter>(new NativeWriter(sink, std::move(header), options));
+}
+
+NativeWriter::NativeWriter(ChunkSink* sink, FileHeader header, const NativeWriterOptions& options)
+    : options_(options), header_(std::move(header)), out_(sink, 1 << 20) {}
+
+Status NativeWriter::Check() {
+  if (!error_.ok()) return error_;
+  if (finished_) return Status::InvalidArgument(out_.name() + ": native writer already finished");
+  return Status();
+}
+
+Status NativeWriter::EnsureHeader() {
+  if (header_written_) return Status();
+  header_written_ = true;
+  return out_.Append(EncodeFileHeader(header_));
+}
+
+Status NativeWriter::AddAux(std::string_view key, std::string_view value) {
+  SK_RETURN_IF_ERROR(Check());
+  if (!header_written_) {
+    header_.aux.emplace_back(std::string(key), std::string(value));
+    return Status();
+  }
+  AppendMetaRecord(&meta_, {MetaKind::kAux, saw_keys_, std::string(key), std::string(value)});
+  ++meta_records_;
+  return Status();
+}
+
+Status NativeWriter::AddFunction(std::string_view library_code) {
+  SK_RETURN_IF_ERROR(Check());
+  AppendMetaRecord(&meta_, {MetaKind::kFunction, saw_keys_, std::string(library_code), ""});
+  ++meta_records_;
+  return Status();
+}
+
+Status NativeWriter::AddModuleAux(std::string_view raw) {
+  SK_RETURN_IF_ERROR(Check());
+  AppendMetaRecord(&meta_, {MetaKind::kModuleAux, saw_keys_, std::string(raw), ""});
+  ++meta_records_;
+  return Status();
+}
+
+Status NativeWriter::AddEntry(const rdb::RdbEntry& entry) {
+  SK_RETURN_IF_ERROR(Check());
+  if (entry.db > std::numeric_limits<uint32_t>::max()) {
+    return Status::NotSupported(out_.name() + ": db " + std::to_string(entry.db) +
+                                " does not fit the native format (32-bit db numbers)");
+  }
+  // Upper bound of the encoded size: fixed fields plus varints.
+  const uint64_t bound = entry.key.size() + entry.value.size() + entry.key_meta.size() + 64;
+  if (bound > kMaxBlockRawBytes) {
+    return Status::NotSupported(out_.name() + ": key \"" + entry.key + "\" value of " +
+                                std::to_string(entry.value.size()) +
+                                " bytes exceeds the native block cap of " +
+                                std::to_string(kMaxBlockRawBytes) + " bytes");
+  }
+  saw_keys_ = true;
+  const uint16_t slot = entry.HashSlot();
+  const BucketKey key{static_cast<uint32_t>(entry.db), slot / (kSlotCount / options_.slot_ranges)};
+  Bucket& bucket = buckets_[key];
+  if (bucket.raw.size() + bound > kMaxBlockRawBytes) SK_RETURN_IF_ERROR(FlushBucket(key, &bucket));
+  const size_t bytes = AppendEntry(&bucket.raw, entry);
+  ++bucket.keys;
+  bucket.first_slot = std::min(bucket.first_slot, slot);
+  bucket.last_slot = std::max(bucket.last_slot, slot);
+  buffered_bytes_ += bytes;
+  ++slot_stats_.keys[slot];
+  slot_stats_.bytes[slot] += bytes;
+  ++stats_.keys;
+  if (bucket.raw.size() >= options_.block_bytes) return FlushBucket(key, &bucket);
+  if (buffered_bytes_ > options_.buffer_bytes_max) return FlushLargestBucket();
+  return Status();
+}
+
+Status NativeWriter::FlushLargestBucket() {
+  auto largest = buckets_.end();
+  for (auto it = buckets_.begin(); it != buckets_.end(); ++it) {
+    if (largest == buckets_.end() || it->second.raw.size() > largest->second.raw.size()) {
+      largest = it;
+    }
+  }
+  if (largest == buckets_.end()) return Status();
+  return FlushBucket(largest->first, &largest->second);
+}
+
+Status NativeWriter::FlushBucket(const BucketKey& key, Bucket* bucket) {
+  if (bucket->keys == 0) return Status();
+  BlockDescriptor d;
+  d.kind = BlockKind::kKeys;
+  d.db = key.first;
+  d.first_slot = bucket->first_slot;
+  d.last_slot = bucket->last_slot;
+  d.key_count = bucket->keys;
+  buffered_bytes_ -= bucket->raw.size();
+  Status s = WriteBlock(d, bucket->raw);
+  // Keep the capacity only for block-sized buffers: a huge single entry
+  // must not pin its memory.
+  bucket->raw.clear();
+  if (bucket->raw.capacity() > 2 * uint64_t{options_.block_bytes}) bucket->raw.shrink_to_fit();
+  bucket->keys = 0;
+  bucket->first_slot = kSlotCount - 1;
+  bucket->last_slot = 0;
+  ++stats_.key_blocks;
+  return s;
+}
+
+Status NativeWriter::WriteBlock(BlockDescriptor d, std::string_view raw) {
+  SK_RETURN_IF_ERROR(EnsureHeader());
+  BlockInfo info;
+  info.offset = out_.offset();
+  info.number = static_cast<uint32_t>(index_.size());
+  block_buffer_.clear();
+  EncodeBlock(raw, options_.compress, &d, &block_buffer_);
+  static_cast<BlockDescriptor&>(info) = d;
+  index_.push_back(info);
+  ++stats_.blocks;
+  stats_.raw_bytes += d.raw_bytes;
+  stats_.stored_bytes += d.stored_bytes;
+  Status s = out_.Append(block_buffer_);
+  if (!s.ok() && error_.ok()) error_ = s;
+  return s;
+}
+
+Status NativeWriter::Finish() {
+  SK_RETURN_IF_ERROR(Check());
+  finished_ = true;
+  SK_RETURN_IF_ERROR(EnsureHeader());
+  for (auto& [key, bucket] : buckets_) SK_RETURN_IF_ERROR(FlushBucket(key, &bucket));
+  buckets_.clear();
+  BlockDescriptor whole;
+  whole.first_slot = 0;
+  whole.last_slot = kSlotCount - 1;
+  if (meta_records_ > 0) {
+    whole.kind = BlockKind::kMeta;
+    whole.key_count = meta_records_;
+    SK_RETURN_IF_ERROR(WriteBlock(whole, meta_));
+  }
+  whole.kind = BlockKind::kSlotStats;
+  whole.key_count = 0;
+  SK_RETURN_IF_ERROR(WriteBlock(whole, EncodeSlotStats(slot_stats_)));
+
+  Trailer trailer;
+  trailer.index_offset = out_.offset();
+  std::string index(kIndexMagic);
+  AppendFixed32(&index, static_cast<uint32_t>(index_.size()));
+  for (const BlockInfo& b : index_) AppendIndexRecord(&index, b);
+  trailer.index_bytes = index.size();
+  trailer.index_xxh3 = Xxh3(index);
+  SK_RETURN_IF_ERROR(out_.Append(index));
+  SK_RETURN_IF_ERROR(out_.Append(EncodeTrailer(trailer)));
+  stats_.file_bytes = out_.offset();
+  return out_.Finish();
+}
+
+}  // namespace shardkit::formats::native

@@ -1,0 +1,111 @@
+// NativeWriter: writes a native snapshot to a ChunkSink from RDB-shaped
+// input (RdbEntry records, AUX fields, functions, MODULE_AUX records).
+//
+// An RDB is not slot-ordered, so the writer buckets entries by (db, slot
+// range): options.slot_ranges equal ranges over the 16384 slots, one buffer
+// per (db, range). A buffer becomes a block when it reaches
+// options.block_bytes raw bytes; when all buffers together exceed
+// options.buffer_bytes_max the largest is flushed early. Memory is therefore
+// bounded by buffer_bytes_max plus one block plus the largest single entry,
+// and a slot range may own several blocks (the index is what readers use).
+// Each block's slot range in the index is the tightest [min, max] of its keys.
+//
+// The header is written before the first block, carrying the AUX fields
+// given so far; AUX fields given later go to the meta block. Finish() flushes
+// the buffers in (db, range) order, writes the meta block (functions,
+// MODULE_AUX, late AUX, in call order), the slot-stats block, the index and
+// the trailer, then finishes the sink. Tools publish it atomically by passing
+// a storage::AtomicFileWriter and calling Publish() after Finish().
+//
+// Ownership: the sink is borrowed and must outlive the writer.
+// Threading: one thread.
+// Errors: sink errors (sticky); kNotSupported for a single entry larger than
+// kMaxBlockRawBytes or a db number above 2^32-1; kInvalidArgument for bad
+// options or calls after Finish().
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "base/byte_writer.h"
+#include "base/chunk_io.h"
+#include "base/status.h"
+#include "formats/native/native_entry.h"
+#include "formats/native/native_format.h"
+#include "formats/rdb/rdb_entry.h"
+
+namespace shardkit::formats::native {
+
+struct NativeWriterOptions {
+  uint32_t block_bytes = kDefaultBlockTargetBytes;  // raw bytes per block (target)
+  uint64_t buffer_bytes_max = 64u << 20;            // all per-range buffers together
+  int slot_ranges = 128;                            // divides 16384
+  bool compress = true;                             // LZ4 where it makes a block smaller
+};
+
+struct NativeWriteStats {
+  uint64_t keys = 0;
+  uint64_t blocks = 0;
+  uint64_t key_blocks = 0;
+  uint64_t raw_bytes = 0;     // payload bytes before compression (all blocks)
+  uint64_t stored_bytes = 0;  // payload bytes written
+  uint64_t file_bytes = 0;
+};
+
+class NativeWriter {
+ public:
+  // `header` gives the source RDB's magic/version, the producer and the AUX
+  // fields known up front. REQUIRES: sink outlives the writer.
+  static Result<std::unique_ptr<NativeWriter>> Create(ChunkSink* sink, FileHeader header,
+                                                      const NativeWriterOptions& options);
+  NativeWriter(const NativeWriter&) = delete;
+  NativeWriter& operator=(const NativeWriter&) = delete;
+
+  Status AddAux(std::string_view key, std::string_view value);
+  Status AddFunction(std::string_view library_code);
+  Status AddModuleAux(std::string_view raw);
+  // entry.value must hold the raw value bytes (RdbReader raw mode with capture).
+  Status AddEntry(const rdb::RdbEntry& entry);
+  Status Finish();
+
+  const NativeWriteStats& stats() const { return stats_; }
+
+ private:
+  struct Bucket {
+    std::string raw;
+    uint32_t keys = 0;
+    uint16_t first_slot = kSlotCount - 1;
+    uint16_t last_slot = 0;
+  };
+  using BucketKey = std::pair<uint32_t, int>;  // db, range
+
+  NativeWriter(ChunkSink* sink, FileHeader header, const NativeWriterOptions& options);
+  Status EnsureHeader();
+  Status FlushBucket(const BucketKey& key, Bucket* bucket);
+  Status FlushLargestBucket();
+  Status WriteBlock(BlockDescriptor d, std::string_view raw);
+  Status Check();
+
+  NativeWriterOptions options_;
+  FileHeader header_;
+  ByteWriter out_;
+  bool header_written_ = false;
+  bool finished_ = false;
+  bool saw_keys_ = false;
+  std::map<BucketKey, Bucket> buckets_;
+  uint64_t buffered_bytes_ = 0;
+  std::string meta_;
+  uint32_t meta_records_ = 0;
+  SlotStats slot_stats_;
+  std::vector<BlockInfo> index_;
+  std::string block_buffer_;
+  NativeWriteStats stats_;
+  Status error_;
+};
+
+}  // namespace shardkit::formats::native
