@@ -8,8 +8,9 @@
 #include <string>
 
 #include "base/byte_reader.h"
+#include "tests/fuzz/fuzz_util.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+SK_FUZZ_TARGET(fuzz_byte_reader) {
   if (size < 2) return 0;
   const size_t chunk = data[0] % 17 + 1;
   shardkit::ByteSpan input(reinterpret_cast<const std::byte*>(data + 1), size - 1);
@@ -23,6 +24,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     if (!r.ok()) break;
     if (!(op & 0x80)) got.append(shardkit::AsChars(*r));
   }
-  if (got != std::string(shardkit::AsChars(input.subspan(0, got.size())))) std::abort();
+  SK_FUZZ_CHECK("fuzz_byte_reader",
+                got == std::string(shardkit::AsChars(input.subspan(0, got.size()))));
   return 0;
 }

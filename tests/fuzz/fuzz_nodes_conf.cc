@@ -5,14 +5,15 @@
 #include <string_view>
 
 #include "loader/nodes_conf.h"
+#include "tests/fuzz/fuzz_util.h"
 
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+SK_FUZZ_TARGET(fuzz_nodes_conf) {
   std::string_view text(reinterpret_cast<const char*>(data), size);
   auto conf = shardkit::loader::ParseNodesConf(text, "fuzz");
   if (!conf.ok()) return 0;
   std::string again = shardkit::loader::FormatNodesConf(*conf);
   auto reparsed = shardkit::loader::ParseNodesConf(again, "fuzz-again");
   // What we write, we must read back.
-  if (!reparsed.ok() || reparsed->nodes.size() != conf->nodes.size()) std::abort();
+  SK_FUZZ_CHECK("fuzz_nodes_conf", reparsed.ok() && reparsed->nodes.size() == conf->nodes.size());
   return 0;
 }
