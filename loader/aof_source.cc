@@ -1,10 +1,155 @@
 #include "loader/aof_source.h"
 
+#include <strings.h>
+
+#include <algorithm>
+
+#include "formats/aof/aof_manifest.h"
+#include "storage/file_reader.h"
+#include "storage/small_file.h"
+
 namespace shardkit::loader {
 
-Status DescribeAofCandidate(const VolumeReport& /*volume*/, SourceCandidate* candidate) {
-  return Status::NotSupported("AOF source " + candidate->path +
-                              ": recovery from AOF is not implemented yet");
+namespace aof = formats::aof;
+
+namespace {
+
+Result<SourceFile> StatInside(const std::string& dir, const std::string& name) {
+  SK_ASSIGN_OR_RETURN(std::optional<std::string> path, ResolveInside(dir, name));
+  if (!path) return Status::NotFound(dir + "/" + name + " is listed but missing");
+  SK_ASSIGN_OR_RETURN(storage::FileStat st, storage::StatFile(*path));
+  return SourceFile{*path, st.bytes, st.mtime_ms};
+}
+
+// The first bytes decide, as in Redis's loader ("REDIS"/"VALKEY" = RDB part).
+bool StartsWithRdb(const std::string& path) {
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) return false;
+  char buf[9] = {};
+  size_t n = std::fread(buf, 1, sizeof(buf), f);
+  std::fclose(f);
+  return aof::LooksLikeRdb(std::string_view(buf, n));
+}
+
+// Feeds the RDB part of an AOF file to ScanRdbStream and keeps its result.
+class ScanRdbPart final : public aof::RdbPartReader {
+ public:
+  ScanRdbPart(SourceScan* scan, int64_t now_ms) : scan_(scan), now_ms_(now_ms) {}
+  Result<uint64_t> ReadRdbPart(ByteReader* in) override {
+    SK_ASSIGN_OR_RETURN(SourceScan part, ScanRdbStream(in, now_ms_));
+    const uint64_t keys = part.keys;
+    part.commands = scan_->commands;
+    *scan_ = std::move(part);
+    return keys;
+  }
+
+ private:
+  SourceScan* scan_;
+  int64_t now_ms_;
+};
+
+class ScanCommands final : public aof::AofVisitor {
+ public:
+  explicit ScanCommands(SourceScan* scan) : scan_(scan) {}
+  Status OnFileStart(const std::string&) override {
+    ++file_index_;
+    return Status();
+  }
+  Status OnCommand(const aof::AofCommand& c) override {
+    ++scan_->commands;
+    if (IsFlushCommand(c)) {
+      // Everything this source held before is gone: only what follows counts.
+      scan_->flush_file = file_index_;
+      scan_->flush_end_offset = c.end_offset;
+      scan_->stats = SlotStats();
+      scan_->present_slots = SlotSet();
+      return Status();
+    }
+    if (c.keys == nullptr || c.keys->routing != aof::Routing::kKeyed) return Status();
+    if (c.db != 0) {
+      ++scan_->keys_other_dbs;
+      return Status();
+    }
+    uint64_t bytes = 0;
+    for (const std::string& a : c.args) bytes += a.size() + 16;
+    const auto slot = static_cast<uint16_t>(c.keys->slot);
+    scan_->stats.bytes[slot] += bytes;
+    scan_->present_slots.Add(slot);
+    return Status();
+  }
+
+ private:
+  SourceScan* scan_;
+  int file_index_ = -1;
+};
+
+}  // namespace
+
+bool IsFlushCommand(const aof::AofCommand& c) {
+  if (c.args.empty()) return false;
+  const std::string& name = c.args[0];
+  return strcasecmp(name.c_str(), "flushall") == 0 ||
+         (strcasecmp(name.c_str(), "flushdb") == 0 && c.db == 0);
+}
+
+Status DescribeAofCandidate(const VolumeReport& volume, SourceCandidate* c) {
+  if (c->kind == SourceKind::kAofLegacy) {
+    SK_ASSIGN_OR_RETURN(storage::FileStat st, storage::StatFile(c->path));
+    c->files = {SourceFile{c->path, st.bytes, st.mtime_ms}};
+    if (StartsWithRdb(c->path)) c->rdb_path = c->path;
+    c->has_log_commands = st.bytes > 0;
+    c->newest_mtime_ms = st.mtime_ms;
+    return Status();
+  }
+  SK_ASSIGN_OR_RETURN(std::string text, storage::ReadSmallFile(c->path, 1 << 20));
+  SK_ASSIGN_OR_RETURN(aof::AofManifest manifest, aof::ParseAofManifest(text, c->path));
+  const std::string dir = *volume.files.aof_dir;
+  bool base_is_rdb = false;
+  for (const aof::AofFileInfo* info : manifest.LoadOrder()) {
+    SK_RETURN_IF_ERROR(aof::ValidateAofFileName(info->name));
+    SK_ASSIGN_OR_RETURN(SourceFile f, StatInside(dir, info->name));
+    c->newest_mtime_ms = std::max(c->newest_mtime_ms, f.mtime_ms);
+    if (info->type == aof::AofFileType::kBase) {
+      base_is_rdb = StartsWithRdb(f.path);
+      if (base_is_rdb) c->rdb_path = f.path;
+      if (!base_is_rdb && f.bytes > 0) c->has_log_commands = true;
+    } else if (f.bytes > 0) {
+      c->has_log_commands = true;
+    }
+    c->files.push_back(std::move(f));
+  }
+  if (c->files.empty()) return Status::Corruption(c->path + ": manifest lists no files to load");
+  return Status();
+}
+
+Result<std::vector<aof::AofFileSummary>> ReadAofFiles(const std::vector<SourceFile>& files,
+                                                      const storage::IoOptions& io,
+                                                      aof::RdbPartReader* rdb_part,
+                                                      aof::AofVisitor* visitor,
+                                                      bool extract_keys) {
+  aof::AofReadOptions options;
+  options.extract_keys = extract_keys;
+  options.allow_truncated_tail = true;
+  options.rdb_part_reader = rdb_part;
+  aof::AofReader reader(options, visitor);
+  for (size_t i = 0; i < files.size(); ++i) {
+    SK_ASSIGN_OR_RETURN(auto source, storage::OpenSequentialReader(files[i].path, io));
+    SK_RETURN_IF_ERROR(reader.ReadFile(source.get(), files[i].path, i + 1 == files.size()));
+  }
+  return reader.files();
+}
+
+Result<SourceScan> ScanAofSource(const SourceCandidate& c, int64_t now_ms,
+                                 const storage::IoOptions& io) {
+  SourceScan scan;
+  ScanRdbPart part(&scan, now_ms);
+  ScanCommands commands(&scan);
+  SK_ASSIGN_OR_RETURN(auto summaries, ReadAofFiles(c.files, io, &part, &commands, true));
+  scan.bytes = 0;
+  for (const SourceFile& f : c.files) scan.bytes += f.bytes;
+  scan.truncated_tail = !summaries.empty() && summaries.back().truncated;
+  if (scan.flush_file >= 0) scan.keys = 0;  // the RDB part's keys were flushed
+  return scan;
 }
 
 }  // namespace shardkit::loader

@@ -1,14 +1,11 @@
 #include "loader/discovery.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <atomic>
-#include <fstream>
-#include <sstream>
 #include <thread>
 
 #include "loader/aof_source.h"
+#include "storage/small_file.h"
 
 namespace shardkit::loader {
 
@@ -26,30 +23,19 @@ std::string_view SourceKindName(SourceKind kind) {
 
 namespace {
 
-int64_t MtimeMs(const std::string& path) {
-  struct stat st;
-  if (stat(path.c_str(), &st) != 0) return 0;
-  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-}
-
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::FromErrno(errno, "open", path);
-  std::string data(max_bytes + 1, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<size_t>(in.gcount()));
-  if (data.size() > max_bytes) {
-    return Status::InvalidArgument(path + " is larger than " + std::to_string(max_bytes) +
-                                   " bytes; not a nodes.conf");
+SourceFile StatSource(const std::string& path) {
+  SourceFile f;
+  f.path = path;
+  if (auto st = storage::StatFile(path); st.ok()) {
+    f.bytes = st->bytes;
+    f.mtime_ms = st->mtime_ms;
   }
-  return data;
+  return f;
 }
 
 // Lists a volume's candidates in preference order (step 3 of the header).
 void ListCandidates(VolumeReport* v) {
   const VolumeFiles& f = v->files;
-  const bool has_aof = f.aof_manifest.has_value() || f.legacy_aof.has_value();
-  v->aof_enabled = f.conf.appendonly.has_value() ? *f.conf.appendonly : has_aof;
   std::vector<SourceCandidate> aof, rdb;
   if (f.aof_manifest) {
     SourceCandidate c;
@@ -69,8 +55,22 @@ void ListCandidates(VolumeReport* v) {
     c.kind = SourceKind::kRdb;
     c.path = *f.rdb;
     c.rdb_path = *f.rdb;
-    c.newest_mtime_ms = MtimeMs(*f.rdb);
+    c.files = {StatSource(*f.rdb)};
+    c.newest_mtime_ms = c.files[0].mtime_ms;
     rdb.push_back(std::move(c));
+  }
+  // redis.conf's appendonly decides, as it decides what Redis loads. Without
+  // it: the fresher of the two by file time, the AOF on a tie (Redis writes
+  // an AOF only while AOF is on).
+  if (f.conf.appendonly.has_value()) {
+    v->aof_enabled = *f.conf.appendonly && !aof.empty();
+  } else if (!aof.empty() && !rdb.empty()) {
+    v->aof_enabled = aof[0].newest_mtime_ms >= rdb[0].newest_mtime_ms;
+    v->files.notes.push_back(std::string("no redis.conf: ") +
+                             (v->aof_enabled ? "the AOF" : "the RDB") +
+                             " is preferred as the fresher file (AOF on a tie)");
+  } else {
+    v->aof_enabled = !aof.empty();
   }
   auto& first = v->aof_enabled ? aof : rdb;
   auto& second = v->aof_enabled ? rdb : aof;
@@ -82,7 +82,7 @@ void ListCandidates(VolumeReport* v) {
 Status LoadVolume(const std::string& dir, VolumeReport* v) {
   SK_ASSIGN_OR_RETURN(v->files, ScanVolume(dir));
   if (v->files.nodes_conf) {
-    auto text = ReadSmallFile(*v->files.nodes_conf, 16 << 20);
+    auto text = storage::ReadSmallFile(*v->files.nodes_conf, 16 << 20);
     auto conf = text.ok() ? ParseNodesConf(*text, *v->files.nodes_conf)
                           : Result<NodesConf>(text.status());
     if (conf.ok()) {
@@ -105,15 +105,20 @@ void ScanCandidates(std::vector<VolumeReport>* volumes, const DiscoverOptions& o
   std::vector<SourceCandidate*> work;
   for (auto& v : *volumes) {
     for (auto& c : v.candidates) {
-      if (c.health.ok() && !c.rdb_path.empty()) work.push_back(&c);
+      if (c.health.ok() && (!c.rdb_path.empty() || c.kind != SourceKind::kRdb)) {
+        work.push_back(&c);
+      }
     }
   }
   std::atomic<size_t> next{0};
   auto worker = [&] {
     for (size_t i = next++; i < work.size(); i = next++) {
-      auto scan = ScanRdbSource(work[i]->rdb_path, options.now_ms, options.io);
+      SourceCandidate& c = *work[i];
+      auto scan = c.kind == SourceKind::kRdb ? ScanRdbSource(c.rdb_path, options.now_ms, options.io)
+                                             : ScanAofSource(c, options.now_ms, options.io);
       if (scan.ok()) {
-        work[i]->scan = std::move(*scan);
+        if (c.kind != SourceKind::kRdb) c.has_log_commands = scan->commands > 0;
+        c.scan = std::move(*scan);
       } else {
         work[i]->health = scan.status();
       }
@@ -200,7 +205,8 @@ void DecideShard(const std::vector<VolumeReport>& volumes, const std::vector<int
   const VolumeReport& v = volumes[best.volume];
   const SourceCandidate& c = v.candidates[best.candidate];
   d->reason = std::string(SourceKindName(c.kind)) + " of " +
-              (v.is_master ? "master " : "replica ") + v.files.dir + " (" + why + ")";
+              (v.node_id.empty() ? "standalone " : v.is_master ? "master " : "replica ") +
+              v.files.dir + " (" + why + ")";
   if (best.candidate > 0) d->reason += "; preferred source unusable";
 }
 

@@ -41,10 +41,19 @@ namespace shardkit::loader {
 enum class SourceKind { kRdb, kAofMultipart, kAofLegacy };
 std::string_view SourceKindName(SourceKind kind);
 
+// A file a source is read from, with what it looked like when first seen
+// (recover refuses sources that changed since the plan).
+struct SourceFile {
+  std::string path;
+  uint64_t bytes = 0;
+  int64_t mtime_ms = 0;
+};
+
 struct SourceCandidate {
   SourceKind kind = SourceKind::kRdb;
   std::string path;           // the RDB, the AOF manifest, or the legacy AOF
   std::string rdb_path;       // the RDB part that holds keys (RDB, base .rdb); may be empty
+  std::vector<SourceFile> files;  // what is read, in load order (AOF: base, then incr)
   bool has_log_commands = false;  // RESP commands after the RDB part
   int64_t newest_mtime_ms = 0;
   Status health;              // OK, or why it cannot be used

@@ -73,7 +73,9 @@ Result<NodeMarker> ParseMarker(std::string_view text, std::string_view path) {
       std::string_view size = val.substr(a + 1, b - a - 1);
       std::from_chars(size.data(), size.data() + size.size(), f.bytes);
       f.xxh3 = std::string(val.substr(b + 1));
-      if (f.name.find('/') != std::string::npos || f.name == "..") return bad("bad file name");
+      if (f.name.empty() || f.name.front() == '/' || f.name.find("..") != std::string::npos) {
+        return bad("bad file name " + f.name);
+      }
       m.files.push_back(std::move(f));
     }
   }
@@ -191,6 +193,12 @@ Status NodeOutput::File::Publish() {
 Result<std::unique_ptr<NodeOutput::File>> NodeOutput::CreateFile(const std::string& name) {
   SK_ASSIGN_OR_RETURN(auto inner, storage::AtomicFileWriter::Create(staging_ + "/" + name, io_));
   return std::unique_ptr<File>(new File(this, name, std::move(inner)));
+}
+
+Status NodeOutput::MakeSubdir(const std::string& name) {
+  const std::string path = staging_ + "/" + name;
+  if (mkdir(path.c_str(), 0755) != 0) return Status::FromErrno(errno, "mkdir", path);
+  return Status();
 }
 
 Status NodeOutput::WriteSmallFile(const std::string& name, std::string_view data) {

@@ -85,6 +85,8 @@ class NodeOutput {
     uint64_t bytes_ = 0;
   };
   Result<std::unique_ptr<File>> CreateFile(const std::string& name);
+  // A subdirectory of the staging directory (e.g. "appendonlydir").
+  Status MakeSubdir(const std::string& name);
   // Small files in one call.
   Status WriteSmallFile(const std::string& name, std::string_view data);
   // Writes the marker (listing every published file), renames the staging

@@ -10,7 +10,9 @@
 #include "formats/rdb/rdb_reader.h"
 #include "loader/nodes_conf.h"
 #include "loader/recover_pipeline.h"
+#include "formats/aof/aof_manifest.h"
 #include "storage/file_reader.h"
+#include "storage/small_file.h"
 #include "storage/io_options.h"
 
 namespace shardkit::loader {
@@ -76,14 +78,13 @@ Result<std::vector<std::string>> CollectFunctions(const RecoveryPlan& plan,
 }
 
 Status CheckSourceUnchanged(const PlanSource& s) {
-  struct stat st;
-  if (stat(s.rdb_path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", s.rdb_path);
-  const int64_t mtime_ms =
-      static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
-  if (static_cast<uint64_t>(st.st_size) != s.rdb_bytes || mtime_ms != s.rdb_mtime_ms) {
-    return Status::InvalidArgument(s.rdb_path + " changed since the plan was made (size " +
-                                   std::to_string(st.st_size) + " vs " +
-                                   std::to_string(s.rdb_bytes) + "); make a new plan");
+  for (const SourceFile& f : s.files) {
+    SK_ASSIGN_OR_RETURN(storage::FileStat st, storage::StatFile(f.path));
+    if (st.bytes != f.bytes || st.mtime_ms != f.mtime_ms) {
+      return Status::InvalidArgument(f.path + " changed since the plan was made (size " +
+                                     std::to_string(st.bytes) + ", planned " +
+                                     std::to_string(f.bytes) + "); make a new plan");
+    }
   }
   return Status();
 }
@@ -144,17 +145,34 @@ std::string NodesConfFor(const RecoveryPlan& plan, int index) {
   return FormatNodesConf(conf);
 }
 
+// The multi-part AOF layout of a node (plan->UsesAof()).
+constexpr const char* kAofDir = "appendonlydir";
+constexpr const char* kAofPrefix = "appendonly.aof";
+
+std::string AofPath(const std::string& name) { return std::string(kAofDir) + "/" + name; }
+
 Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int version,
                 const std::vector<std::string>& functions, NodeJob* job) {
   const int index = job->node->index;
+  const bool aof_layout = plan.UsesAof();
   SK_ASSIGN_OR_RETURN(job->output, NodeOutput::Open(options.out_dir, index, options.io));
-  SK_ASSIGN_OR_RETURN(job->rdb_file, job->output->CreateFile("dump.rdb"));
+  if (aof_layout) {
+    SK_RETURN_IF_ERROR(job->output->MakeSubdir(kAofDir));
+    SK_ASSIGN_OR_RETURN(job->rdb_file, job->output->CreateFile(AofPath(
+                                           formats::aof::BaseFileName(kAofPrefix, 1, true))));
+    SK_ASSIGN_OR_RETURN(job->incr_file, job->output->CreateFile(AofPath(
+                                            formats::aof::IncrFileName(kAofPrefix, 1))));
+    job->incr_writer = std::make_unique<formats::aof::AofWriter>(job->incr_file.get());
+  } else {
+    SK_ASSIGN_OR_RETURN(job->rdb_file, job->output->CreateFile("dump.rdb"));
+  }
   rdb::RdbWriterOptions wopt;
   wopt.version = version;
   SK_ASSIGN_OR_RETURN(job->writer, rdb::RdbWriter::Create(job->rdb_file.get(), wopt));
   rdb::RdbWriter& w = *job->writer;
   SK_RETURN_IF_ERROR(w.WriteAux("redis-bits", "64"));
   SK_RETURN_IF_ERROR(w.WriteAux("ctime", std::to_string(plan.created_ms / 1000)));
+  if (aof_layout) SK_RETURN_IF_ERROR(w.WriteAux("aof-base", "1"));
   SK_RETURN_IF_ERROR(w.WriteAux("shardkit-plan", plan.fingerprint));
   SK_RETURN_IF_ERROR(w.WriteAux("shardkit-node", std::to_string(index)));
   if (version >= 10) {
@@ -168,6 +186,24 @@ Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int ver
     SK_RETURN_IF_ERROR(job->output->WriteSmallFile("nodes.conf", NodesConfFor(plan, index)));
   }
   return Status();
+}
+
+// The manifest is written after the base and incr files are published, as
+// Redis does: a manifest never names a file that is not complete.
+Status WriteAofManifest(NodeJob* job) {
+  formats::aof::AofManifest m;
+  formats::aof::AofFileInfo base;
+  base.name = formats::aof::BaseFileName(kAofPrefix, 1, true);
+  base.seq = 1;
+  base.type = formats::aof::AofFileType::kBase;
+  m.base = base;
+  formats::aof::AofFileInfo incr;
+  incr.name = formats::aof::IncrFileName(kAofPrefix, 1);
+  incr.seq = 1;
+  incr.type = formats::aof::AofFileType::kIncr;
+  m.incr.push_back(incr);
+  return job->output->WriteSmallFile(AofPath(formats::aof::ManifestFileName(kAofPrefix)),
+                                     formats::aof::FormatAofManifest(m));
 }
 
 // Runs the source workers and node writers; reports progress meanwhile.
@@ -207,7 +243,9 @@ void RunPipeline(PipelineState* state) {
   std::vector<std::thread> workers;
   for (int t = 0; t < n; ++t) workers.emplace_back(worker);
   uint64_t total = 0;
-  for (int i : sources) total += state->plan->sources[i].rdb_bytes;
+  for (int i : sources) {
+    for (const SourceFile& f : state->plan->sources[i].files) total += f.bytes;
+  }
   {
     std::unique_lock<std::mutex> lock(done_mu);
     while (running > 0) {
@@ -257,6 +295,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       r.node_id = n.node_id;
       r.dir = dir;
       r.skipped_complete = true;
+      r.layout = plan.UsesAof() ? "appendonlydir" : "dump.rdb";
       r.slot_count = n.slots.count();
       report.nodes.push_back(r);
       continue;
@@ -281,11 +320,8 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   std::sort(sources.begin(), sources.end());
   for (int i : sources) {
     const PlanSource& s = plan.sources[i];
-    if (s.has_log_commands || s.kind != "rdb") {
-      return Status::NotSupported(s.path + ": recovery from AOF sources is not implemented yet");
-    }
     SK_RETURN_IF_ERROR(CheckSourceUnchanged(s));
-    report.sources_used.push_back(s.rdb_path);
+    report.sources_used.push_back(s.path);
   }
   AssignOwners(plan, &state);
   SK_ASSIGN_OR_RETURN(std::vector<std::string> functions,
@@ -301,6 +337,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   if (state.failed) return state.first_error;
 
   for (auto& job : state.jobs) {
+    if (job->incr_writer) SK_RETURN_IF_ERROR(WriteAofManifest(job.get()));
     NodeMarker marker;
     marker.plan_fingerprint = plan.fingerprint;
     marker.node_index = job->node->index;
@@ -315,11 +352,14 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     r.slot_count = job->node->slots.count();
     r.seconds = job->seconds;
     for (const OutputFile& f : job->output->files()) {
-      if (f.name == "dump.rdb") {
+      if (f.name == "dump.rdb" || f.name.find(".base.rdb") != std::string::npos) {
         r.bytes = f.bytes;
         r.rdb_xxh3 = f.xxh3;
       }
     }
+    r.commands = job->commands_written;
+    r.layout = job->incr_writer ? "appendonlydir" : "dump.rdb";
+    report.commands_written += job->commands_written;
     report.keys_written += job->keys_written;
     report.duplicates_dropped += job->duplicates_dropped;
     report.non_owner_kept += job->non_owner_kept;
@@ -332,6 +372,9 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   report.expired_dropped = state.expired_dropped;
   report.other_db_dropped = state.other_db_dropped;
   report.other_db_moved = state.other_db_moved;
+  report.commands_read = state.commands_read;
+  report.commands_flushed = state.commands_flushed;
+  report.commands_non_owner = state.commands_non_owner;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

@@ -1,7 +1,11 @@
 // Recover: writes, for each new node of a RecoveryPlan, the files
 // redis-server needs to start owning its slots.
 //
-// Output layout (per node K): <out>/node-K/dump.rdb, <out>/node-K/nodes.conf
+// Output layout (per node K): <out>/node-K/dump.rdb — or, when any source has
+// log commands after its RDB part, <out>/node-K/appendonlydir/ (base RDB with
+// the node's keys, incr AOF with the node's commands routed by slot, the
+// manifest written last; start redis-server with appendonly yes) —
+// <out>/node-K/nodes.conf
 // (when the plan has endpoints), <out>/node-K/shardkit-node.txt (the
 // completion marker: plan fingerprint, node id, each file's size and XXH3).
 // A node directory is built under <out>/.node-K.tmp.<pid>/ and renamed into
@@ -74,8 +78,10 @@ struct NodeReport {
   std::string node_id;
   std::string dir;
   bool skipped_complete = false;  // already complete from an earlier run
+  std::string layout;              // "dump.rdb" or "appendonlydir"
   uint64_t keys = 0;
-  uint64_t bytes = 0;              // size of dump.rdb
+  uint64_t commands = 0;           // in the incr file (appendonlydir layout)
+  uint64_t bytes = 0;              // size of dump.rdb / the AOF base
   std::string rdb_xxh3;            // 16 hex
   size_t slot_count = 0;
   double seconds = 0;
@@ -90,6 +96,10 @@ struct RecoverReport {
   uint64_t expired_dropped = 0;
   uint64_t other_db_dropped = 0;
   uint64_t other_db_moved = 0;
+  uint64_t commands_read = 0;
+  uint64_t commands_written = 0;     // summed over nodes (every-node commands count per node)
+  uint64_t commands_flushed = 0;     // before their source's last FLUSHALL/FLUSHDB
+  uint64_t commands_non_owner = 0;   // for slots their source did not own: dropped
   uint64_t duplicates_dropped = 0;   // non-owner copies of keys the owner has
   uint64_t non_owner_kept = 0;       // keys only a non-owner held
   uint64_t functions = 0;

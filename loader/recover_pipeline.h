@@ -11,6 +11,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "formats/aof/aof_writer.h"
 #include "formats/rdb/rdb_writer.h"
 #include "loader/batch_queue.h"
 #include "loader/node_output.h"
@@ -18,10 +19,18 @@
 
 namespace shardkit::loader {
 
-// Entries of one source for one node, in source order.
+// A log command routed to a node.
+struct RoutedCommand {
+  int db = 0;
+  std::vector<std::string> args;
+};
+
+// Entries (for the node's RDB / AOF base) and commands (for its AOF incr
+// file) of one source for one node, each in source order.
 struct EntryBatch {
   formats::rdb::Magic magic = formats::rdb::Magic::kRedis;
   std::vector<formats::rdb::RdbEntry> entries;
+  std::vector<RoutedCommand> commands;
   size_t bytes = 0;
 };
 
@@ -30,6 +39,10 @@ struct NodeJob {
   std::unique_ptr<NodeOutput> output;
   std::unique_ptr<NodeOutput::File> rdb_file;
   std::unique_ptr<formats::rdb::RdbWriter> writer;
+  // AOF layout only (plan->UsesAof()): the incr file and its writer.
+  std::unique_ptr<NodeOutput::File> incr_file;
+  std::unique_ptr<formats::aof::AofWriter> incr_writer;
+  uint64_t commands_written = 0;
   // One queue per source being read, in source order: the writer drains
   // them in that order, so a node's bytes do not depend on thread timing
   // (N --node-index processes write what one run writes).
@@ -63,6 +76,9 @@ struct PipelineState {
   std::atomic<uint64_t> expired_dropped{0};
   std::atomic<uint64_t> other_db_dropped{0};
   std::atomic<uint64_t> other_db_moved{0};
+  std::atomic<uint64_t> commands_read{0};
+  std::atomic<uint64_t> commands_flushed{0};     // before a source's last FLUSHALL/FLUSHDB
+  std::atomic<uint64_t> commands_non_owner{0};   // for slots the source did not own
   std::atomic<bool> failed{false};
   std::mutex error_mu;
   Status first_error;

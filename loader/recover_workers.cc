@@ -1,12 +1,17 @@
+#include <strings.h>
+
 #include <chrono>
 
+#include "formats/aof/command_keys.h"
 #include "formats/rdb/rdb_reader.h"
+#include "loader/aof_source.h"
 #include "loader/recover_pipeline.h"
 #include "storage/file_reader.h"
 
 namespace shardkit::loader {
 
 namespace rdb = formats::rdb;
+namespace aof = formats::aof;
 
 void PipelineState::Fail(Status s) {
   {
@@ -29,17 +34,78 @@ const Status& Cancelled() {
   return kCancelled;
 }
 
-// Routes one source's entries: checks policies, then batches each entry for
-// the node that owns its slot.
-class RoutingVisitor final : public rdb::RdbVisitor {
+// Per-node batches of one source, pushed to that source's queue of each node
+// when full. Every unit (an entry, a command, a whole transaction) is added
+// before a flush, so a transaction never straddles two batches.
+class SourceRouter {
  public:
-  RoutingVisitor(PipelineState* state, int position, ByteReader* in)
+  SourceRouter(PipelineState* state, int position)
       : state_(state),
         position_(position),
         source_index_(state->sources[position]),
-        source_(state->plan->sources[source_index_]),
-        in_(in),
         batches_(state->jobs.size()) {}
+
+  PipelineState* state() const { return state_; }
+  int position() const { return position_; }
+  int source_index() const { return source_index_; }
+  const PlanSource& source() const { return state_->plan->sources[source_index_]; }
+
+  // Job index for `slot` (-1: another process writes it), or the owner check
+  // failing: returns -2 when this source does not own the slot.
+  int JobFor(uint16_t slot) const {
+    const int job = state_->job_of_slot[slot];
+    if (job < 0) return -1;
+    return state_->owner_source[slot] == source_index_ ? job : -2;
+  }
+
+  EntryBatch& batch(size_t job) { return batches_[job]; }
+
+  Status MaybeFlush(size_t job) {
+    return batches_[job].bytes >= state_->options->batch_bytes ? Flush(job) : Status();
+  }
+  Status Flush(size_t job) {
+    EntryBatch& b = batches_[job];
+    if (b.entries.empty() && b.commands.empty()) return Status();
+    EntryBatch full = std::move(b);
+    b = EntryBatch();
+    if (!state_->jobs[job]->queues[position_]->Push(std::move(full))) return Cancelled();
+    return Status();
+  }
+  Status FlushAll() {
+    for (size_t i = 0; i < batches_.size(); ++i) SK_RETURN_IF_ERROR(Flush(i));
+    return Status();
+  }
+
+  // Applies the db policy. Returns false when the item is to be dropped.
+  Result<bool> KeepDb(uint64_t db, std::string_view what) const {
+    if (db == 0) return true;
+    switch (state_->options->other_db_policy) {
+      case OtherDbPolicy::kError:
+        return Status::InvalidArgument(
+            source().path + ": " + std::string(what) + " is in db " + std::to_string(db) +
+            "; a cluster has only db 0 (choose --other-dbs=drop or --other-dbs=db0)");
+      case OtherDbPolicy::kDrop:
+        state_->other_db_dropped.fetch_add(1, std::memory_order_relaxed);
+        return false;
+      case OtherDbPolicy::kMoveToDb0:
+        state_->other_db_moved.fetch_add(1, std::memory_order_relaxed);
+        return true;
+    }
+    return false;
+  }
+
+ private:
+  PipelineState* state_;
+  int position_;
+  int source_index_;
+  std::vector<EntryBatch> batches_;  // one per job
+};
+
+// Routes the key records of an RDB (a dump.rdb, an AOF base, a preamble).
+class RoutingVisitor final : public rdb::RdbVisitor {
+ public:
+  RoutingVisitor(SourceRouter* router, ByteReader* in, bool discard)
+      : router_(router), state_(router->state()), in_(in), discard_(discard) {}
 
   Status OnHeader(const rdb::RdbHeader& header) override {
     magic_ = header.magic;
@@ -50,76 +116,29 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     state_->keys_read.fetch_add(1, std::memory_order_relaxed);
     if ((++entries_ & 1023) == 0) ReportBytes();
     if (state_->failed.load(std::memory_order_relaxed)) return Cancelled();
+    if (discard_) return Status();  // flushed later in this source's log
     const RecoverOptions& opt = *state_->options;
     if (!opt.keep_expired && entry.expire_ms && *entry.expire_ms < state_->plan->created_ms) {
       state_->expired_dropped.fetch_add(1, std::memory_order_relaxed);
       return Status();
     }
-    if (entry.db != 0) {
-      switch (opt.other_db_policy) {
-        case OtherDbPolicy::kError:
-          return Status::InvalidArgument(
-              source_.rdb_path + ": key \"" + entry.key + "\" is in db " +
-              std::to_string(entry.db) +
-              "; a cluster has only db 0 (choose --other-dbs=drop or --other-dbs=db0)");
-        case OtherDbPolicy::kDrop:
-          state_->other_db_dropped.fetch_add(1, std::memory_order_relaxed);
-          return Status();
-        case OtherDbPolicy::kMoveToDb0:
-          state_->other_db_moved.fetch_add(1, std::memory_order_relaxed);
-          break;
-      }
-    }
+    SK_ASSIGN_OR_RETURN(bool keep, router_->KeepDb(entry.db, "key \"" + entry.key + "\""));
+    if (!keep) return Status();
     const uint16_t slot = entry.HashSlot();
-    const int job_index = state_->job_of_slot[slot];
-    if (job_index < 0) return Status();  // another process writes that node
-    NodeJob* job = state_->jobs[job_index].get();
-    if (state_->owner_source[slot] != source_index_) return Defer(job, entry);
+    const int job = router_->JobFor(slot);
+    if (job == -1) return Status();  // another process writes that node
+    if (job == -2) return Defer(state_->job_of_slot[slot], entry);
     if (state_->contested.Contains(slot)) {
-      std::lock_guard<std::mutex> lock(job->contested_mu);
-      job->owner_keys.insert(entry.key);
+      NodeJob* j = state_->jobs[job].get();
+      std::lock_guard<std::mutex> lock(j->contested_mu);
+      j->owner_keys.insert(entry.key);
     }
-    const size_t index = static_cast<size_t>(job_index);
-    EntryBatch& batch = batches_[index];
+    EntryBatch& batch = router_->batch(job);
     batch.magic = magic_;
     batch.bytes += entry.key.size() + entry.value.size() + 32;
     batch.entries.push_back(entry);
     batch.entries.back().db = 0;
-    if (batch.bytes >= state_->options->batch_bytes) return Flush(index);
-    return Status();
-  }
-
-  Status FlushAll() {
-    for (size_t i = 0; i < batches_.size(); ++i) SK_RETURN_IF_ERROR(Flush(i));
-    ReportBytes();
-    return Status();
-  }
-
- private:
-  Status Flush(size_t index) {
-    EntryBatch& batch = batches_[index];
-    if (batch.entries.empty()) return Status();
-    EntryBatch full = std::move(batch);
-    batch = EntryBatch();
-    if (!state_->jobs[index]->queues[position_]->Push(std::move(full))) return Cancelled();
-    return Status();
-  }
-
-  Status Defer(NodeJob* job, const rdb::RdbEntry& entry) {
-    std::lock_guard<std::mutex> lock(job->contested_mu);
-    job->deferred_bytes += entry.key.size() + entry.value.size();
-    if (job->deferred_bytes > kMaxDeferredBytes) {
-      return Status::ResourceExhausted(
-          source_.rdb_path + ": more than " + std::to_string(kMaxDeferredBytes >> 20) +
-          " MiB of keys in slots this shard does not own (expected only keys of slots being "
-          "migrated); the plan's slot ownership looks wrong");
-    }
-    EntryBatch& held = job->deferred[position_].empty() ? job->deferred[position_].emplace_back()
-                                                        : job->deferred[position_].back();
-    held.magic = magic_;
-    held.entries.push_back(entry);
-    held.entries.back().db = 0;
-    return Status();
+    return router_->MaybeFlush(job);
   }
 
   void ReportBytes() {
@@ -128,30 +147,198 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     reported_ = now;
   }
 
+ private:
+  Status Defer(int job_index, const rdb::RdbEntry& entry) {
+    NodeJob* job = state_->jobs[job_index].get();
+    std::lock_guard<std::mutex> lock(job->contested_mu);
+    job->deferred_bytes += entry.key.size() + entry.value.size();
+    if (job->deferred_bytes > kMaxDeferredBytes) {
+      return Status::ResourceExhausted(
+          router_->source().path + ": more than " + std::to_string(kMaxDeferredBytes >> 20) +
+          " MiB of keys in slots this shard does not own (expected only keys of slots being "
+          "migrated); the plan's slot ownership looks wrong");
+    }
+    auto& held_list = job->deferred[static_cast<size_t>(router_->position())];
+    if (held_list.empty()) held_list.emplace_back();
+    EntryBatch& held = held_list.back();
+    held.magic = magic_;
+    held.entries.push_back(entry);
+    held.entries.back().db = 0;
+    return Status();
+  }
+
+  SourceRouter* router_;
   PipelineState* state_;
-  int position_;
-  int source_index_;
-  const PlanSource& source_;
   ByteReader* in_;
-  std::vector<EntryBatch> batches_;  // one per job
+  bool discard_;
   rdb::Magic magic_ = rdb::Magic::kRedis;
   uint64_t entries_ = 0;
   uint64_t reported_ = 0;
 };
 
-}  // namespace
+// Runs the routing visitor over the RDB part of an AOF file.
+class RoutingRdbPart final : public aof::RdbPartReader {
+ public:
+  RoutingRdbPart(SourceRouter* router, bool discard) : router_(router), discard_(discard) {}
+  Result<uint64_t> ReadRdbPart(ByteReader* in) override {
+    RoutingVisitor visitor(router_, in, discard_);
+    rdb::RdbReadOptions options;
+    options.capture_values = !discard_;
+    rdb::RdbReader reader(in, options);
+    SK_ASSIGN_OR_RETURN(rdb::RdbSummary summary, reader.Read(&visitor));
+    visitor.ReportBytes();
+    return summary.keys;
+  }
 
-Status RunSourceWorker(PipelineState* state, int position) {
-  const PlanSource& source = state->plan->sources[state->sources[position]];
-  SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(source.rdb_path,
-                                                                state->options->io));
+ private:
+  SourceRouter* router_;
+  bool discard_;
+};
+
+// Routes log commands: by key slot to the owning node, key-less commands that
+// apply everywhere to every node, transactions per node as MULTI ... EXEC.
+class CommandRouter final : public aof::AofVisitor {
+ public:
+  explicit CommandRouter(SourceRouter* router)
+      : router_(router), state_(router->state()), source_(router->source()) {}
+
+  Status OnFileStart(const std::string&) override {
+    ++file_index_;
+    return Status();
+  }
+
+  Status OnCommand(const aof::AofCommand& c) override {
+    state_->commands_read.fetch_add(1, std::memory_order_relaxed);
+    if (state_->failed.load(std::memory_order_relaxed)) return Cancelled();
+    if (BeforeFlush(c)) {
+      state_->commands_flushed.fetch_add(1, std::memory_order_relaxed);
+      return Status();
+    }
+    const std::string& name = c.args[0];
+    if (c.in_transaction && strcasecmp(name.c_str(), "multi") == 0) {
+      tx_.clear();
+      return Status();
+    }
+    if (c.in_transaction && strcasecmp(name.c_str(), "exec") == 0) return EmitTransaction();
+    std::vector<int> jobs;
+    SK_RETURN_IF_ERROR(Route(c, &jobs));
+    if (jobs.empty()) return Status();
+    RoutedCommand cmd{0, std::vector<std::string>(c.args.begin(), c.args.end())};
+    if (c.in_transaction) {
+      tx_.push_back({std::move(cmd), std::move(jobs)});
+      return Status();
+    }
+    for (int job : jobs) {
+      Append(job, cmd);
+      SK_RETURN_IF_ERROR(router_->MaybeFlush(job));
+    }
+    return Status();
+  }
+
+ private:
+  struct Pending {
+    RoutedCommand cmd;
+    std::vector<int> jobs;
+  };
+
+  bool BeforeFlush(const aof::AofCommand& c) const {
+    if (source_.flush_file < 0) return false;
+    return file_index_ < source_.flush_file ||
+           (file_index_ == source_.flush_file && c.offset < source_.flush_end_offset);
+  }
+
+  // Fills *jobs with the nodes this process writes that must get `c`.
+  Status Route(const aof::AofCommand& c, std::vector<int>* jobs) {
+    if (IsFlushCommand(c)) return Status();  // the plan's flush point covers it
+    const aof::CommandKeys& keys = *c.keys;
+    if (keys.routing == aof::Routing::kNone) return Status();
+    if (keys.routing == aof::Routing::kEveryNode) {
+      for (size_t j = 0; j < state_->jobs.size(); ++j) jobs->push_back(static_cast<int>(j));
+      return Status();
+    }
+    SK_ASSIGN_OR_RETURN(bool keep, router_->KeepDb(static_cast<uint64_t>(c.db),
+                                                   "command " + c.args[0]));
+    if (!keep) return Status();
+    const int first = state_->job_of_slot[keys.slot];
+    if (keys.cross_slot) {
+      for (uint32_t p : keys.positions) {
+        if (state_->job_of_slot[formats::KeyHashSlot(c.args[p])] != first) {
+          return Status::InvalidArgument(
+              *c.file + " offset " + std::to_string(c.offset) + ": " + c.args[0] +
+              " touches keys that go to different new nodes; a cluster cannot hold it");
+        }
+      }
+    }
+    const int job = router_->JobFor(static_cast<uint16_t>(keys.slot));
+    if (job == -2) {
+      state_->commands_non_owner.fetch_add(1, std::memory_order_relaxed);
+      return Status();
+    }
+    if (job >= 0) jobs->push_back(job);
+    return Status();
+  }
+
+  void Append(int job, const RoutedCommand& cmd) {
+    EntryBatch& batch = router_->batch(static_cast<size_t>(job));
+    for (const std::string& a : cmd.args) batch.bytes += a.size() + 16;
+    batch.commands.push_back(cmd);
+  }
+
+  Status EmitTransaction() {
+    std::vector<int> touched;
+    for (const Pending& p : tx_) {
+      for (int j : p.jobs) {
+        if (std::find(touched.begin(), touched.end(), j) == touched.end()) touched.push_back(j);
+      }
+    }
+    for (int job : touched) {
+      Append(job, {0, {"MULTI"}});
+      for (const Pending& p : tx_) {
+        if (std::find(p.jobs.begin(), p.jobs.end(), job) != p.jobs.end()) Append(job, p.cmd);
+      }
+      Append(job, {0, {"EXEC"}});
+      SK_RETURN_IF_ERROR(router_->MaybeFlush(job));
+    }
+    tx_.clear();
+    return Status();
+  }
+
+  SourceRouter* router_;
+  PipelineState* state_;
+  const PlanSource& source_;
+  int file_index_ = -1;
+  std::vector<Pending> tx_;
+};
+
+Status RunRdbSource(SourceRouter* router) {
+  SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(router->source().rdb_path,
+                                                                router->state()->options->io));
   ByteReader in(file.get());
-  RoutingVisitor visitor(state, position, &in);
+  RoutingVisitor visitor(router, &in, /*discard=*/false);
   rdb::RdbReadOptions options;
   options.capture_values = true;
   rdb::RdbReader reader(&in, options);
   SK_RETURN_IF_ERROR(reader.Read(&visitor).status());
-  return visitor.FlushAll();
+  visitor.ReportBytes();
+  return Status();
+}
+
+Status RunAofSource(SourceRouter* router) {
+  const PlanSource& source = router->source();
+  RoutingRdbPart part(router, /*discard=*/source.flush_file >= 0);
+  CommandRouter commands(router);
+  SK_RETURN_IF_ERROR(
+      ReadAofFiles(source.files, router->state()->options->io, &part, &commands, true).status());
+  return Status();
+}
+
+}  // namespace
+
+Status RunSourceWorker(PipelineState* state, int position) {
+  SourceRouter router(state, position);
+  SK_RETURN_IF_ERROR(router.source().kind == "rdb" ? RunRdbSource(&router)
+                                                   : RunAofSource(&router));
+  return router.FlushAll();
 }
 
 namespace {
@@ -160,6 +347,10 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
   for (const rdb::RdbEntry& e : batch.entries) {
     SK_RETURN_IF_ERROR(job->writer->WriteEntry(e, batch.magic));
     ++job->keys_written;
+  }
+  for (const RoutedCommand& c : batch.commands) {
+    SK_RETURN_IF_ERROR(job->incr_writer->Write(c.db, c.args));
+    ++job->commands_written;
   }
   return Status();
 }
@@ -171,10 +362,10 @@ Status WriteDeferred(NodeJob* job) {
   for (const auto& per_source : job->deferred) {
     for (const EntryBatch& batch : per_source) {
       for (const rdb::RdbEntry& e : batch.entries) {
-      if (!seen.insert(e.key).second) {
-        ++job->duplicates_dropped;
-        continue;
-      }
+        if (!seen.insert(e.key).second) {
+          ++job->duplicates_dropped;
+          continue;
+        }
         SK_RETURN_IF_ERROR(job->writer->WriteEntry(e, batch.magic));
         ++job->keys_written;
         ++job->non_owner_kept;
@@ -197,6 +388,8 @@ void RunNodeWriter(PipelineState* state, NodeJob* job) {
   if (s.ok()) s = WriteDeferred(job);
   if (s.ok()) s = job->writer->Finish();
   if (s.ok()) s = job->rdb_file->Publish();
+  if (s.ok() && job->incr_writer) s = job->incr_writer->Finish();
+  if (s.ok() && job->incr_file) s = job->incr_file->Publish();
   job->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!s.ok()) {
     job->status = s;

@@ -24,6 +24,13 @@ std::vector<int> RecoveryPlan::SourcesForNode(int index) const {
   return out;
 }
 
+bool RecoveryPlan::UsesAof() const {
+  for (const PlanSource& s : sources) {
+    if (s.has_log_commands) return true;
+  }
+  return false;
+}
+
 Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOptions& options,
                                        int64_t now_ms) {
   RecoveryPlan plan;
@@ -48,6 +55,7 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
     s.path = c->path;
     s.rdb_path = c->rdb_path;
     s.has_log_commands = c->has_log_commands;
+    s.files = c->files;
     s.owned_slots = d.slots;
     s.rdb_mtime_ms = c->newest_mtime_ms;
     if (c->scan) {
@@ -55,6 +63,8 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
       s.keys = c->scan->keys;
       s.rdb_bytes = c->scan->bytes;
       s.rdb_version = c->scan->summary.header.version;
+      s.flush_file = c->scan->flush_file;
+      s.flush_end_offset = c->scan->flush_end_offset;
       for (int slot = 0; slot < kSlotCount; ++slot) {
         request.stats.bytes[slot] += c->scan->stats.bytes[slot];
         request.stats.keys[slot] += c->scan->stats.keys[slot];
@@ -78,9 +88,10 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
   XXH3_64bits_reset(st);
   XXH3_64bits_update(st, plan.slots.fingerprint.data(), plan.slots.fingerprint.size());
   for (const PlanSource& s : plan.sources) {
-    std::string id = s.path + "|" + std::to_string(s.rdb_bytes) + "|" +
-                     std::to_string(s.rdb_mtime_ms) + ";";
-    XXH3_64bits_update(st, id.data(), id.size());
+    for (const SourceFile& f : s.files) {
+      std::string id = f.path + "|" + std::to_string(f.bytes) + "|" + std::to_string(f.mtime_ms) + ";";
+      XXH3_64bits_update(st, id.data(), id.size());
+    }
   }
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016" PRIx64, XXH3_64bits_digest(st));

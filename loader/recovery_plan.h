@@ -31,6 +31,9 @@ struct PlanSource {
   uint64_t rdb_bytes = 0;   // size of rdb_path at plan time
   int64_t rdb_mtime_ms = 0;
   bool has_log_commands = false;
+  std::vector<SourceFile> files;  // read in this order; size/mtime checked before reading
+  int flush_file = -1;            // see SourceScan::flush_file
+  uint64_t flush_end_offset = 0;
   SlotSet owned_slots;      // empty for standalone sources
   SlotSet present_slots;    // db-0 slots with keys in rdb_path
   uint64_t keys = 0;
@@ -47,6 +50,9 @@ struct RecoveryPlan {
 
   // Indices of the sources holding keys in any slot of node `index`.
   std::vector<int> SourcesForNode(int index) const;
+  // True when some source has log commands: then every node's output is a
+  // multi-part AOF directory (base + incr) instead of dump.rdb.
+  bool UsesAof() const;
 };
 
 struct PlanOptions {

@@ -40,6 +40,13 @@ struct SourceScan {
   uint64_t repl_offset = 0;
   bool has_repl_offset = false;
   int64_t ctime_s = 0;
+  // AOF sources: commands read, and the last FLUSHALL/FLUSHDB (db 0): the
+  // source's data before it is discarded ("file index" into the source's
+  // files, and the offset just after that command).
+  uint64_t commands = 0;
+  int flush_file = -1;
+  uint64_t flush_end_offset = 0;
+  bool truncated_tail = false;  // the last file ended inside a command (ignored, as Redis does)
 };
 
 Result<SourceScan> ScanRdbSource(const std::string& path, int64_t now_ms,

@@ -1,12 +1,12 @@
 #include "loader/volume_scan.h"
 
+#include "storage/small_file.h"
+
 #include <sys/stat.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 namespace shardkit::loader {
 
@@ -118,10 +118,8 @@ Result<VolumeFiles> ScanVolume(const std::string& dir) {
   }
   SK_ASSIGN_OR_RETURN(v.redis_conf, ResolveInside(v.real_dir, "redis.conf"));
   if (v.redis_conf) {
-    std::ifstream in(*v.redis_conf, std::ios::binary);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    SK_ASSIGN_OR_RETURN(v.conf, ParseRedisConf(ss.str(), *v.redis_conf));
+    SK_ASSIGN_OR_RETURN(std::string text, storage::ReadSmallFile(*v.redis_conf, 4 << 20));
+    SK_ASSIGN_OR_RETURN(v.conf, ParseRedisConf(text, *v.redis_conf));
     if (v.conf.dir && *v.conf.dir != "." && *v.conf.dir != "./") {
       v.notes.push_back("redis.conf sets dir " + *v.conf.dir +
                         "; the volume itself is taken as that directory");

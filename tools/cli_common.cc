@@ -3,7 +3,6 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <fstream>
 
 #include "storage/atomic_file.h"
 #include "tools/exit_codes.h"
@@ -29,19 +28,6 @@ Status WriteFileAtomically(const std::string& path, std::string_view data,
   SK_ASSIGN_OR_RETURN(auto writer, storage::AtomicFileWriter::Create(path, io));
   SK_RETURN_IF_ERROR(writer->Append(AsBytes(data)));
   return writer->Publish();
-}
-
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return Status::FromErrno(errno, "open", path);
-  std::string data(max_bytes + 1, '\0');
-  in.read(data.data(), static_cast<std::streamsize>(data.size()));
-  data.resize(static_cast<size_t>(in.gcount()));
-  if (data.size() > max_bytes) {
-    return Status::InvalidArgument(path + " is larger than " + std::to_string(max_bytes) +
-                                   " bytes");
-  }
-  return data;
 }
 
 int ReportError(std::string_view command, const Status& status) {

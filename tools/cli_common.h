@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "storage/io_options.h"
+#include "storage/small_file.h"
 #include "tools/command.h"
 
 namespace shardkit::tools {
@@ -19,8 +20,8 @@ int64_t NowMs();
 // Publishes `data` at `path` atomically (temp, fsync, rename, fsync dir).
 Status WriteFileAtomically(const std::string& path, std::string_view data,
                            const storage::IoOptions& io);
-// Reads a whole small file (plan.json, manifests); refuses files over max_bytes.
-Result<std::string> ReadSmallFile(const std::string& path, size_t max_bytes);
+// Whole small files (plan.json, manifests), size-capped.
+using storage::ReadSmallFile;
 // "shardkit <command>: <status>" on stderr; returns the exit code for it.
 int ReportError(std::string_view command, const Status& status);
 

@@ -30,7 +30,15 @@ void PrintText(const loader::Discovery& d) {
     for (const auto& c : v.candidates) {
       std::fprintf(stderr, "  %-13s %s: %s\n", std::string(loader::SourceKindName(c.kind)).c_str(),
                    c.path.c_str(),
-                   c.health.ok() ? (c.scan ? ("ok, " + std::to_string(c.scan->keys) + " keys")
+                   c.health.ok() ? (c.scan ? ("ok, " + std::to_string(c.scan->keys) + " keys" +
+                                              (c.kind == loader::SourceKind::kRdb
+                                                   ? std::string()
+                                                   : " in the RDB part, " +
+                                                         std::to_string(c.scan->commands) +
+                                                         " log commands" +
+                                                         (c.scan->flush_file >= 0
+                                                              ? " (earlier data flushed)"
+                                                              : "")))
                                                  .c_str()
                                            : "ok")
                                  : c.health.ToString().c_str());

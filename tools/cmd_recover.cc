@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "loader/recover.h"
+#include "storage/small_file.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
 #include "tools/exit_codes.h"
@@ -61,7 +62,9 @@ nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::Recovery
                      {"node_id", n.node_id},
                      {"dir", n.dir},
                      {"status", n.skipped_complete ? "already-complete" : "written"},
+                     {"layout", n.layout},
                      {"keys", n.keys},
+                     {"commands", n.commands},
                      {"rdb_bytes", n.bytes},
                      {"rdb_xxh3", n.rdb_xxh3},
                      {"slots", n.slot_count},
@@ -79,13 +82,17 @@ nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::Recovery
           {"other_db_moved", r.other_db_moved},
           {"duplicates_dropped", r.duplicates_dropped},
           {"non_owner_kept", r.non_owner_kept},
+          {"commands_read", r.commands_read},
+          {"commands_written", r.commands_written},
+          {"commands_before_flush", r.commands_flushed},
+          {"commands_non_owner_dropped", r.commands_non_owner},
           {"functions", r.functions},
           {"seconds", r.seconds},
           {"warnings", r.warnings}};
 }
 
 int Run(const RecoverArgs& args, const CommandEnv& env) {
-  auto text = ReadSmallFile(args.plan_path, 64 << 20);
+  auto text = storage::ReadSmallFile(args.plan_path, 64 << 20);
   if (!text.ok()) return ReportError("recover", text.status());
   auto plan = PlanFromJson(*text, args.plan_path);
   if (!plan.ok()) return ReportError("recover", plan.status());
@@ -111,9 +118,10 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
     std::cout << ReportJson(*report, *plan).dump(2) << std::endl;
   } else {
     for (const auto& n : report->nodes) {
-      std::fprintf(stderr, "node %d %s: %s, %llu keys, %llu bytes, xxh3 %s\n", n.index,
-                   n.dir.c_str(), n.skipped_complete ? "already complete" : "written",
-                   static_cast<unsigned long long>(n.keys),
+      std::fprintf(stderr, "node %d %s: %s (%s), %llu keys, %llu log commands, %llu bytes, xxh3 %s\n",
+                   n.index, n.dir.c_str(), n.skipped_complete ? "already complete" : "written",
+                   n.layout.c_str(), static_cast<unsigned long long>(n.keys),
+                   static_cast<unsigned long long>(n.commands),
                    static_cast<unsigned long long>(n.bytes), n.rdb_xxh3.c_str());
     }
     std::fprintf(stderr,
@@ -124,6 +132,15 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
                  static_cast<unsigned long long>(report->expired_dropped),
                  static_cast<unsigned long long>(report->duplicates_dropped), report->seconds,
                  report->io_backend.c_str());
+    if (report->commands_read > 0) {
+      std::fprintf(stderr,
+                   "recover: %llu log commands read, %llu written, %llu before a FLUSHALL/FLUSHDB "
+                   "skipped, %llu for slots their source did not own dropped\n",
+                   static_cast<unsigned long long>(report->commands_read),
+                   static_cast<unsigned long long>(report->commands_written),
+                   static_cast<unsigned long long>(report->commands_flushed),
+                   static_cast<unsigned long long>(report->commands_non_owner));
+    }
     for (const auto& w : report->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
   }
   return kExitOk;

@@ -33,6 +33,14 @@ Result<loader::SlotSet> RangesFrom(const json& j, const std::string& what) {
   return set;
 }
 
+json FilesJson(const std::vector<loader::SourceFile>& files) {
+  json out = json::array();
+  for (const loader::SourceFile& f : files) {
+    out.push_back({{"path", f.path}, {"bytes", f.bytes}, {"mtime_ms", f.mtime_ms}});
+  }
+  return out;
+}
+
 json CandidateJson(const loader::SourceCandidate& c) {
   json j = {{"kind", loader::SourceKindName(c.kind)},
             {"path", c.path},
@@ -50,6 +58,14 @@ json CandidateJson(const loader::SourceCandidate& c) {
     j["keys_other_dbs"] = s.keys_other_dbs;
     j["keys_expired"] = s.keys_expired;
     j["functions"] = s.functions.size();
+    if (c.kind != loader::SourceKind::kRdb) {
+      j["log_commands"] = s.commands;
+      j["truncated_tail"] = s.truncated_tail;
+      if (s.flush_file >= 0) {
+        j["last_flush"] = {{"file", c.files.at(static_cast<size_t>(s.flush_file)).path},
+                           {"end_offset", s.flush_end_offset}};
+      }
+    }
     j["modules"] = s.modules;
     if (!s.repl_id.empty()) j["repl_id"] = s.repl_id;
     if (s.has_repl_offset) j["repl_offset"] = s.repl_offset;
@@ -110,6 +126,9 @@ json PlanToJson(const loader::RecoveryPlan& p) {
                        {"rdb_mtime_ms", s.rdb_mtime_ms},
                        {"rdb_version", s.rdb_version},
                        {"has_log_commands", s.has_log_commands},
+                       {"files", FilesJson(s.files)},
+                       {"flush_file", s.flush_file},
+                       {"flush_end_offset", s.flush_end_offset},
                        {"keys", s.keys},
                        {"owned_slots", RangesJson(s.owned_slots)},
                        {"present_slots", RangesJson(s.present_slots)}});
@@ -163,6 +182,16 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
       src.rdb_mtime_ms = s.at("rdb_mtime_ms").get<int64_t>();
       src.rdb_version = s.value("rdb_version", 0);
       src.has_log_commands = s.at("has_log_commands").get<bool>();
+      for (const json& f : s.at("files")) {
+        src.files.push_back({f.at("path").get<std::string>(), f.at("bytes").get<uint64_t>(),
+                             f.at("mtime_ms").get<int64_t>()});
+      }
+      if (src.files.empty()) return Status::Corruption(where + ": a source lists no files");
+      src.flush_file = s.value("flush_file", -1);
+      src.flush_end_offset = s.value("flush_end_offset", uint64_t{0});
+      if (src.flush_file >= static_cast<int>(src.files.size())) {
+        return Status::Corruption(where + ": flush_file out of range");
+      }
       src.keys = s.value("keys", uint64_t{0});
       SK_ASSIGN_OR_RETURN(src.owned_slots, RangesFrom(s.at("owned_slots"), where + " source"));
       SK_ASSIGN_OR_RETURN(src.present_slots,

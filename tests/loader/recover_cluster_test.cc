@@ -1,5 +1,6 @@
-// End to end: a real Redis Cluster (3 masters, one with a replica) holding a
-// mixed dataset is killed with SIGKILL; `shardkit plan` + `shardkit recover`
+// End to end: a real Redis Cluster (3 masters, one with a replica, master 1 on
+// AOF with its writes only in the log, a FLUSHALL and a transaction in it)
+// holding a mixed dataset is killed with SIGKILL; `shardkit plan` + `shardkit recover`
 // rebuild it from the dead nodes' volumes onto a different number of new
 // nodes; real redis-servers start on the outputs with no other step; the new
 // cluster must pass `redis-cli --cluster check` and hold exactly the old
@@ -8,9 +9,12 @@
 #include <gtest/gtest.h>
 #include <xxhash.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <map>
 #include <random>
+#include <set>
+#include <cctype>
 
 #include "tests/support/redis_cluster.h"
 #include "tests/support/temp_dir.h"
@@ -19,6 +23,52 @@ namespace shardkit::testing {
 namespace {
 
 namespace fs = std::filesystem;
+
+// Files of a recovered node directory, relative names, sorted.
+std::vector<std::string> FilesUnder(const std::string& dir) {
+  std::vector<std::string> out;
+  for (const auto& e : fs::recursive_directory_iterator(dir)) {
+    if (e.is_regular_file()) out.push_back(fs::relative(e.path(), dir).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+// The RDB a recovered node loads: dump.rdb, or the AOF base.
+std::string NodeRdb(const std::string& dir) {
+  std::string base = dir + "/appendonlydir/appendonly.aof.1.base.rdb";
+  return fs::exists(base) ? base : dir + "/dump.rdb";
+}
+
+// A key whose slot master `node` owns: probes "{<prefix>N}" until the node
+// accepts a write instead of answering MOVED.
+std::string KeyOwnedBy(RedisServer& node, const std::string& prefix) {
+  for (int i = 0; i < 100000; ++i) {
+    std::string key = "{" + prefix + std::to_string(i) + "}";
+    auto r = node.client().Command({"SET", key + "probe", "1"});
+    if (r.ok() && !r->is_error()) {
+      auto d = node.client().Command({"DEL", key + "probe"});
+      EXPECT_TRUE(d.ok());
+      return key;
+    }
+  }
+  ADD_FAILURE() << "no key owned by port " << node.port();
+  return "";
+}
+
+// A consumer that an AOF replay creates (from the XCLAIM Redis logs for an
+// XREADGROUP) gets the load time as its seen-time: mask it in XINFO dumps of
+// keys that came from a log.
+std::string MaskSeenTime(std::string info) {
+  const std::string tag = "\"seen-time\", ";
+  for (size_t at = info.find(tag); at != std::string::npos; at = info.find(tag, at)) {
+    at += tag.size();
+    size_t end = at;
+    while (end < info.size() && std::isdigit(static_cast<unsigned char>(info[end]))) ++end;
+    info.replace(at, end - at, "*");
+  }
+  return info;
+}
 
 // Every file under the volumes -> XXH3 of its bytes.
 std::map<std::string, uint64_t> HashTree(const std::vector<std::string>& dirs) {
@@ -100,6 +150,12 @@ class RecoverClusterTest : public ::testing::Test {
     if (FindRedisBinary("redis-server").empty()) return;
     RedisClusterOptions opt;
     opt.masters = 3;
+    // Master 1 keeps an AOF (fsync always: SIGKILL loses nothing); its
+    // dump.rdb is older than its log, so only the AOF holds everything.
+    opt.node_config = {{},
+                       {{"appendonly", "yes"}, {"appendfsync", "always"},
+                        {"aof-timestamp-enabled", "yes"}},
+                       {}};
     auto c = RedisCluster::Start(opt);
     ASSERT_TRUE(c.ok()) << c.status().ToString();
     cluster_ = std::move(*c).release();
@@ -112,9 +168,31 @@ class RecoverClusterTest : public ::testing::Test {
                              "function(keys, args) return args[1] end)"});
       ASSERT_TRUE(r.ok()) << r.status().ToString();
     }
+    // In master 1's log: keys, then a FLUSHALL that must discard them (and
+    // only them: the other shards' data comes later or from other nodes).
+    RedisServer& aof_node = cluster_->node(1);
+    const std::string doomed = KeyOwnedBy(aof_node, "doomed");
+    for (int i = 0; i < 20; ++i) {
+      ASSERT_TRUE(aof_node.CommandOk({"SET", doomed + std::to_string(i), "x"}).ok());
+    }
+    ASSERT_TRUE(aof_node.CommandOk({"FLUSHALL"}).ok());
     FillDataset(*cluster_, static_cast<int>(std::max(1.0, 4 * TestScale())));
     ASSERT_TRUE(cluster_->WaitReplicas().ok());
     ASSERT_TRUE(cluster_->SaveAll().ok());
+    // After the SAVE, only master 1's log has these: a transaction, an
+    // expiry, a delete and an overwrite.
+    const std::string tx = KeyOwnedBy(aof_node, "tx");
+    RedisClient& a = aof_node.client();
+    ASSERT_TRUE(a.Command({"MULTI"}).ok());
+    ASSERT_TRUE(a.Command({"SET", tx + "a", "1"}).ok());
+    ASSERT_TRUE(a.Command({"INCRBY", tx + "a", "41"}).ok());
+    ASSERT_TRUE(a.Command({"RPUSH", tx + "list", "x", "y", "z"}).ok());
+    ASSERT_TRUE(a.Command({"PEXPIRE", tx + "list", "86400000"}).ok());
+    auto exec = a.Command({"EXEC"});
+    ASSERT_TRUE(exec.ok() && !exec->is_error());
+    ASSERT_TRUE(aof_node.CommandOk({"SET", tx + "late", "after-save", "EX", "86400"}).ok());
+    ASSERT_TRUE(aof_node.CommandOk({"SET", tx + "gone", "1"}).ok());
+    ASSERT_TRUE(aof_node.CommandOk({"DEL", tx + "gone"}).ok());
     auto snap = cluster_->Snapshot();
     ASSERT_TRUE(snap.ok()) << snap.status().ToString();
     old_ = new KeyspaceSnapshot(std::move(*snap));
@@ -131,6 +209,31 @@ class RecoverClusterTest : public ::testing::Test {
     master0_volume_ = cluster_->node(0).dir();
     cluster_->KillAll();
     volume_hashes_ = HashTree(volumes_);
+    // What Redis itself restores from master 1's log: a standalone server on
+    // a copy of that volume. Redis 7.0 replays XREADGROUP as XCLAIM, which
+    // leaves a group's entries-read unknown, so this is the expectation for
+    // that shard's keys. Keys and values must equal the live cluster's.
+    TempDir reload_dir("shardkit-aof-reload");
+    fs::copy(cluster_->node(1).dir() + "/appendonlydir", reload_dir.File("appendonlydir"));
+    RedisServerOptions ropt;
+    ropt.dir = reload_dir.path();
+    ropt.config = {{"appendonly", "yes"}};
+    auto reloaded = RedisServer::Start(ropt);
+    ASSERT_TRUE(reloaded.ok()) << reloaded.status().ToString();
+    auto aof_snap = KeyspaceSnapshot::Capture((*reloaded)->client(), 1);
+    ASSERT_TRUE(aof_snap.ok()) << aof_snap.status().ToString();
+    ASSERT_GT(aof_snap->KeyCount(), 0u);
+    for (const auto& [key, state] : aof_snap->dbs[0]) {
+      ASSERT_TRUE(old_->dbs[0].count(key)) << "reloaded AOF has an unknown key " << key;
+      const KeyState& live = old_->dbs[0][key];
+      ASSERT_EQ(live.digest, state.digest) << key;
+      ASSERT_EQ(live.pexpiretime_ms, state.pexpiretime_ms) << key;
+      KeyState masked = state;
+      masked.stream_info = MaskSeenTime(state.stream_info);
+      old_->dbs[0][key] = masked;
+      replica_view_->dbs[0][key] = masked;
+      aof_keys_.insert(key);
+    }
   }
   static void TearDownTestSuite() {
     delete cluster_;
@@ -169,16 +272,30 @@ class RecoverClusterTest : public ::testing::Test {
                          "--json"});
     ASSERT_TRUE(rec.ok());
     ASSERT_EQ(rec->exit_code, 0) << rec->output;
+    const bool aof_layout = fs::exists(work.File("out/node-0/appendonlydir"));
+    EXPECT_EQ(aof_layout, expect_aof_) << rec->output;
+    if (aof_layout) {
+      EXPECT_NE(rec->output.find("\"layout\": \"appendonlydir\""), std::string::npos)
+          << rec->output;
+    }
     std::vector<std::string> dirs;
     for (int i = 0; i < n; ++i) {
       std::string live = work.File("live-" + std::to_string(i));
       fs::copy(work.File("out/node-" + std::to_string(i)), live, fs::copy_options::recursive);
-      auto check = RunRedisCheckRdb(live + "/dump.rdb");
+      auto check = RunRedisCheckRdb(NodeRdb(live));
       ASSERT_TRUE(check.ok());
       EXPECT_EQ(check->exit_code, 0) << check->output;
+      if (aof_layout) {
+        auto aof = RunProcess({FindRedisBinary("redis-check-aof"),
+                               live + "/appendonlydir/appendonly.aof.manifest"});
+        ASSERT_TRUE(aof.ok());
+        EXPECT_EQ(aof->exit_code, 0) << aof->output;
+      }
       dirs.push_back(live);
     }
-    auto fresh = RedisCluster::StartFromDirs(dirs, *ports);
+    std::vector<std::pair<std::string, std::string>> config;
+    if (aof_layout) config.push_back({"appendonly", "yes"});
+    auto fresh = RedisCluster::StartFromDirs(dirs, *ports, config);
     ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
     auto checked = (*fresh)->Check();
     ASSERT_TRUE(checked.ok());
@@ -186,6 +303,10 @@ class RecoverClusterTest : public ::testing::Test {
     EXPECT_NE(checked->output.find("[OK] All 16384 slots covered."), std::string::npos);
     auto now = (*fresh)->Snapshot();
     ASSERT_TRUE(now.ok()) << now.status().ToString();
+    for (const std::string& key : aof_keys_) {
+      auto it = now->dbs[0].find(key);
+      if (it != now->dbs[0].end()) it->second.stream_info = MaskSeenTime(it->second.stream_info);
+    }
     EXPECT_EQ(expected->Diff(*now), "") << "recovered onto " << n << " nodes";
     EXPECT_EQ(now->KeyCount(), expected->KeyCount());
     // Every node serves the function library.
@@ -197,12 +318,14 @@ class RecoverClusterTest : public ::testing::Test {
     EXPECT_EQ(HashTree(volumes_), volume_hashes_) << "a source volume changed";
   }
 
+  bool expect_aof_ = true;  // master 1's log has commands after its base
   static RedisCluster* cluster_;
   static KeyspaceSnapshot* old_;
   static KeyspaceSnapshot* replica_view_;
   static std::vector<std::string> volumes_;
   static std::string master0_volume_;
   static std::map<std::string, uint64_t> volume_hashes_;
+  static std::set<std::string> aof_keys_;  // keys master 1's log restores
 };
 
 RedisCluster* RecoverClusterTest::cluster_ = nullptr;
@@ -211,6 +334,7 @@ KeyspaceSnapshot* RecoverClusterTest::replica_view_ = nullptr;
 std::vector<std::string> RecoverClusterTest::volumes_;
 std::string RecoverClusterTest::master0_volume_;
 std::map<std::string, uint64_t> RecoverClusterTest::volume_hashes_;
+std::set<std::string> RecoverClusterTest::aof_keys_;
 
 TEST_F(RecoverClusterTest, OntoFiveNodes) { RecoverAndCompare(5, volumes_); }
 
@@ -251,10 +375,13 @@ TEST_F(RecoverClusterTest, NodeIndexProcessesWriteTheSameBytesAsOneRun) {
   }
   for (int k = 0; k < 4; ++k) {
     const std::string node = "/node-" + std::to_string(k);
-    for (const char* f : {"/dump.rdb", "/shardkit-node.txt"}) {
-      EXPECT_EQ(ReadFileOrDie(work.File("one") + node + f),
-                ReadFileOrDie(work.File("split") + node + f))
-          << node << f;
+    std::vector<std::string> files = FilesUnder(work.File("one") + node);
+    ASSERT_EQ(files, FilesUnder(work.File("split") + node));
+    EXPECT_GE(files.size(), 2u);
+    for (const std::string& f : files) {
+      EXPECT_EQ(ReadFileOrDie(work.File("one") + node + "/" + f),
+                ReadFileOrDie(work.File("split") + node + "/" + f))
+          << node << "/" << f;
     }
   }
 }
@@ -272,19 +399,19 @@ TEST_F(RecoverClusterTest, RerunAfterACrashFinishesAndSkipsCompleteNodes) {
   ASSERT_TRUE(first.ok() && first->exit_code == 0) << first->output;
   fs::create_directories(work.File("out/.node-2.tmp.999999"));
   WriteFileOrDie(work.File("out/.node-2.tmp.999999/dump.rdb"), "REDIS0010 torn");
-  const std::string node1 = ReadFileOrDie(work.File("out/node-1/dump.rdb"));
+  const std::string node1 = ReadFileOrDie(NodeRdb(work.File("out/node-1")));
   auto rerun = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out"),
                          "--json"});
   ASSERT_TRUE(rerun.ok());
   ASSERT_EQ(rerun->exit_code, 0) << rerun->output;
   EXPECT_NE(rerun->output.find("already-complete"), std::string::npos) << rerun->output;
-  EXPECT_EQ(ReadFileOrDie(work.File("out/node-1/dump.rdb")), node1);
+  EXPECT_EQ(ReadFileOrDie(NodeRdb(work.File("out/node-1"))), node1);
   EXPECT_FALSE(fs::exists(work.File("out/.node-2.tmp.999999")));
   for (int k = 0; k < 3; ++k) {
     EXPECT_TRUE(fs::exists(work.File("out/node-" + std::to_string(k) + "/shardkit-node.txt")));
   }
   // A node directory that a file damaged afterwards is refused, not replaced.
-  WriteFileOrDie(work.File("out/node-0/dump.rdb"), "damaged");
+  WriteFileOrDie(NodeRdb(work.File("out/node-0")), "damaged");
   auto refused = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out")});
   ASSERT_TRUE(refused.ok());
   EXPECT_EQ(refused->exit_code, 2) << refused->output;

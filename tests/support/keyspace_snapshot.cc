@@ -157,8 +157,16 @@ std::string KeyspaceSnapshot::Diff(const KeyspaceSnapshot& other, size_t max_dif
       if (want.digest != got.digest) add(where + ": digest " + want.digest + " expected, " +
                                          got.digest);
       if (compare_stream_info && want.stream_info != got.stream_info) {
-        add(where + ": stream groups/metadata differ: expected " + want.stream_info.substr(0, 300) +
-            " found " + got.stream_info.substr(0, 300));
+        // Show both around the first differing byte: the dumps are long.
+        size_t at = 0;
+        while (at < want.stream_info.size() && at < got.stream_info.size() &&
+               want.stream_info[at] == got.stream_info[at]) {
+          ++at;
+        }
+        const size_t from = at > 200 ? at - 200 : 0;
+        add(where + ": stream groups/metadata differ at byte " + std::to_string(at) +
+            ": expected ..." + want.stream_info.substr(from, 400) + " found ..." +
+            got.stream_info.substr(from, 400));
       }
       if (want.pexpiretime_ms != got.pexpiretime_ms) {
         add(where + ": pexpiretime " + std::to_string(want.pexpiretime_ms) + " expected, " +
