@@ -250,6 +250,26 @@ class CommandRouter final : public aof::AofVisitor {
   // Fills *jobs with the nodes this process writes that must get `c`.
   Status Route(const aof::AofCommand& c, std::vector<int>* jobs) {
     if (IsFlushCommand(c)) return Status();  // the plan's flush point covers it
+    const std::string& name = c.args[0];
+    // The reader tracks the db of every command; every output is db 0.
+    if (strcasecmp(name.c_str(), "select") == 0) return Status();
+    if (strcasecmp(name.c_str(), "flushdb") == 0) {  // of a db other than 0 here
+      SK_ASSIGN_OR_RETURN(bool keep, router_->KeepDb(static_cast<uint64_t>(c.db), "FLUSHDB"));
+      if (!keep) return Status();
+      return Status::InvalidArgument(
+          *c.file + " offset " + std::to_string(c.offset) + ": FLUSHDB of db " +
+          std::to_string(c.db) + " cannot be moved to db 0 without discarding other shards' "
+          "keys; use --other-dbs=drop");
+    }
+    if (strcasecmp(name.c_str(), "swapdb") == 0) {
+      const bool touches_db0 = c.args.size() < 3 || c.args[1] == "0" || c.args[2] == "0";
+      if (!touches_db0 && state_->options->other_db_policy == OtherDbPolicy::kDrop) {
+        return Status();
+      }
+      return Status::InvalidArgument(*c.file + " offset " + std::to_string(c.offset) +
+                                     ": SWAPDB cannot be replayed on a cluster (db 0 only)" +
+                                     (touches_db0 ? "" : "; use --other-dbs=drop"));
+    }
     const aof::CommandKeys& keys = *c.keys;
     if (keys.routing == aof::Routing::kNone) return Status();
     if (keys.routing == aof::Routing::kEveryNode) {

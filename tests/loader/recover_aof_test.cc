@@ -146,6 +146,10 @@ class RecoverAofTest : public ::testing::Test {
                                node + "/appendonlydir/appendonly.aof.manifest"});
       ASSERT_TRUE(check.ok());
       EXPECT_EQ(check->exit_code, 0) << check->output;
+      const std::string incr =
+          ReadFileOrDie(node + "/appendonlydir/appendonly.aof.1.incr.aof");
+      EXPECT_EQ(incr.find("SELECT\r\n$1\r\n3"), std::string::npos)
+          << "a cluster node's log must stay in db 0";
       RedisServerOptions opt;
       opt.dir = work.File("live-" + std::to_string(k));
       fs::copy(node, opt.dir, fs::copy_options::recursive);
