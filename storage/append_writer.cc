@@ -240,6 +240,11 @@ uint64_t AppendWriter::durable_bytes() const {
   return durable_;
 }
 
+size_t AppendWriter::queued_appends() const {
+  std::lock_guard lock(mu_);
+  return queue_.size();
+}
+
 uint64_t AppendWriter::sync_count() const {
   std::lock_guard lock(mu_);
   return syncs_;

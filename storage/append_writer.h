@@ -114,6 +114,7 @@ class AppendWriter {
   uint64_t size_bytes() const;     // file size including every acknowledged append
   uint64_t durable_bytes() const;  // prefix covered by a successful fdatasync
   uint64_t sync_count() const;     // successful fdatasyncs so far
+  size_t queued_appends() const;   // callers waiting in the group-commit queue (leader included)
 
  private:
   struct Waiter;

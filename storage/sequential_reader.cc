@@ -37,8 +37,8 @@ Result<int> OpenForRead(FileSystem* fs, const std::string& path, bool* direct) {
 
 Result<std::unique_ptr<SequentialReader>> SequentialReader::Open(const std::string& path,
                                                                  const IoOptions& options) {
-  if (options.queue_depth < 1 || options.queue_depth > kQueueDepthMax ||
-      options.block_bytes == 0 || options.block_bytes > kBlockBytesMax) {
+  if (options.queue_depth < 1 || options.queue_depth > kQueueDepthMax || options.block_bytes == 0 ||
+      options.block_bytes > kBlockBytesMax) {
     return Status::InvalidArgument("open " + path + ": queue_depth must be 1..256 and " +
                                    "block_bytes 1..64 MiB");
   }
@@ -57,9 +57,8 @@ Result<std::unique_ptr<SequentialReader>> SequentialReader::Open(const std::stri
   r->block_bytes_ = static_cast<uint32_t>(RoundUp(options.block_bytes, r->alignment_));
   uint64_t blocks = (r->file_size_ + r->block_bytes_ - 1) / r->block_bytes_;
   int depth = static_cast<int>(std::clamp<uint64_t>(blocks, 1, options.queue_depth));
-  SK_ASSIGN_OR_RETURN(r->region_,
-                      AlignedRegion::Allocate(size_t{r->block_bytes_} * depth,
-                                              std::max<size_t>(r->alignment_, 4096)));
+  SK_ASSIGN_OR_RETURN(r->region_, AlignedRegion::Allocate(size_t{r->block_bytes_} * depth,
+                                                          std::max<size_t>(r->alignment_, 4096)));
   r->slots_.resize(depth);
   for (int i = 0; i < depth; ++i) {
     r->slots_[i].buffer = r->region_.data() + size_t{r->block_bytes_} * i;
@@ -179,6 +178,7 @@ Status SequentialReader::HandleCompletion(Slot& slot) {
   }
   uint32_t before = slot.done_bytes;
   slot.done_bytes += static_cast<uint32_t>(res);
+  slot.zero_reads = 0;  // only consecutive zero-byte reads mean end of file
   if (slot.done_bytes >= slot.want_bytes) {
     slot.state = SlotState::kReady;
     return Status();

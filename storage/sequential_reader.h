@@ -8,11 +8,11 @@
 // in order by slot. Next() hands out the next block once its read completed
 // and resubmits the slot of the block handed out before (the consumer is
 // done with it). Short reads are continued, -EAGAIN/-EINTR resubmitted, a
-// zero-byte read before the end is retried once and then reported; the
-// unaligned tail is read as a whole aligned block and trimmed, so nothing
-// past the size seen at open reaches the consumer. O_DIRECT falls back to
-// buffered reads when the file system rejects it (EINVAL at open or at the
-// first read: tmpfs, some overlay file systems).
+// zero-byte read before the end is retried once and a second one in a row
+// is reported; the unaligned tail is read as a whole aligned block and
+// trimmed, so nothing past the size seen at open reaches the consumer.
+// O_DIRECT falls back to buffered reads when the file system rejects it
+// (EINVAL at open or at the first read: tmpfs, some overlay file systems).
 //
 // Threading: owned and used by one thread; the io_uring ring is created at
 // the first Next(), on the thread that calls it. Not copyable.
@@ -59,8 +59,8 @@ class SequentialReader final : public ChunkSource {
     IoRequest request;
     std::byte* buffer = nullptr;
     uint64_t block_offset = 0;
-    uint32_t want_bytes = 0;   // file bytes this block must deliver
-    uint32_t read_bytes = 0;   // request size (want rounded up for O_DIRECT)
+    uint32_t want_bytes = 0;  // file bytes this block must deliver
+    uint32_t read_bytes = 0;  // request size (want rounded up for O_DIRECT)
     uint32_t done_bytes = 0;
     int zero_reads = 0;
     int retries = 0;

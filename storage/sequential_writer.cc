@@ -19,8 +19,8 @@ constexpr int kQueueDepthMax = 256;
 
 Result<std::unique_ptr<SequentialWriter>> SequentialWriter::Create(const std::string& path,
                                                                    const IoOptions& options) {
-  if (options.queue_depth < 1 || options.queue_depth > kQueueDepthMax ||
-      options.block_bytes == 0 || options.block_bytes > kBlockBytesMax) {
+  if (options.queue_depth < 1 || options.queue_depth > kQueueDepthMax || options.block_bytes == 0 ||
+      options.block_bytes > kBlockBytesMax) {
     return Status::InvalidArgument("create " + path + ": queue_depth must be 1..256 and " +
                                    "block_bytes 1..64 MiB");
   }
@@ -174,6 +174,7 @@ Status SequentialWriter::HandleCompletion(Slot& slot) {
   }
   uint32_t before = slot.done_bytes;
   slot.done_bytes += static_cast<uint32_t>(res);
+  slot.zero_writes = 0;  // only consecutive zero-byte writes are an error
   if (slot.done_bytes >= slot.write_bytes) {
     slot.state = SlotState::kFree;
     return Status();
