@@ -27,24 +27,30 @@ std::string_view IoBackendName(IoBackendKind kind) {
   return "unknown";
 }
 
-IoBackendKind ResolveIoBackend(IoBackendKind requested, std::string* why) {
-  if (requested == IoBackendKind::kAuto) {
+IoBackendKind ChooseIoBackend(IoBackendKind requested, const char* env_value, UringProbeFn probe,
+                              std::string* why) {
+  std::string reason;
+  if (requested == IoBackendKind::kAuto && env_value != nullptr && *env_value != '\0') {
     // SHARDKIT_IO_BACKEND overrides only kAuto: an explicit choice wins.
-    const char* env = std::getenv("SHARDKIT_IO_BACKEND");
-    if (env != nullptr && *env != '\0') {
-      Result<IoBackendKind> parsed = ParseIoBackendKind(env);
-      if (parsed.ok()) {
-        requested = *parsed;
-      } else if (why != nullptr) {
-        *why = "ignoring SHARDKIT_IO_BACKEND: " + std::string(parsed.status().message());
-      }
+    Result<IoBackendKind> parsed = ParseIoBackendKind(env_value);
+    if (parsed.ok()) {
+      requested = *parsed;
+    } else {
+      reason = "ignoring SHARDKIT_IO_BACKEND: " + std::string(parsed.status().message());
     }
   }
-  if (requested != IoBackendKind::kAuto) return requested;
-  const UringProbeResult& probe = CachedUringProbe();
-  if (probe.available) return IoBackendKind::kUring;
-  if (why != nullptr) *why = probe.why;
-  return IoBackendKind::kPread;
+  IoBackendKind chosen = requested;
+  if (chosen == IoBackendKind::kAuto) {
+    const UringProbeResult& result = probe();
+    chosen = result.available ? IoBackendKind::kUring : IoBackendKind::kPread;
+    if (!result.available) reason += (reason.empty() ? "" : "; ") + result.why;
+  }
+  if (why != nullptr && !reason.empty()) *why = std::move(reason);
+  return chosen;
+}
+
+IoBackendKind ResolveIoBackend(IoBackendKind requested, std::string* why) {
+  return ChooseIoBackend(requested, std::getenv("SHARDKIT_IO_BACKEND"), &CachedUringProbe, why);
 }
 
 }  // namespace shardkit::storage

@@ -16,6 +16,8 @@
 
 #include <string>
 
+#include "storage/io_options.h"
+
 namespace shardkit::storage {
 
 struct UringProbeResult {
@@ -32,5 +34,17 @@ UringProbeResult ProbeIoUring();
 
 // The cached result of the first ProbeIoUring() in this process.
 const UringProbeResult& CachedUringProbe();
+
+// The backend choice of ResolveIoBackend (storage/io_options.h) with its
+// inputs passed in, so that every branch is testable on any host:
+// `env_value` is SHARDKIT_IO_BACKEND (nullptr or "" = unset) and overrides
+// only kAuto; kAuto then takes io_uring when `probe()` finds it usable, else
+// pread. `probe` is called only when the answer depends on it (a forced
+// backend never probes). `why` (optional) receives one line: the probe's
+// cause and fix when io_uring is unavailable, or why the environment
+// variable was ignored.
+using UringProbeFn = const UringProbeResult& (*)();
+IoBackendKind ChooseIoBackend(IoBackendKind requested, const char* env_value, UringProbeFn probe,
+                              std::string* why);
 
 }  // namespace shardkit::storage
