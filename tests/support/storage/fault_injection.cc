@@ -161,15 +161,14 @@ class FaultEngine final : public IoEngine {
   bool RegisterBuffers(MutableByteSpan region) override { return base_->RegisterBuffers(region); }
   void UnregisterBuffers() override { base_->UnregisterBuffers(); }
   Status Flush() override { return base_->Flush(); }
-  int in_flight() const override {
-    return base_->in_flight() + static_cast<int>(failed_.size());
-  }
+  int in_flight() const override { return base_->in_flight() + static_cast<int>(failed_.size()); }
 
   Status Submit(IoRequest* request) override {
     FaultOp op = request->op == IoOp::kRead ? FaultOp::kRead : FaultOp::kWrite;
     if (int e = env_->OnOperation(op)) {
       request->result = -e;
       failed_.push_back(request);
+      env_->NoteInFlight(in_flight());
       return Status();
     }
     if (op == FaultOp::kWrite) {
@@ -183,7 +182,9 @@ class FaultEngine final : public IoEngine {
         request->length = length;
       }
     }
-    return base_->Submit(request);
+    SK_RETURN_IF_ERROR(base_->Submit(request));
+    env_->NoteInFlight(in_flight());
+    return Status();
   }
 
   Result<size_t> Reap(std::span<IoRequest*> out, bool wait) override {
@@ -256,6 +257,16 @@ uint64_t FaultInjectionEnv::count(FaultOp op) const {
   return counts_[static_cast<int>(op)];
 }
 
+int FaultInjectionEnv::max_in_flight() const {
+  std::lock_guard lock(mu_);
+  return max_in_flight_;
+}
+
+void FaultInjectionEnv::NoteInFlight(int in_flight) {
+  std::lock_guard lock(mu_);
+  max_in_flight_ = std::max(max_in_flight_, in_flight);
+}
+
 int FaultInjectionEnv::OnOperation(FaultOp op) {
   std::lock_guard lock(mu_);
   uint64_t of_kind = ++counts_[static_cast<int>(op)];
@@ -277,7 +288,8 @@ uint32_t FaultInjectionEnv::MaybeShorten(uint32_t length, uint32_t granularity) 
     return length;
   }
   uint64_t units = length / granularity;
-  uint64_t keep = std::uniform_int_distribution<uint64_t>(1, units - (length % granularity ? 0 : 1))(rng_);
+  uint64_t keep =
+      std::uniform_int_distribution<uint64_t>(1, units - (length % granularity ? 0 : 1))(rng_);
   return static_cast<uint32_t>(keep * granularity);
 }
 

@@ -55,6 +55,9 @@ class FaultInjectionEnv final : public IoEnvironment {
   void SetShortWriteProbability(double p);
   // Operations of `op` seen since construction.
   uint64_t count(FaultOp op) const;
+  // Most requests one engine of this environment had in flight at once
+  // (submitted, not yet reaped): proves a reader or writer overlaps its I/O.
+  int max_in_flight() const;
 
   // Applies the crash model to every file this environment has seen.
   // REQUIRES: no reader or writer of this environment is still open.
@@ -65,6 +68,7 @@ class FaultInjectionEnv final : public IoEnvironment {
   int OnOperation(FaultOp op);
   // Length to submit for a write of `length` (maybe shortened).
   uint32_t MaybeShorten(uint32_t length, uint32_t granularity);
+  void NoteInFlight(int in_flight);
 
  private:
   friend class FaultFileSystem;
@@ -83,14 +87,15 @@ class FaultInjectionEnv final : public IoEnvironment {
   std::mt19937_64 rng_;
   double short_write_probability_ = 0;
   uint64_t counts_[7] = {};
+  int max_in_flight_ = 0;
   FaultOp armed_op_ = FaultOp::kAny;
   uint64_t armed_at_ = 0;  // absolute count of armed_op_ that fails; 0 = none
   int armed_errno_ = 0;
   bool fired_ = false;
-  std::map<std::string, FileRecord> files_;        // by path
-  std::map<int, std::string> open_paths_;          // fd -> path
-  std::vector<std::string> created_unsynced_;      // created since its dir sync
-  std::vector<PendingRename> renames_unsynced_;    // renamed since its dir sync
+  std::map<std::string, FileRecord> files_;      // by path
+  std::map<int, std::string> open_paths_;        // fd -> path
+  std::vector<std::string> created_unsynced_;    // created since its dir sync
+  std::vector<PendingRename> renames_unsynced_;  // renamed since its dir sync
 };
 
 }  // namespace shardkit::storage::testing
