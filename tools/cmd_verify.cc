@@ -1,11 +1,18 @@
 // shardkit verify [--deep] [--json] [--threads N] PATH...
 //
-// Checks each file end to end (formats/rdb/rdb_verify.h) on up to N threads
-// (default: the number of CPUs), one file per thread. Text results go to
-// stderr ("OK <path> (RDB v10, 1234 keys, crc ok)" or "CORRUPT <path>:
+// Checks each path end to end on up to N threads (default: the number of
+// CPUs), one path per thread. What a path is follows ResolveInput
+// (tools/input_files.h): an RDB file (formats/rdb/rdb_verify.h), a legacy AOF
+// with or without an RDB preamble, or a multi-part AOF given as its
+// directory, its appendonlydir's parent or its manifest
+// (formats/aof/aof_verify.h: RESP structure, MULTI/EXEC balance, known
+// commands, manifest consistency, the RDB part checked as an RDB, deep with
+// --deep). Text results go to stderr ("OK <path> (...)" or "CORRUPT <path>:
 // <error>"); --json prints JSON Lines on stdout: one object per path, in
-// argument order. Exit code: 2 if any path had a usage/I/O error, else 1 if
-// any is corrupt, else 3 if any is of an unsupported version/format, else 0.
+// argument order, the same fields for every format ("format" tells which;
+// "aof" is null for RDB). Exit code: 2 if any path had a usage/I/O error,
+// else 1 if any is corrupt, else 3 if any is of an unsupported
+// version/format, else 0.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -16,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "formats/aof/aof_verify.h"
 #include "formats/rdb/rdb_verify.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
@@ -25,7 +33,10 @@
 namespace shardkit::tools {
 namespace {
 
+namespace aof = formats::aof;
 namespace rdb = formats::rdb;
+
+constexpr size_t kMaxManifestBytes = 1 << 20;
 
 struct VerifyArgs {
   std::vector<std::string> paths;
@@ -36,43 +47,88 @@ struct VerifyArgs {
 
 struct FileResult {
   std::string path;
-  InputFormat format = InputFormat::kUnknown;
-  rdb::RdbVerifyReport report;
+  std::string format = "unknown";  // "rdb", "aof", "aof-multi-part", "empty"
+  rdb::RdbVerifyReport rdb;        // format "rdb"
+  aof::AofVerifyReport aof;        // formats "aof", "aof-multi-part"
+  bool is_aof = false;
   Status status;  // the outcome: OK, or the first error (I/O, corruption, unsupported)
+  std::optional<uint64_t> error_offset;
+  std::string error_key;
+  std::string error_file;
   double seconds = 0;
 };
 
-// The format dispatch: RDB here; AOF inputs are the extension point.
-void VerifyInput(const storage::IoOptions& io, bool deep, FileResult* result) {
-  Result<InputFormat> format = DetectInputFormat(result->path);
-  if (!format.ok()) {
-    result->status = format.status();
+void VerifyRdbFile(const storage::IoOptions& io, bool deep, FileResult* result) {
+  result->format = "rdb";
+  auto source = OpenInput(result->path, io);
+  if (!source.ok()) {
+    result->status = source.status();
     return;
   }
-  result->format = *format;
-  switch (*format) {
-    case InputFormat::kRdb: {
-      auto source = OpenInput(result->path, io);
-      if (!source.ok()) {
-        result->status = source.status();
-        return;
-      }
-      rdb::RdbVerifyOptions options;
-      options.deep = deep;
-      result->report = rdb::VerifyRdb(source->get(), options);
-      result->status = result->report.error;
+  rdb::RdbVerifyOptions options;
+  options.deep = deep;
+  result->rdb = rdb::VerifyRdb(source->get(), options);
+  result->status = result->rdb.error;
+  result->error_offset = result->rdb.error_offset;
+  result->error_key = result->rdb.error_key;
+  if (!result->status.ok()) result->error_file = result->path;
+}
+
+// Legacy single file or multi-part log; fills result->aof.
+void VerifyAofInput(const storage::IoOptions& io, bool deep, const ResolvedInput& in,
+                    FileResult* result) {
+  result->is_aof = true;
+  aof::AofVerifyOptions options;
+  options.deep_rdb = deep;
+  if (in.kind == InputKind::kAofFile) {
+    result->format = "aof";
+    auto source = OpenInput(in.path, io);
+    if (!source.ok()) {
+      result->status = source.status();
       return;
     }
-    case InputFormat::kEmpty:
-      result->status = Status::Corruption(result->path + ": empty file");
+    result->aof = aof::VerifyAofFile(source->get(), in.path, options);
+  } else {
+    result->format = "aof-multi-part";
+    auto text = ReadSmallFile(in.path, kMaxManifestBytes);
+    if (!text.ok()) {
+      result->status = text.status();
       return;
-    case InputFormat::kUnknown:
-      result->status = Status::Corruption(result->path + ": not an RDB or AOF file (unknown magic)");
+    }
+    aof::AofFileOpener open = [&](const std::string& name) {
+      return OpenInput(in.directory + "/" + name, io);
+    };
+    result->aof = aof::VerifyMultiPartAof(*text, in.path, open, options);
+  }
+  const aof::AofVerifyReport& rep = result->aof;
+  result->status = rep.error;
+  result->error_file = rep.error_file;
+  // A file the manifest lists but the directory lacks makes the log
+  // inconsistent (Redis refuses to load it): data damage, not a usage error.
+  if (rep.error.IsNotFound() && rep.multi_part && rep.error_file != rep.manifest_name) {
+    result->status = Status::Corruption(std::string(rep.error.message()));
+  }
+  rdb::ParseErrorLocation(rep.error, &result->error_offset, &result->error_key);
+  if (rep.truncated_tail && rep.cut.has_value()) result->error_offset = rep.cut->offset;
+}
+
+void VerifyPath(const storage::IoOptions& io, bool deep, FileResult* result) {
+  Result<ResolvedInput> in = ResolveInput(result->path);
+  if (!in.ok()) {
+    result->status = in.status();
+    return;
+  }
+  switch (in->kind) {
+    case InputKind::kRdb:
+      VerifyRdbFile(io, deep, result);
       return;
-    default:
-      result->status = Status::NotSupported(result->path + ": " +
-                                            std::string(InputFormatName(*format)) +
-                                            " input: verify does not read this format yet");
+    case InputKind::kAofFile:
+    case InputKind::kAofMultiPart:
+      VerifyAofInput(io, deep, *in, result);
+      return;
+    case InputKind::kEmpty:
+      result->format = "empty";
+      result->status = Status::Corruption(result->path + ": empty file (neither RDB nor AOF)");
       return;
   }
 }
@@ -83,15 +139,68 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
+nlohmann::json AofJson(const aof::AofVerifyReport& rep) {
+  nlohmann::json j;
+  j["multi_part"] = rep.multi_part;
+  j["manifest"] = rep.multi_part ? nlohmann::json(rep.manifest_name) : nlohmann::json(nullptr);
+  nlohmann::json files = nlohmann::json::array();
+  for (const aof::AofFileSummary& f : rep.files) {
+    files.push_back({{"name", f.name},
+                     {"bytes", f.bytes},
+                     {"rdb_preamble", f.rdb_preamble},
+                     {"rdb_keys", f.rdb_keys},
+                     {"commands", f.commands},
+                     {"transactions", f.transactions},
+                     {"annotations", f.annotations},
+                     {"first_timestamp", f.first_timestamp},
+                     {"last_timestamp", f.last_timestamp},
+                     {"truncated", f.truncated},
+                     {"safe_end", f.safe_end}});
+  }
+  j["files"] = files;
+  j["commands"] = rep.commands;
+  j["transactions"] = rep.transactions;
+  j["annotations"] = rep.annotations;
+  j["cross_slot_commands"] = rep.cross_slot_commands;
+  j["routing"] = rep.routing_counts;
+  j["truncated_tail"] = rep.truncated_tail;
+  if (rep.cut.has_value()) {
+    j["cut"] = {{"file", rep.cut->file},
+                {"offset", rep.cut->offset},
+                {"file_bytes", rep.cut->file_bytes},
+                {"commands_before", rep.cut->commands_kept},
+                {"allowed", rep.cut->allowed},
+                {"reason", rep.cut->reason}};
+  } else {
+    j["cut"] = nullptr;
+  }
+  return j;
+}
+
+uint64_t AofRdbKeys(const aof::AofVerifyReport& rep) {
+  uint64_t keys = 0;
+  for (const auto& f : rep.files) keys += f.rdb_keys;
+  return keys;
+}
+
+uint64_t AofBytes(const aof::AofVerifyReport& rep) {
+  uint64_t bytes = 0;
+  for (const auto& f : rep.files) bytes += f.bytes;
+  return bytes;
+}
+
+// One shape for every format: RDB fields describe the RDB file (or, for an
+// AOF, are null/zero except "keys" = keys of its RDB parts); "aof" is null
+// for an RDB.
 nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend) {
-  const rdb::RdbVerifyReport& rep = r.report;
+  const rdb::RdbVerifyReport& rep = r.rdb;
   nlohmann::json j;
   j["path"] = r.path;
   j["ok"] = r.status.ok();
-  j["format"] = std::string(InputFormatName(r.format));
+  j["format"] = r.format;
   j["deep"] = deep;
   j["backend"] = backend;
-  if (rep.header_read) {
+  if (!r.is_aof && rep.header_read) {
     j["magic"] = rep.header.magic == rdb::Magic::kValkey ? "VALKEY" : "REDIS";
     j["version"] = rep.header.version;
   } else {
@@ -99,48 +208,73 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
     j["version"] = nullptr;
   }
   j["producer"] = rep.producer;
-  j["keys"] = rep.keys;
+  j["keys"] = r.is_aof ? AofRdbKeys(r.aof) : rep.keys;
   j["types"] = rep.keys_per_type;
   j["expires"] = rep.keys_with_expiry;
   j["empty_keys"] = rep.empty_keys;
   j["modules"] = rep.modules;
   j["functions"] = rep.functions;
-  j["crc"] = r.status.ok() ? std::string(rdb::CrcStatusName(rep.crc)) : "unknown";
+  j["crc"] = r.is_aof ? "n/a" : r.status.ok() ? std::string(rdb::CrcStatusName(rep.crc)) : "unknown";
   j["crc_stored"] = Hex(rep.crc_stored);
   j["crc_computed"] = Hex(rep.crc_computed);
   j["trailing_bytes"] = rep.trailing_bytes;
-  j["bytes"] = rep.bytes_read;
+  j["bytes"] = r.is_aof ? AofBytes(r.aof) : rep.bytes_read;
   j["seconds"] = r.seconds;
   j["warnings"] = rep.warnings;
+  j["aof"] = r.is_aof ? AofJson(r.aof) : nlohmann::json(nullptr);
   if (r.status.ok()) {
     j["error"] = nullptr;
   } else {
     nlohmann::json e;
     e["code"] = std::string(StatusCodeName(r.status.code()));
     e["message"] = std::string(r.status.message());
-    if (rep.error_offset.has_value()) e["offset"] = *rep.error_offset;
-    else e["offset"] = nullptr;
-    e["key"] = rep.error_key.empty() ? nlohmann::json(nullptr) : nlohmann::json(rep.error_key);
+    e["offset"] = r.error_offset.has_value() ? nlohmann::json(*r.error_offset) : nullptr;
+    e["key"] = r.error_key.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error_key);
+    e["file"] = r.error_file.empty() ? nlohmann::json(nullptr) : nlohmann::json(r.error_file);
     j["error"] = e;
   }
   return j;
 }
 
+std::string AofSummaryText(const aof::AofVerifyReport& rep) {
+  std::string text = rep.multi_part ? "AOF multi-part, " + std::to_string(rep.files.size()) +
+                                          " files"
+                                    : "AOF";
+  for (const auto& f : rep.files) {
+    if (f.rdb_preamble) {
+      text += (rep.multi_part ? ", RDB part of " + f.name : std::string(", RDB preamble")) +
+              " with " + std::to_string(f.rdb_keys) + " keys";
+    }
+  }
+  return text + ", " + std::to_string(rep.commands) + " commands, " +
+         std::to_string(rep.transactions) + " transactions";
+}
+
 void PrintText(const FileResult& r) {
-  const rdb::RdbVerifyReport& rep = r.report;
   if (r.status.ok()) {
+    if (r.is_aof) {
+      std::fprintf(stderr, "OK %s (%s)\n", r.path.c_str(), AofSummaryText(r.aof).c_str());
+      return;
+    }
     std::fprintf(stderr, "OK %s (%s, %" PRIu64 " keys, crc %s)\n", r.path.c_str(),
-                 rdb::DescribeVersion(rep.header).c_str(), rep.keys,
-                 std::string(rdb::CrcStatusName(rep.crc)).c_str());
-    for (const auto& w : rep.warnings) std::fprintf(stderr, "  warning: %s\n", w.c_str());
+                 rdb::DescribeVersion(r.rdb.header).c_str(), r.rdb.keys,
+                 std::string(rdb::CrcStatusName(r.rdb.crc)).c_str());
+    for (const auto& w : r.rdb.warnings) std::fprintf(stderr, "  warning: %s\n", w.c_str());
     return;
   }
   const char* label = r.status.IsCorruption()      ? "CORRUPT"
                       : r.status.IsNotSupported() ? "UNSUPPORTED"
                                                   : "ERROR";
   std::fprintf(stderr, "%s %s: %s\n", label, r.path.c_str(), r.status.ToString().c_str());
-  if (rep.keys > 0) {
-    std::fprintf(stderr, "  %" PRIu64 " keys read soundly before the error\n", rep.keys);
+  if (r.is_aof && r.aof.cut.has_value()) {
+    const aof::AofCutPoint& cut = r.aof.cut.value();
+    std::fprintf(stderr,
+                 "  last sound point: %s offset %" PRIu64 " of %" PRIu64 " after %" PRIu64
+                 " commands (%s; `shardkit repair` %s cut there)\n",
+                 cut.file.c_str(), cut.offset, cut.file_bytes, cut.commands_kept,
+                 cut.reason.c_str(), cut.allowed ? "can" : "cannot");
+  } else if (!r.is_aof && r.rdb.keys > 0) {
+    std::fprintf(stderr, "  %" PRIu64 " keys read soundly before the error\n", r.rdb.keys);
   }
 }
 
@@ -166,7 +300,7 @@ int Run(const VerifyArgs& args, const CommandEnv& env) {
     for (size_t i = next++; i < results.size(); i = next++) {
       auto start = std::chrono::steady_clock::now();
       results[i].path = args.paths[i];
-      VerifyInput(io, args.deep, &results[i]);
+      VerifyPath(io, args.deep, &results[i]);
       results[i].seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
@@ -191,12 +325,15 @@ int Run(const VerifyArgs& args, const CommandEnv& env) {
 void AddVerify(CLI::App& app, CommandEnv& env) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "verify", "Check RDB files end to end: structure, lengths, CRC64 (--deep: every element)");
-  cmd->add_option("paths", args->paths, "RDB files to verify")->required();
-  cmd->add_flag("--deep", args->deep, "Decode and validate every element (ziplists, listpacks, "
-                                      "intsets, streams, scores)");
-  cmd->add_flag("--json", args->json, "One JSON object per file on stdout (JSON Lines)");
-  cmd->add_option("--threads", args->threads, "Files verified in parallel (default: CPUs)")
+      "verify",
+      "Check RDB files and AOFs (legacy file, multi-part directory or manifest) end to end");
+  cmd->add_option("paths", args->paths,
+                  "RDB files, AOF files, multi-part AOF directories or manifests")
+      ->required();
+  cmd->add_flag("--deep", args->deep, "Decode and validate every RDB element (ziplists, "
+                                      "listpacks, intsets, streams, scores), also in AOF RDB parts");
+  cmd->add_flag("--json", args->json, "One JSON object per path on stdout (JSON Lines)");
+  cmd->add_option("--threads", args->threads, "Paths verified in parallel (default: CPUs)")
       ->check(CLI::Range(1, 1024));
   cmd->callback([args, &env]() { env.exit_code = Run(*args, env); });
 }

@@ -5,6 +5,8 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <filesystem>
+#include <vector>
 
 #include "storage/file_reader.h"
 
@@ -22,21 +24,106 @@ std::string_view InputFormatName(InputFormat format) {
   return "unknown";
 }
 
-Result<InputFormat> DetectInputFormat(const std::string& path) {
-  struct stat st;
-  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", path);
-  if (S_ISDIR(st.st_mode)) return InputFormat::kDirectory;
+namespace {
+
+// Up to `max` bytes from the start of `path`.
+Result<std::string> ReadHead(const std::string& path, size_t max) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, "open", path);
-  char head[8] = {};
+  std::string head(max, '\0');
   ssize_t n;
   do {
-    n = ::pread(fd, head, sizeof(head), 0);
+    n = ::pread(fd, head.data(), head.size(), 0);
   } while (n < 0 && errno == EINTR);
   const int saved = errno;
   ::close(fd);
   if (n < 0) return Status::FromErrno(saved, "read", path);
-  std::string_view h(head, static_cast<size_t>(n));
+  head.resize(static_cast<size_t>(n));
+  return head;
+}
+
+bool EndsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+bool HasRdbMagic(std::string_view head) {
+  return head.rfind("REDIS", 0) == 0 || head.rfind("VALKEY", 0) == 0;
+}
+
+std::string ParentDir(const std::string& path) {
+  std::string dir = std::filesystem::path(path).parent_path().string();
+  return dir.empty() ? "." : dir;
+}
+
+}  // namespace
+
+bool LooksLikeManifest(std::string_view head) {
+  // Bounded by the head's size: each step consumes one line.
+  while (!head.empty()) {
+    size_t eol = head.find('\n');
+    std::string_view line = head.substr(0, eol);
+    if (line.empty() || line[0] != '#') return line.rfind("file", 0) == 0;
+    if (eol == std::string_view::npos) return false;
+    head.remove_prefix(eol + 1);
+  }
+  return false;
+}
+
+Result<std::string> FindAofManifest(const std::string& dir) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  std::string base = dir;
+  if (fs::is_directory(dir + "/appendonlydir", ec)) base = dir + "/appendonlydir";
+  std::vector<std::string> found;
+  // Bounded by the directory's entries.
+  for (fs::directory_iterator it(base, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".manifest") found.push_back(it->path().string());
+  }
+  if (ec) return Status::FromErrno(ec.value(), "list", base);
+  if (found.size() != 1) {
+    return Status::InvalidArgument(base + ": a multi-part AOF directory needs exactly one "
+                                          "*.manifest, found " + std::to_string(found.size()));
+  }
+  return found[0];
+}
+
+Result<ResolvedInput> ResolveInput(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", path);
+  ResolvedInput in;
+  in.path = path;
+  if (S_ISDIR(st.st_mode)) {
+    SK_ASSIGN_OR_RETURN(in.path, FindAofManifest(path));
+    in.kind = InputKind::kAofMultiPart;
+    in.directory = ParentDir(in.path);
+    return in;
+  }
+  if (EndsWith(path, ".manifest")) {
+    in.kind = InputKind::kAofMultiPart;
+    in.directory = ParentDir(path);
+    return in;
+  }
+  SK_ASSIGN_OR_RETURN(std::string head, ReadHead(path, 1024));
+  const bool aof_name = EndsWith(path, ".aof");
+  if (head.empty()) {
+    in.kind = aof_name ? InputKind::kAofFile : InputKind::kEmpty;
+  } else if (HasRdbMagic(head)) {
+    in.kind = aof_name ? InputKind::kAofFile : InputKind::kRdb;
+  } else if (LooksLikeManifest(head)) {
+    in.kind = InputKind::kAofMultiPart;
+    in.directory = ParentDir(path);
+  } else {
+    in.kind = InputKind::kAofFile;
+  }
+  return in;
+}
+
+Result<InputFormat> DetectInputFormat(const std::string& path) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return Status::FromErrno(errno, "stat", path);
+  if (S_ISDIR(st.st_mode)) return InputFormat::kDirectory;
+  SK_ASSIGN_OR_RETURN(std::string head, ReadHead(path, 8));
+  std::string_view h(head);
   if (h.empty()) return InputFormat::kEmpty;
   if (h.rfind("REDIS", 0) == 0 || h.rfind("VALKEY", 0) == 0) return InputFormat::kRdb;
   if (h[0] == '*') return InputFormat::kAof;

@@ -1,9 +1,20 @@
 // Input detection and opening for the commands that read persistence files
-// (verify, inspect). The format is decided by the first bytes, never by the
-// file name: "REDIS"/"VALKEY" -> RDB (also an RDB-preamble AOF), '*' -> RESP
-// AOF, "file "/'#' -> multi-part AOF manifest, a directory -> a persistence
-// directory. RDB is handled here; the other formats are the extension point
-// where AOF verification plugs in (VerifyInput in cmd_verify.cc dispatches).
+// (verify, inspect, repair).
+//
+// DetectInputFormat looks at the first bytes only: "REDIS"/"VALKEY" -> RDB
+// (also an RDB-preamble AOF), '*' -> RESP AOF, "file "/'#' -> multi-part AOF
+// manifest, a directory -> a persistence directory.
+//
+// ResolveInput is the dispatch `shardkit verify` uses (SPEC.md "verify"):
+//   1. a directory -> multi-part AOF: its single *.manifest, else the single
+//      *.manifest of its appendonlydir/ (a Redis `dir`);
+//   2. a name ending in ".manifest" -> multi-part AOF in that file's directory;
+//   3. a file starting with "REDIS"/"VALKEY" -> RDB, unless its name ends in
+//      ".aof" (a legacy AOF with an RDB preamble);
+//   4. a file whose first line that is not a '#' comment starts with "file"
+//      -> a manifest (as redis-check-aof decides), so multi-part AOF;
+//   5. an empty file -> kEmpty unless named *.aof (an empty AOF is valid);
+//   6. anything else -> a legacy AOF (RESP; damage is reported by its reader).
 // Threading: pure functions; safe from any thread.
 #pragma once
 
@@ -23,6 +34,25 @@ std::string_view InputFormatName(InputFormat format);
 
 // kNotFound / kIoError naming the path when it cannot be opened.
 Result<InputFormat> DetectInputFormat(const std::string& path);
+
+enum class InputKind { kRdb, kAofFile, kAofMultiPart, kEmpty };
+
+struct ResolvedInput {
+  InputKind kind = InputKind::kRdb;
+  std::string path;       // the RDB/AOF file, or the manifest (kAofMultiPart)
+  std::string directory;  // kAofMultiPart: where the manifest's files are
+};
+
+// kNotFound / kIoError naming the path when it cannot be read;
+// kInvalidArgument for a directory without exactly one manifest.
+Result<ResolvedInput> ResolveInput(const std::string& path);
+
+// The manifest of a multi-part directory (rule 1 above).
+Result<std::string> FindAofManifest(const std::string& dir);
+
+// True when `head` (the first bytes of a file) is a multi-part manifest: its
+// first line that is not a '#' comment starts with "file".
+bool LooksLikeManifest(std::string_view head);
 
 // Opens `path` for one front-to-back pass on the configured backend.
 Result<std::unique_ptr<ChunkSource>> OpenInput(const std::string& path,
