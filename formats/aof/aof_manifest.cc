@@ -201,6 +201,15 @@ Status ValidateAofFileName(std::string_view name) {
   if (name.find('\0') != std::string_view::npos) {
     return Status::Corruption("file name contains a NUL byte");
   }
+  // A name is written back quoted (\xHH per odd byte): its line must still
+  // fit the manifest's line limit, or a manifest we write would not load.
+  // 64 bytes leave room for "file  seq <n> type <c>" and the offsets.
+  const size_t quoted = QuoteManifestName(name).size();
+  if (quoted > kManifestMaxLineBytes - 64) {
+    return Status::Corruption("file name too long: " + std::to_string(quoted) +
+                              " bytes once quoted, a manifest line holds " +
+                              std::to_string(kManifestMaxLineBytes));
+  }
   return Status();
 }
 
