@@ -131,6 +131,44 @@ class InspectVisitor final : public rdb::RdbVisitor {
   std::priority_queue<BigKey, std::vector<BigKey>, std::greater<BigKey>> largest_;
 };
 
+// Length of the valid UTF-8 sequence starting at s[i], or 0 if it is not one.
+size_t Utf8SequenceLength(std::string_view s, size_t i) {
+  const auto b = [&](size_t k) { return static_cast<unsigned char>(s[k]); };
+  const unsigned char c = b(i);
+  size_t n = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xe ? 3 : (c >> 3) == 0x1e ? 4 : 0;
+  if (n == 0 || i + n > s.size()) return 0;
+  for (size_t k = 1; k < n; ++k) {
+    if ((b(i + k) & 0xc0) != 0x80) return 0;
+  }
+  if (n == 2 && c < 0xc2) return 0;  // overlong
+  return n;
+}
+
+// Keys and AUX values are binary-safe; JSON strings must be UTF-8. Valid
+// UTF-8 passes unchanged; any other byte becomes the text \xNN (and a
+// backslash becomes \\ so the form stays unambiguous).
+std::string JsonText(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size();) {
+    const size_t n = Utf8SequenceLength(s, i);
+    if (n > 0 && s[i] != '\\') {
+      out.append(s.substr(i, n));
+      i += n;
+      continue;
+    }
+    if (s[i] == '\\') {
+      out += "\\\\";
+    } else {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\x%02x", static_cast<unsigned char>(s[i]));
+      out += buf;
+    }
+    ++i;
+  }
+  return out;
+}
+
 nlohmann::json CountsJson(const Counts& c) {
   return {{"keys", c.keys}, {"bytes", c.bytes}, {"expires", c.expires}};
 }
@@ -141,7 +179,9 @@ nlohmann::json InspectVisitor::ToJson(const rdb::RdbSummary* summary, const Stat
   j["magic"] = header_.magic == rdb::Magic::kValkey ? "VALKEY" : "REDIS";
   j["version"] = header_.version;
   nlohmann::json aux = nlohmann::json::array();
-  for (const auto& [k, v] : aux_) aux.push_back({{"key", k}, {"value", v}});
+  for (const auto& [k, v] : aux_) {
+    aux.push_back({{"key", JsonText(k)}, {"value", JsonText(v)}});
+  }
   j["aux"] = aux;
   j["functions"] = functions_;
   j["total"] = CountsJson(total_);
@@ -151,11 +191,11 @@ nlohmann::json InspectVisitor::ToJson(const rdb::RdbSummary* summary, const Stat
   nlohmann::json types = nlohmann::json::object();
   for (const auto& [t, c] : per_type_) types[t] = CountsJson(c);
   j["types"] = types;
-  j["modules"] = modules_;
+  j["modules"] = modules_;  // names from ModuleIdName: [A-Za-z0-9_-]
   j["module_aux_bytes"] = module_aux_;
   nlohmann::json big = nlohmann::json::array();
   for (const auto& k : Largest()) {
-    big.push_back({{"key", k.key}, {"db", k.db}, {"type", k.type}, {"bytes", k.bytes},
+    big.push_back({{"key", JsonText(k.key)}, {"db", k.db}, {"type", k.type}, {"bytes", k.bytes},
                    {"slot", formats::KeyHashSlot(k.key)}});
   }
   j["largest"] = big;
@@ -169,7 +209,7 @@ nlohmann::json InspectVisitor::ToJson(const rdb::RdbSummary* summary, const Stat
     j["crc"] = std::string(rdb::CrcStatusName(summary->crc));
     j["end_offset"] = summary->end_offset;
   }
-  j["error"] = error.ok() ? nlohmann::json(nullptr) : nlohmann::json(error.ToString());
+  j["error"] = error.ok() ? nlohmann::json(nullptr) : nlohmann::json(JsonText(error.ToString()));
   return j;
 }
 

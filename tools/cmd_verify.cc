@@ -266,7 +266,7 @@ void PrintText(const FileResult& r) {
                       : r.status.IsNotSupported() ? "UNSUPPORTED"
                                                   : "ERROR";
   std::fprintf(stderr, "%s %s: %s\n", label, r.path.c_str(), r.status.ToString().c_str());
-  if (r.is_aof && r.aof.cut.has_value()) {
+  if (r.is_aof && r.aof.cut.has_value() && r.status.IsCorruption()) {
     const aof::AofCutPoint& cut = r.aof.cut.value();
     std::fprintf(stderr,
                  "  last sound point: %s offset %" PRIu64 " of %" PRIu64 " after %" PRIu64
@@ -313,7 +313,11 @@ int Run(const VerifyArgs& args, const CommandEnv& env) {
   for (auto& t : pool) t.join();
   for (const auto& r : results) {
     if (args.json) {
-      std::cout << ToJson(r, args.deep, backend).dump() << "\n";
+      // Messages may quote binary bytes (an AOF command name): invalid UTF-8
+      // becomes U+FFFD rather than an exception.
+      std::cout << ToJson(r, args.deep, backend)
+                       .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n";
     } else {
       PrintText(r);
     }
