@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "loader/aof_source.h"
+#include "loader/native_source.h"
 #include "storage/small_file.h"
 
 namespace shardkit::loader {
@@ -17,6 +18,8 @@ std::string_view SourceKindName(SourceKind kind) {
       return "aof-multipart";
     case SourceKind::kAofLegacy:
       return "aof-legacy";
+    case SourceKind::kNative:
+      return "native";
   }
   return "?";
 }
@@ -59,6 +62,18 @@ void ListCandidates(VolumeReport* v) {
     c.newest_mtime_ms = c.files[0].mtime_ms;
     rdb.push_back(std::move(c));
   }
+  if (f.native) {
+    SourceCandidate c;
+    c.kind = SourceKind::kNative;
+    c.path = *f.native;
+    c.files = {StatSource(*f.native)};
+    c.newest_mtime_ms = c.files[0].mtime_ms;
+    rdb.push_back(std::move(c));
+  }
+  // Two snapshots (an RDB and a native archive): the fresher first.
+  std::stable_sort(rdb.begin(), rdb.end(), [](const SourceCandidate& a, const SourceCandidate& b) {
+    return a.newest_mtime_ms > b.newest_mtime_ms;
+  });
   // redis.conf's appendonly decides, as it decides what Redis loads. Without
   // it: the fresher of the two by file time, the AOF on a tie (Redis writes
   // an AOF only while AOF is on).
@@ -114,10 +129,11 @@ void ScanCandidates(std::vector<VolumeReport>* volumes, const DiscoverOptions& o
   auto worker = [&] {
     for (size_t i = next++; i < work.size(); i = next++) {
       SourceCandidate& c = *work[i];
-      auto scan = c.kind == SourceKind::kRdb ? ScanRdbSource(c.rdb_path, options.now_ms, options.io)
-                                             : ScanAofSource(c, options.now_ms, options.io);
+      auto scan = c.kind == SourceKind::kRdb      ? ScanRdbSource(c.rdb_path, options.now_ms, options.io)
+                  : c.kind == SourceKind::kNative ? ScanNativeSource(c.path, options.io)
+                                                  : ScanAofSource(c, options.now_ms, options.io);
       if (scan.ok()) {
-        if (c.kind != SourceKind::kRdb) c.has_log_commands = scan->commands > 0;
+        if (IsAofKind(c.kind)) c.has_log_commands = scan->commands > 0;
         c.scan = std::move(*scan);
       } else {
         work[i]->health = scan.status();

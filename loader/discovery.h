@@ -7,7 +7,8 @@
 //    config epoch) and which node ids form each shard.
 // 3. Per volume, list source candidates in Redis's own order of preference:
 //    the AOF when AOF was enabled (redis.conf "appendonly yes", or no
-//    redis.conf and an AOF present), then the RDB. With options.scan, each
+//    redis.conf and an AOF present), then the snapshots: the RDB and a
+//    native snapshot (*.skn), the fresher first. With options.scan, each
 //    candidate is read in full (structure, CRC, per-slot stats); a candidate
 //    that fails is kept with its error and never chosen.
 // 4. Per shard, among its master's and replicas' volumes, choose the
@@ -38,8 +39,11 @@
 
 namespace shardkit::loader {
 
-enum class SourceKind { kRdb, kAofMultipart, kAofLegacy };
+enum class SourceKind { kRdb, kAofMultipart, kAofLegacy, kNative };
 std::string_view SourceKindName(SourceKind kind);
+inline bool IsAofKind(SourceKind kind) {
+  return kind == SourceKind::kAofMultipart || kind == SourceKind::kAofLegacy;
+}
 
 // A file a source is read from, with what it looked like when first seen
 // (recover refuses sources that changed since the plan).

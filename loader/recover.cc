@@ -9,6 +9,7 @@
 
 #include "formats/rdb/rdb_reader.h"
 #include "loader/nodes_conf.h"
+#include "loader/native_source.h"
 #include "loader/recover_pipeline.h"
 #include "formats/aof/aof_manifest.h"
 #include "storage/file_reader.h"
@@ -57,12 +58,16 @@ Result<std::vector<std::string>> CollectFunctions(const RecoveryPlan& plan,
                                                   std::vector<std::string>* warnings) {
   std::map<std::string, std::string> by_name;
   for (const PlanSource& s : plan.sources) {
-    if (s.rdb_path.empty()) continue;
     std::vector<std::string> libs;
-    SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(s.rdb_path, io));
-    FunctionsVisitor visitor(&libs);
-    auto read = rdb::ReadRdb(file.get(), rdb::RdbReadOptions(), &visitor);
-    if (!read.ok() && !visitor.stopped()) return read.status();
+    if (s.kind == "native") {
+      SK_ASSIGN_OR_RETURN(libs, NativeFunctions(s.path, io));
+    } else {
+      if (s.rdb_path.empty()) continue;
+      SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(s.rdb_path, io));
+      FunctionsVisitor visitor(&libs);
+      auto read = rdb::ReadRdb(file.get(), rdb::RdbReadOptions(), &visitor);
+      if (!read.ok() && !visitor.stopped()) return read.status();
+    }
     for (std::string& code : libs) {
       std::string name = LibraryName(code);
       auto [it, inserted] = by_name.emplace(name, code);

@@ -1,10 +1,13 @@
 #include <strings.h>
 
+#include <algorithm>
 #include <chrono>
+#include <thread>
 
 #include "formats/aof/command_keys.h"
 #include "formats/rdb/rdb_reader.h"
 #include "loader/aof_source.h"
+#include "loader/native_source.h"
 #include "loader/recover_pipeline.h"
 #include "storage/file_reader.h"
 
@@ -12,6 +15,7 @@ namespace shardkit::loader {
 
 namespace rdb = formats::rdb;
 namespace aof = formats::aof;
+namespace native = formats::native;
 
 void PipelineState::Fail(Status s) {
   {
@@ -142,6 +146,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
   }
 
   void ReportBytes() {
+    if (in_ == nullptr) return;  // native sources report per block
     uint64_t now = in_->offset();
     state_->bytes_read.fetch_add(now - reported_, std::memory_order_relaxed);
     reported_ = now;
@@ -352,12 +357,58 @@ Status RunAofSource(SourceRouter* router) {
   return Status();
 }
 
+// A native snapshot: only the key blocks whose slot range meets the slots
+// this process writes are read. Blocks are decoded (read, checksummed,
+// decompressed, parsed) by up to options.threads threads, a round of one
+// block per thread at a time, and routed in block order, so a node's bytes
+// do not depend on thread timing. Memory: one decoded block per thread.
+Status RunNativeSource(SourceRouter* router) {
+  PipelineState* state = router->state();
+  SK_ASSIGN_OR_RETURN(OpenedNativeSource src,
+                      OpenNativeSource(router->source().path, state->options->io));
+  const native::NativeReader& reader = *src.reader;
+  native::SlotSet wanted;
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    if (state->job_of_slot[slot] >= 0) wanted.set(static_cast<size_t>(slot));
+  }
+  const std::vector<uint32_t> blocks = reader.KeyBlocksFor(wanted);
+  RoutingVisitor visitor(router, /*in=*/nullptr, /*discard=*/false);
+  SK_RETURN_IF_ERROR(visitor.OnHeader(reader.header().rdb));
+  const size_t threads = static_cast<size_t>(std::max(1, state->options->threads));
+  std::vector<std::vector<rdb::RdbEntry>> decoded(threads);
+  std::vector<Status> status(threads);
+  auto decode = [&](size_t k, uint32_t block) {
+    decoded[k].clear();
+    status[k] = reader.ForEachEntry(block, [&](const rdb::RdbEntry& e) {
+      decoded[k].push_back(e);
+      return Status();
+    });
+  };
+  for (size_t first = 0; first < blocks.size(); first += threads) {
+    if (state->failed.load(std::memory_order_relaxed)) return Cancelled();
+    const size_t n = std::min(threads, blocks.size() - first);
+    std::vector<std::thread> pool;
+    for (size_t k = 1; k < n; ++k) pool.emplace_back(decode, k, blocks[first + k]);
+    decode(0, blocks[first]);
+    for (auto& t : pool) t.join();
+    for (size_t k = 0; k < n; ++k) {
+      SK_RETURN_IF_ERROR(status[k]);
+      for (const rdb::RdbEntry& e : decoded[k]) SK_RETURN_IF_ERROR(visitor.OnEntry(e));
+      state->bytes_read.fetch_add(reader.StoredBytesOf({blocks[first + k]}),
+                                  std::memory_order_relaxed);
+    }
+  }
+  return Status();
+}
+
 }  // namespace
 
 Status RunSourceWorker(PipelineState* state, int position) {
   SourceRouter router(state, position);
-  SK_RETURN_IF_ERROR(router.source().kind == "rdb" ? RunRdbSource(&router)
-                                                   : RunAofSource(&router));
+  const std::string& kind = router.source().kind;
+  SK_RETURN_IF_ERROR(kind == "rdb"      ? RunRdbSource(&router)
+                     : kind == "native" ? RunNativeSource(&router)
+                                        : RunAofSource(&router));
   return router.FlushAll();
 }
 

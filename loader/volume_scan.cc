@@ -1,12 +1,14 @@
 #include "loader/volume_scan.h"
 
-#include "storage/small_file.h"
-
+#include <dirent.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdlib>
+
+#include "storage/small_file.h"
 
 namespace shardkit::loader {
 
@@ -106,6 +108,46 @@ Result<std::optional<std::string>> ResolveInside(const std::string& real_dir,
   return std::optional<std::string>(r);
 }
 
+namespace {
+
+// The newest regular "*.skn" file of the volume's root (hidden names and
+// names that leave the volume are skipped).
+Status FindNativeSnapshot(VolumeFiles* v) {
+  DIR* d = opendir(v->real_dir.c_str());
+  if (d == nullptr) return Status::FromErrno(errno, "list volume", v->real_dir);
+  std::vector<std::string> names;
+  while (dirent* e = readdir(d)) {
+    std::string name = e->d_name;
+    if (name.size() > 4 && name[0] != '.' && name.compare(name.size() - 4, 4, ".skn") == 0) {
+      names.push_back(std::move(name));
+    }
+  }
+  closedir(d);
+  std::sort(names.begin(), names.end());
+  int64_t newest = -1;
+  for (const std::string& name : names) {
+    auto path = ResolveInside(v->real_dir, name);
+    if (!path.ok() || !*path) {
+      v->notes.push_back("native snapshot " + name + " ignored: " +
+                         (path.ok() ? std::string("vanished") : path.status().ToString()));
+      continue;
+    }
+    struct stat st;
+    if (stat((*path)->c_str(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    const int64_t mtime = int64_t{st.st_mtim.tv_sec} * 1000 + st.st_mtim.tv_nsec / 1000000;
+    if (mtime > newest) {
+      if (v->native) v->notes.push_back("native snapshot " + *v->native + " ignored: older");
+      newest = mtime;
+      v->native = **path;
+    } else {
+      v->notes.push_back("native snapshot " + **path + " ignored: older");
+    }
+  }
+  return Status();
+}
+
+}  // namespace
+
 Result<VolumeFiles> ScanVolume(const std::string& dir) {
   VolumeFiles v;
   v.dir = dir;
@@ -142,6 +184,7 @@ Result<VolumeFiles> ScanVolume(const std::string& dir) {
     }
   }
   SK_ASSIGN_OR_RETURN(v.legacy_aof, ResolveInside(v.real_dir, aof_name));
+  SK_RETURN_IF_ERROR(FindNativeSnapshot(&v));
   return v;
 }
 

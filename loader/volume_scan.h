@@ -5,7 +5,8 @@
 // appendfilename/cluster-config-file settings redirect the names below when
 // they point inside the volume), nodes.conf, the RDB (dump.rdb), the
 // multi-part AOF directory (appendonlydir/ with its manifest) and a legacy
-// single-file AOF (appendonly.aof).
+// single-file AOF (appendonly.aof), and native snapshots (*.skn in the root;
+// the newest by modification time is taken, the others are noted).
 //
 // Boundaries: the volume is untrusted. A name that is absolute, contains
 // "..", or resolves (through symlinks) outside the volume is refused with a
@@ -39,6 +40,7 @@ struct VolumeFiles {
   std::optional<std::string> aof_dir;       // multi-part directory
   std::optional<std::string> aof_manifest;  // its manifest
   std::optional<std::string> legacy_aof;    // appendonly.aof
+  std::optional<std::string> native;        // newest *.skn in the volume's root
   RedisConfSettings conf;
   std::vector<std::string> notes;           // what was ignored and why
 };

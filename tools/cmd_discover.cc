@@ -31,7 +31,7 @@ void PrintText(const loader::Discovery& d) {
       std::fprintf(stderr, "  %-13s %s: %s\n", std::string(loader::SourceKindName(c.kind)).c_str(),
                    c.path.c_str(),
                    c.health.ok() ? (c.scan ? ("ok, " + std::to_string(c.scan->keys) + " keys" +
-                                              (c.kind == loader::SourceKind::kRdb
+                                              (!loader::IsAofKind(c.kind)
                                                    ? std::string()
                                                    : " in the RDB part, " +
                                                          std::to_string(c.scan->commands) +

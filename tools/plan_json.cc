@@ -58,7 +58,7 @@ json CandidateJson(const loader::SourceCandidate& c) {
     j["keys_other_dbs"] = s.keys_other_dbs;
     j["keys_expired"] = s.keys_expired;
     j["functions"] = s.functions.size();
-    if (c.kind != loader::SourceKind::kRdb) {
+    if (loader::IsAofKind(c.kind)) {
       j["log_commands"] = s.commands;
       j["truncated_tail"] = s.truncated_tail;
       if (s.flush_file >= 0) {
