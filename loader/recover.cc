@@ -156,11 +156,35 @@ constexpr const char* kAofPrefix = "appendonly.aof";
 
 std::string AofPath(const std::string& name) { return std::string(kAofDir) + "/" + name; }
 
+// The node's native snapshot: header and functions now, entries as they come.
+Status StartNativeOutput(const RecoveryPlan& plan, int native_version,
+                         const std::vector<std::string>& functions, NodeJob* job) {
+  SK_ASSIGN_OR_RETURN(job->native_file, job->output->CreateFile("dump.skn"));
+  formats::native::FileHeader header;
+  header.rdb.magic = rdb::Magic::kRedis;
+  header.rdb.version = native_version;
+  header.aux = {{"redis-bits", "64"},
+                {"ctime", std::to_string(plan.created_ms / 1000)},
+                {"shardkit-plan", plan.fingerprint},
+                {"shardkit-node", std::to_string(job->node->index)}};
+  SK_ASSIGN_OR_RETURN(job->native_writer,
+                      formats::native::NativeWriter::Create(job->native_file.get(), header,
+                                                            formats::native::NativeWriterOptions()));
+  for (const std::string& f : functions) SK_RETURN_IF_ERROR(job->native_writer->AddFunction(f));
+  return Status();
+}
+
 Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int version,
-                const std::vector<std::string>& functions, NodeJob* job) {
+                int native_version, const std::vector<std::string>& functions, NodeJob* job) {
   const int index = job->node->index;
   const bool aof_layout = plan.UsesAof();
   SK_ASSIGN_OR_RETURN(job->output, NodeOutput::Open(options.out_dir, index, options.io));
+  if (options.output_format != OutputFormat::kRdb) {
+    SK_RETURN_IF_ERROR(StartNativeOutput(plan, native_version, functions, job));
+  }
+  bool all_endpoints = std::all_of(plan.slots.nodes.begin(), plan.slots.nodes.end(),
+                                   [](const PlannedNode& n) { return !n.endpoint.empty(); });
+  if (options.output_format == OutputFormat::kNative) return Status();
   if (aof_layout) {
     SK_RETURN_IF_ERROR(job->output->MakeSubdir(kAofDir));
     SK_ASSIGN_OR_RETURN(job->rdb_file, job->output->CreateFile(AofPath(
@@ -185,8 +209,6 @@ Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int ver
   }
   SK_RETURN_IF_ERROR(w.WriteSelectDb(0));
   SK_RETURN_IF_ERROR(w.WriteResizeDb(job->node->keys, 0));
-  bool all_endpoints = std::all_of(plan.slots.nodes.begin(), plan.slots.nodes.end(),
-                                   [](const PlannedNode& n) { return !n.endpoint.empty(); });
   if (all_endpoints) {
     SK_RETURN_IF_ERROR(job->output->WriteSmallFile("nodes.conf", NodesConfFor(plan, index)));
   }
@@ -300,7 +322,9 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       r.node_id = n.node_id;
       r.dir = dir;
       r.skipped_complete = true;
-      r.layout = plan.UsesAof() ? "appendonlydir" : "dump.rdb";
+      r.layout = options.output_format == OutputFormat::kNative ? "dump.skn"
+                 : plan.UsesAof()                                ? "appendonlydir"
+                                                                 : "dump.rdb";
       r.slot_count = n.slots.count();
       report.nodes.push_back(r);
       continue;
@@ -332,9 +356,19 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   SK_ASSIGN_OR_RETURN(std::vector<std::string> functions,
                       CollectFunctions(plan, options.io, &report.warnings));
   report.functions = functions.size();
-  const int version = options.rdb_version > 0 ? options.rdb_version : OutputVersion(plan, sources);
+  // Over every source of the plan, not only those this process reads: each
+  // --node-index process must pick the version a run for all nodes picks.
+  std::vector<int> all_sources(plan.sources.size());
+  for (size_t i = 0; i < all_sources.size(); ++i) all_sources[i] = static_cast<int>(i);
+  const int native_version = OutputVersion(plan, all_sources);
+  const int version = options.rdb_version > 0 ? options.rdb_version : native_version;
+  if (options.output_format != OutputFormat::kRdb && plan.UsesAof()) {
+    return Status::NotSupported(
+        "native output holds keys only, and a source has log commands after its base; "
+        "use --format rdb (a node's appendonlydir holds them)");
+  }
   for (auto& job : state.jobs) {
-    SK_RETURN_IF_ERROR(StartJob(plan, options, version, functions, job.get()));
+    SK_RETURN_IF_ERROR(StartJob(plan, options, version, native_version, functions, job.get()));
   }
 
   state.sources = sources;
@@ -361,9 +395,10 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
         r.bytes = f.bytes;
         r.rdb_xxh3 = f.xxh3;
       }
+      if (f.name == "dump.skn") r.native_bytes = f.bytes;
     }
     r.commands = job->commands_written;
-    r.layout = job->incr_writer ? "appendonlydir" : "dump.rdb";
+    r.layout = job->incr_writer ? "appendonlydir" : job->writer ? "dump.rdb" : "dump.skn";
     report.commands_written += job->commands_written;
     report.keys_written += job->keys_written;
     report.duplicates_dropped += job->duplicates_dropped;

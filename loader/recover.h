@@ -49,6 +49,7 @@
 namespace shardkit::loader {
 
 enum class OtherDbPolicy { kError, kDrop, kMoveToDb0 };
+enum class OutputFormat { kRdb, kNative, kBoth };
 
 class RecoverProgress {
  public:
@@ -67,6 +68,13 @@ struct RecoverOptions {
   // need an explicit, lower version (values are converted where possible).
   int rdb_version = 0;
   OtherDbPolicy other_db_policy = OtherDbPolicy::kError;
+  // What each node gets: the files redis-server loads (kRdb, default), a
+  // native snapshot node-K/dump.skn instead (kNative: a slot-indexed archive
+  // of the node, not loadable by redis-server), or both. Native output needs
+  // sources without log commands (kNotSupported otherwise). The native file
+  // keeps the sources' value encodings (RDB version = the newest source's,
+  // whatever rdb_version says).
+  OutputFormat output_format = OutputFormat::kRdb;
   size_t batch_bytes = 1 << 20;   // serialized records per batch
   int queue_batches = 8;          // batches queued per node before source workers block
   storage::IoOptions io;
@@ -82,6 +90,7 @@ struct NodeReport {
   uint64_t keys = 0;
   uint64_t commands = 0;           // in the incr file (appendonlydir layout)
   uint64_t bytes = 0;              // size of dump.rdb / the AOF base
+  uint64_t native_bytes = 0;       // size of dump.skn (native output), else 0
   std::string rdb_xxh3;            // 16 hex
   size_t slot_count = 0;
   double seconds = 0;

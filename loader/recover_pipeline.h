@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "formats/aof/aof_writer.h"
+#include "formats/native/native_writer.h"
 #include "formats/rdb/rdb_writer.h"
 #include "loader/batch_queue.h"
 #include "loader/node_output.h"
@@ -39,6 +40,10 @@ struct NodeJob {
   std::unique_ptr<NodeOutput> output;
   std::unique_ptr<NodeOutput::File> rdb_file;
   std::unique_ptr<formats::rdb::RdbWriter> writer;
+  // Native output (options.output_format kNative/kBoth): node-K/dump.skn.
+  // With kNative, rdb_file and writer are null.
+  std::unique_ptr<NodeOutput::File> native_file;
+  std::unique_ptr<formats::native::NativeWriter> native_writer;
   // AOF layout only (plan->UsesAof()): the incr file and its writer.
   std::unique_ptr<NodeOutput::File> incr_file;
   std::unique_ptr<formats::aof::AofWriter> incr_writer;

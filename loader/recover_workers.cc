@@ -414,9 +414,22 @@ Status RunSourceWorker(PipelineState* state, int position) {
 
 namespace {
 
+// One entry to the node's RDB and/or native output.
+Status WriteOne(NodeJob* job, const rdb::RdbEntry& e, rdb::Magic magic) {
+  if (job->writer) SK_RETURN_IF_ERROR(job->writer->WriteEntry(e, magic));
+  if (job->native_writer) {
+    if (magic != rdb::Magic::kRedis) {
+      return Status::NotSupported("key \"" + e.key + "\" comes from a Valkey source; native "
+                                  "output keeps Redis value encodings only (use --format rdb)");
+    }
+    SK_RETURN_IF_ERROR(job->native_writer->AddEntry(e));
+  }
+  return Status();
+}
+
 Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
   for (const rdb::RdbEntry& e : batch.entries) {
-    SK_RETURN_IF_ERROR(job->writer->WriteEntry(e, batch.magic));
+    SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
     ++job->keys_written;
   }
   for (const RoutedCommand& c : batch.commands) {
@@ -437,7 +450,7 @@ Status WriteDeferred(NodeJob* job) {
           ++job->duplicates_dropped;
           continue;
         }
-        SK_RETURN_IF_ERROR(job->writer->WriteEntry(e, batch.magic));
+        SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
         ++job->keys_written;
         ++job->non_owner_kept;
       }
@@ -457,8 +470,10 @@ void RunNodeWriter(PipelineState* state, NodeJob* job) {
   }
   if (s.ok() && state->failed.load()) s = Cancelled();
   if (s.ok()) s = WriteDeferred(job);
-  if (s.ok()) s = job->writer->Finish();
-  if (s.ok()) s = job->rdb_file->Publish();
+  if (s.ok() && job->writer) s = job->writer->Finish();
+  if (s.ok() && job->rdb_file) s = job->rdb_file->Publish();
+  if (s.ok() && job->native_writer) s = job->native_writer->Finish();
+  if (s.ok() && job->native_file) s = job->native_file->Publish();
   if (s.ok() && job->incr_writer) s = job->incr_writer->Finish();
   if (s.ok() && job->incr_file) s = job->incr_file->Publish();
   job->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -28,6 +28,7 @@ struct RecoverArgs {
   bool keep_expired = false;
   std::string other_dbs = "error";
   int rdb_version = 0;
+  std::string format = "rdb";
   bool json = false;
 };
 
@@ -67,6 +68,7 @@ nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::Recovery
                      {"commands", n.commands},
                      {"rdb_bytes", n.bytes},
                      {"rdb_xxh3", n.rdb_xxh3},
+                     {"native_bytes", n.native_bytes},
                      {"slots", n.slot_count},
                      {"seconds", n.seconds}});
   }
@@ -105,6 +107,9 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
   options.other_db_policy = args.other_dbs == "drop"  ? loader::OtherDbPolicy::kDrop
                             : args.other_dbs == "db0" ? loader::OtherDbPolicy::kMoveToDb0
                                                       : loader::OtherDbPolicy::kError;
+  options.output_format = args.format == "native" ? loader::OutputFormat::kNative
+                          : args.format == "both" ? loader::OutputFormat::kBoth
+                                                  : loader::OutputFormat::kRdb;
   options.io = IoOptionsFor(env);
   std::unique_ptr<TerminalProgress> progress;
   if (isatty(STDERR_FILENO)) {
@@ -164,6 +169,10 @@ void AddRecover(CLI::App& app, CommandEnv& env) {
                   "RDB version to write (default: the newest among the sources; Redis 7.0 "
                   "reads up to 10)")
       ->check(CLI::Range(7, 14));
+  cmd->add_option("--format", args->format,
+                  "rdb (what redis-server loads), native (node-K/dump.skn, a slot-indexed "
+                  "archive) or both")
+      ->check(CLI::IsMember({"rdb", "native", "both"}));
   cmd->add_flag("--json", args->json, "JSON report on stdout");
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
 }

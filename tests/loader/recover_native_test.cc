@@ -193,5 +193,34 @@ TEST_F(RecoverNativeTest, ANodeWithAFifthOfTheSlotsReadsAtMostAQuarterOfTheFile)
   EXPECT_TRUE(all == one);
 }
 
+TEST_F(RecoverNativeTest, FormatBothWritesANativeArchiveHoldingWhatTheRdbHolds) {
+  const std::string plan = work_->File("both.plan.json");
+  auto p = Shardkit({"plan", "--nodes", "2", "--out", plan, work_->File("rdb-volume")});
+  ASSERT_TRUE(p.ok());
+  ASSERT_EQ(p->exit_code, 0) << p->output;
+  auto r = Shardkit({"recover", "--plan", plan, "--out", work_->File("both"), "--format", "both",
+                     "--other-dbs", "drop", "--json"});
+  ASSERT_TRUE(r.ok());
+  ASSERT_EQ(r->exit_code, 0) << r->output;
+  for (int k = 0; k < 2; ++k) {
+    const std::string node = work_->File("both/node-" + std::to_string(k));
+    // convert checks every block's checksums while it reads.
+    auto c = Shardkit({"convert", node + "/dump.skn", work_->File("both-" + std::to_string(k) +
+                                                                  ".rdb")});
+    ASSERT_TRUE(c.ok());
+    ASSERT_EQ(c->exit_code, 0) << c->output;
+    Entries rdb_entries = ReadEntries(node + "/dump.rdb");
+    EXPECT_GT(rdb_entries.size(), 0u);
+    EXPECT_TRUE(ReadEntries(work_->File("both-" + std::to_string(k) + ".rdb")) == rdb_entries)
+        << "node " << k;
+  }
+  // A rerun finds both nodes complete (the marker covers dump.skn too).
+  auto again = Shardkit({"recover", "--plan", plan, "--out", work_->File("both"), "--format",
+                         "both", "--other-dbs", "drop", "--json"});
+  ASSERT_TRUE(again.ok());
+  ASSERT_EQ(again->exit_code, 0) << again->output;
+  EXPECT_NE(again->output.find("already-complete"), std::string::npos) << again->output;
+}
+
 }  // namespace
 }  // namespace shardkit::testing
