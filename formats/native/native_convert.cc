@@ -91,7 +91,10 @@ Result<NativeToRdbResult> NativeToRdb(const NativeReader& reader, ChunkSink* rdb
                                       const NativeToRdbOptions& options) {
   const FileHeader& header = reader.header();
   NativeToRdbResult result;
-  result.rdb_version = options.rdb_version != 0 ? options.rdb_version : header.rdb.version;
+  // Sources older than RDB 7 are written as RDB 7, which holds every older type.
+  result.rdb_version = options.rdb_version != 0
+                           ? options.rdb_version
+                           : std::max(header.rdb.version, rdb::RdbWriter::kMinWritableVersion);
   if (header.rdb.magic == rdb::Magic::kValkey && options.rdb_version == 0) {
     return Status::InvalidArgument(reader.name() + ": the source was a Valkey RDB (version " +
                                    std::to_string(header.rdb.version) +

@@ -44,7 +44,7 @@ Result<RdbToNativeResult> RdbToNative(ChunkSource* rdb_source, ChunkSink* native
                                       const NativeWriterOptions& options);
 
 struct NativeToRdbOptions {
-  int rdb_version = 0;              // 0: the source's version (must be writable: 7..14)
+  int rdb_version = 0;  // 0: the source's version (7 for sources older than 7; at most 14)
   std::optional<SlotSet> slots;     // only the key blocks (and keys) of these slots
   bool checksum = true;
 };
