@@ -37,8 +37,11 @@ struct IoOptions {
   // Register the buffer region with io_uring (read_fixed/write_fixed); when
   // registration fails (low RLIMIT_MEMLOCK) the I/O continues unregistered.
   bool register_buffers = true;
-  // Writers: expected final size; when non-zero the file is preallocated
-  // (fallocate) so that writes do not extend it block by block.
+  // Writers: expected final size; when non-zero and the backend is io_uring
+  // the file is preallocated (fallocate) so that writes do not extend it
+  // block by block. The pread backend ignores it: there each direct write
+  // into a preallocated (unwritten) extent waits for its conversion, which
+  // measured 6-25x slower on ext4 (bench/RESULTS.md "Storage").
   uint64_t size_hint_bytes = 0;
   // The file system and I/O engines to use; nullptr = the real ones
   // (DefaultIoEnvironment()). Tests pass the fault injector here.

@@ -4,7 +4,7 @@
 // to queue_depth writes are in flight. Finish() writes the unaligned tail
 // (padded with zeros to the alignment, then the file is truncated to the
 // exact size), waits for every write and fdatasyncs. With a size hint the
-// file is preallocated first.
+// file is preallocated first (io_uring only; see IoOptions::size_hint_bytes).
 //
 // The writer opens the file with O_CREAT|O_TRUNC; making the name durable
 // (directory fsync) is the caller's job: AtomicFileWriter does it on Publish.

@@ -1,6 +1,7 @@
 #include "storage/atomic_file.h"
 
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -65,6 +66,26 @@ TEST_P(WriterTest, PreallocatedFileEndsAtTheExactSize) {
   std::string data = PatternBytes(300001);
   auto w = SequentialWriter::Create(dir.File("p"), o);
   ASSERT_TRUE(w.ok());
+  ASSERT_TRUE((*w)->Append(AsBytes(data)).ok());
+  ASSERT_TRUE((*w)->Close().ok());
+  EXPECT_TRUE(ReadFileOrDie(dir.File("p")) == data);
+}
+
+// Only io_uring preallocates (storage/io_options.h, size_hint_bytes).
+TEST_P(WriterTest, SizeHintPreallocatesOnIoUringOnly) {
+  TempDir dir;
+  IoOptions o = Options(1 << 16, 4);
+  o.size_hint_bytes = 8 << 20;
+  auto w = SequentialWriter::Create(dir.File("p"), o);
+  ASSERT_TRUE(w.ok()) << w.status().ToString();
+  struct stat st;
+  ASSERT_EQ(::stat(dir.File("p").c_str(), &st), 0);
+  if (GetParam().backend == IoBackendKind::kUring) {
+    EXPECT_GE(static_cast<uint64_t>(st.st_blocks) * 512, uint64_t{8} << 20);
+  } else {
+    EXPECT_EQ(st.st_blocks, 0);
+  }
+  std::string data = PatternBytes(100000);
   ASSERT_TRUE((*w)->Append(AsBytes(data)).ok());
   ASSERT_TRUE((*w)->Close().ok());
   EXPECT_TRUE(ReadFileOrDie(dir.File("p")) == data);
