@@ -17,8 +17,11 @@
 // Plain modes, driven by bench/storage_vs_fio.sh beside fio:
 //   storage_bench seq-read  FILE [--bs BYTES] [--qd N] [--backend B]
 //   storage_bench seq-write FILE --size BYTES [--bs BYTES] [--qd N] [--backend B]
-// read or write FILE once with O_DIRECT (the writer preallocates, writes,
-// fdatasyncs and closes) and print "bytes=<n> seconds=<s> MiB/s=<x>".
+//                           [--prealloc 0|1]
+// read or write FILE once with O_DIRECT (the writer preallocates unless
+// --prealloc 0, writes, fdatasyncs and closes) and print
+// "bytes=<n> seconds=<s> MiB/s=<x> backend=<b> direct=<0|1>".
+// SHARDKIT_BENCH_PREALLOC=0 makes BM_SeqWrite skip preallocation too.
 #include <benchmark/benchmark.h>
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -61,7 +64,9 @@ IoBackendKind BackendArg(int64_t arg) {
 }
 
 // Streams `bytes` of a fixed pattern into `path` with the sequential writer.
-Status WriteFile(const std::string& path, uint64_t bytes, const IoOptions& io) {
+// `direct` (optional) tells whether the writer kept O_DIRECT.
+Status WriteFile(const std::string& path, uint64_t bytes, const IoOptions& io,
+                 bool* direct = nullptr) {
   SK_ASSIGN_OR_RETURN(auto writer, SequentialWriter::Create(path, io));
   static const std::string kChunk = [] {
     std::string s(size_t{4} << 20, '\0');
@@ -73,15 +78,19 @@ Status WriteFile(const std::string& path, uint64_t bytes, const IoOptions& io) {
     SK_RETURN_IF_ERROR(writer->Append(AsBytes(std::string_view(kChunk).substr(0, n))));
     done += n;
   }
-  return writer->Close();
+  SK_RETURN_IF_ERROR(writer->Close());
+  if (direct != nullptr) *direct = writer->direct();
+  return Status();
 }
 
-// Reads `path` to the end; returns the bytes seen.
-Result<uint64_t> ReadFile(const std::string& path, const IoOptions& io) {
+// Reads `path` to the end; returns the bytes seen. `direct` (optional)
+// tells whether the reader kept O_DIRECT.
+Result<uint64_t> ReadFile(const std::string& path, const IoOptions& io, bool* direct = nullptr) {
   SK_ASSIGN_OR_RETURN(auto reader, SequentialReader::Open(path, io));
   uint64_t total = 0;
   for (uint64_t guard = 0; guard < (uint64_t{1} << 32); ++guard) {
     SK_ASSIGN_OR_RETURN(ByteSpan span, reader->Next());
+    if (direct != nullptr) *direct = reader->direct();
     if (span.empty()) return total;
     benchmark::DoNotOptimize(span.data());
     total += span.size();
@@ -128,11 +137,17 @@ void BM_SeqRead(benchmark::State& state) {
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations() * BenchFileBytes()));
 }
 
+// SHARDKIT_BENCH_PREALLOC=0 writes without the size hint (no fallocate).
+bool Preallocate() {
+  const char* v = std::getenv("SHARDKIT_BENCH_PREALLOC");
+  return v == nullptr || std::strcmp(v, "0") != 0;
+}
+
 void BM_SeqWrite(benchmark::State& state) {
   std::filesystem::create_directories(BenchDir());
   const std::string path = BenchDir() + "/storage_bench.write";
   IoOptions io = SeqOptions(state);
-  io.size_hint_bytes = BenchFileBytes();
+  io.size_hint_bytes = Preallocate() ? BenchFileBytes() : 0;
   for (auto _ : state) {
     state.PauseTiming();
     (void)::unlink(path.c_str());  // every iteration allocates afresh, as fio's does
@@ -237,6 +252,7 @@ struct SeqArgsCli {
   std::string mode;
   std::string path;
   uint64_t size_bytes = 0;
+  bool preallocate = true;
   IoOptions io;
 };
 
@@ -254,6 +270,8 @@ bool ParseSeqArgs(int argc, char** argv, SeqArgsCli* out) {
       out->io.block_bytes = std::strtoull(value, nullptr, 10);
     } else if (flag == "--qd") {
       out->io.queue_depth = std::atoi(value);
+    } else if (flag == "--prealloc") {
+      out->preallocate = std::strcmp(value, "0") != 0;
     } else if (flag == "--size") {
       out->size_bytes = std::strtoull(value, nullptr, 10);
     } else if (flag == "--backend") {
@@ -273,19 +291,20 @@ int RunSeqMode(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: storage_bench seq-read FILE [--bs BYTES] [--qd N] [--backend B]\n"
                  "       storage_bench seq-write FILE --size BYTES [--bs BYTES] [--qd N] "
-                 "[--backend B]\n");
+                 "[--backend B] [--prealloc 0|1]\n");
     return 2;
   }
   auto start = std::chrono::steady_clock::now();
   uint64_t bytes = 0;
+  bool direct = false;
   Status s;
   if (args.mode == "seq-read") {
-    Result<uint64_t> n = ReadFile(args.path, args.io);
+    Result<uint64_t> n = ReadFile(args.path, args.io, &direct);
     s = n.status();
     if (n.ok()) bytes = *n;
   } else {
-    args.io.size_hint_bytes = args.size_bytes;
-    s = WriteFile(args.path, args.size_bytes, args.io);
+    args.io.size_hint_bytes = args.preallocate ? args.size_bytes : 0;
+    s = WriteFile(args.path, args.size_bytes, args.io, &direct);
     bytes = args.size_bytes;
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -293,10 +312,11 @@ int RunSeqMode(int argc, char** argv) {
     std::fprintf(stderr, "storage_bench %s: %s\n", args.mode.c_str(), s.ToString().c_str());
     return 1;
   }
-  std::printf("bytes=%llu seconds=%.3f MiB/s=%.1f backend=%s\n",
+  std::printf("bytes=%llu seconds=%.3f MiB/s=%.1f backend=%s direct=%d\n",
               static_cast<unsigned long long>(bytes), seconds,
               static_cast<double>(bytes) / (1 << 20) / seconds,
-              std::string(IoBackendName(ResolveIoBackend(args.io.backend))).c_str());
+              std::string(IoBackendName(ResolveIoBackend(args.io.backend))).c_str(),
+              direct ? 1 : 0);
   return 0;
 }
 

@@ -10,12 +10,14 @@
 #                  the repository, never tmpfs)
 #   RUNS           runs of each measurement (default 3); medians are reported
 #   BS, QD         block size in bytes and requests in flight (default 1 MiB, 32)
+#   PREALLOC       1 (default): both writers preallocate the file (fio's
+#                  fallocate=native, shardkit's size hint); 0: neither does
 #   STORAGE_BENCH  the storage_bench binary (default build/bench/storage_bench)
 #
 # Each run does, in this order: fio write, shardkit write, (drop caches) fio
 # read, (drop caches) shardkit read. fio: ioengine=io_uring, direct=1,
-# end_fsync=1, a fresh file each write (fio preallocates it, as shardkit's
-# writer does with its size hint). shardkit: storage_bench seq-read/seq-write
+# end_fsync=1, a fresh file each write (preallocated per PREALLOC, the same
+# for both). shardkit: storage_bench seq-read/seq-write
 # on the io_uring backend with O_DIRECT. Dropping the page cache needs root;
 # without it the script warns (direct I/O bypasses the cache anyway).
 set -euo pipefail
@@ -26,6 +28,7 @@ DATA_DIR=${DATA_DIR:-/work/bench-data}
 RUNS=${RUNS:-3}
 BS=${BS:-1048576}
 QD=${QD:-32}
+PREALLOC=${PREALLOC:-1}
 STORAGE_BENCH=${STORAGE_BENCH:-build/bench/storage_bench}
 
 die() { echo "storage_vs_fio: $*" >&2; exit 2; }
@@ -48,7 +51,8 @@ echo "== machine"
 echo "nproc: $(nproc)   kernel: $(uname -r)   filesystem of $DATA_DIR: $fstype"
 df -h "$DATA_DIR" | sed 's/^/  /'
 echo "fio: $(fio --version)   storage_bench: $STORAGE_BENCH"
-echo "size ${SIZE_MIB} MiB, bs $BS, queue depth $QD, $RUNS runs, $(date -u +%FT%TZ)"
+echo "size ${SIZE_MIB} MiB, bs $BS, queue depth $QD, preallocate $PREALLOC, $RUNS runs," \
+     "$(date -u +%FT%TZ)"
 uptime | sed 's/^/load:/'
 
 can_drop=1
@@ -66,13 +70,16 @@ fio_mibs() {  # rw field
   local rw=$1 field=$2
   fio --name=seq --filename="$FIO_FILE" --rw="$rw" --bs="$BS" --iodepth="$QD" \
       --ioengine=io_uring --direct=1 --size="$SIZE_BYTES" --end_fsync=1 \
+      --fallocate="$( ((PREALLOC)) && echo native || echo none)" \
       --output-format=terse --terse-version=3 |
     awk -F';' -v f="$field" '{ printf "%.1f\n", $f / 1024 }'
 }
 sk_mibs() {  # mode [extra args]
   local mode=$1; shift
-  "$STORAGE_BENCH" "$mode" "$SK_FILE" --bs "$BS" --qd "$QD" --backend uring "$@" |
-    sed -n 's/.*MiB\/s=\([0-9.]*\).*/\1/p'
+  local line
+  line=$("$STORAGE_BENCH" "$mode" "$SK_FILE" --bs "$BS" --qd "$QD" --backend uring "$@")
+  [[ "$line" == *"direct=1"* ]] || echo "WARNING: shardkit $mode did not use O_DIRECT: $line" >&2
+  sed -n 's/.*MiB\/s=\([0-9.]*\).*/\1/p' <<<"$line"
 }
 median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
@@ -81,7 +88,7 @@ for run in $(seq 1 "$RUNS"); do
   rm -f "$FIO_FILE"; sync
   fio_w+=("$(fio_mibs write 48)")
   rm -f "$SK_FILE"; sync
-  sk_w+=("$(sk_mibs seq-write --size "$SIZE_BYTES")")
+  sk_w+=("$(sk_mibs seq-write --size "$SIZE_BYTES" --prealloc "$PREALLOC")")
   drop_caches
   fio_r+=("$(fio_mibs read 7)")
   drop_caches
