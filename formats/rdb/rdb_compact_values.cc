@@ -5,13 +5,13 @@
 // (corpus corrupt_empty_keys.rdb); callers see a key with no elements.
 #include <cstdlib>
 #include <string>
-#include <unordered_set>
 #include <vector>
 
 #include "formats/encodings/intset.h"
 #include "formats/encodings/listpack.h"
 #include "formats/encodings/ziplist.h"
 #include "formats/encodings/zipmap.h"
+#include "formats/rdb/rdb_duplicates.h"
 #include "formats/rdb/rdb_value_reader.h"
 
 namespace shardkit::formats::rdb {
@@ -60,9 +60,9 @@ class GroupEmitter {
              std::to_string(GroupSize(shape_));
     }
     if (shape_ == Shape::kList) return "";
-    std::unordered_set<std::string_view> seen;
+    seen_.Reset(flat.size() / GroupSize(shape_));
     for (size_t i = 0; i < flat.size(); i += GroupSize(shape_)) {
-      if (!seen.insert(flat[i]).second) return "duplicate element \"" + flat[i].substr(0, 64) + "\"";
+      if (!seen_.InsertView(flat[i])) return "duplicate element \"" + flat[i].substr(0, 64) + "\"";
       if (shape_ == Shape::kZset) {
         char* end = nullptr;
         const std::string& s = flat[i + 1];
@@ -114,6 +114,7 @@ class GroupEmitter {
 
  private:
   Shape shape_;
+  DuplicateFinder seen_;
 };
 
 }  // namespace

@@ -2,7 +2,8 @@
 
 #include <cmath>
 #include <cstdio>
-#include <unordered_set>
+
+#include "formats/rdb/rdb_duplicates.h"
 
 namespace shardkit::formats::rdb {
 
@@ -84,8 +85,9 @@ Status ValueReader::ReadPlainCollection(uint8_t type) {
   const bool zset = type == kTypeZset || type == kTypeZset2;
   const uint64_t min_bytes = type == kTypeZset2 ? 9 : (pairs || zset) ? 2 : 1;
   SK_ASSIGN_OR_RETURN(uint64_t n, Count("element count", min_bytes));
-  std::unordered_set<std::string> seen;
   const bool check_dups = deep() && type != kTypeList;
+  DuplicateFinder seen;
+  if (check_dups) seen.Reset(n);
   for (uint64_t i = 0; i < n; ++i) {
     const uint64_t at = in_.offset();
     SK_RETURN_IF_ERROR(Str(&scratch_a_));
@@ -109,7 +111,7 @@ Status ValueReader::ReadPlainCollection(uint8_t type) {
       e.kind = type == kTypeList ? ElementKind::kListItem : ElementKind::kSetMember;
     }
     if (!deep()) continue;
-    if (check_dups && !seen.insert(scratch_a_).second) {
+    if (check_dups && !seen.InsertCopy(scratch_a_)) {
       return CorruptAt(at, "duplicate " + std::string(pairs ? "hash field" : "member") + " \"" +
                                scratch_a_.substr(0, 64) + "\"");
     }
@@ -147,7 +149,8 @@ Status ValueReader::ReadHashWithTtls(uint8_t type) {
     SK_ASSIGN_OR_RETURN(min_expire, ReadU64Le(in_));
   }
   SK_ASSIGN_OR_RETURN(uint64_t n, Count("hash field count", valkey ? 10 : 3));
-  std::unordered_set<std::string> seen;
+  DuplicateFinder seen;
+  if (deep()) seen.Reset(n);
   for (uint64_t i = 0; i < n; ++i) {
     const uint64_t at = in_.offset();
     std::optional<int64_t> expire;
@@ -167,7 +170,7 @@ Status ValueReader::ReadHashWithTtls(uint8_t type) {
     if (expire.has_value() && static_cast<uint64_t>(*expire) > 0xFFFFFFFFFFFFull) {
       return CorruptAt(at, "hash field expiry " + std::to_string(*expire) + " out of range");
     }
-    if (!seen.insert(scratch_a_).second) {
+    if (!seen.InsertCopy(scratch_a_)) {
       return CorruptAt(at, "duplicate hash field \"" + scratch_a_.substr(0, 64) + "\"");
     }
     RdbElement e;
