@@ -6,8 +6,8 @@
 #                                 Release into build/, then runs the demo
 #   SHARDKIT_DEMO_KEYS=N          mixed keys to write (default 100000)
 #   SHARDKIT_DEMO_NEW_NODES=N     new cluster size (default 5)
-#   SHARDKIT_DEMO_AOF_NODE=I      old node I (0-2) runs appendonly yes; "none"
-#                                 = every old node on RDB only (see AOF SWITCH)
+#   SHARDKIT_DEMO_AOF_NODE=I      old node I (0-2) runs appendonly yes (default
+#                                 1); "none" = every old node on RDB only
 #   SHARDKIT_DEMO_SKIP_BUILD=1    reuse an existing build
 #   SHARDKIT_DEMO_BUILD_DIR=D     build directory (default build)
 #   SHARDKIT_DEMO_KEEP=1          keep the work directory (its path is printed)
@@ -16,11 +16,12 @@
 #
 # Steps, each timed:
 #  1. start 3 redis-server 7.0 masters (cluster-enabled yes, free loopback
-#     ports, each in its own directory = its volume, with a redis.conf) and
-#     join them with redis-cli --cluster create;
+#     ports, each in its own directory = its volume, with a redis.conf; old
+#     node 1 on appendonly yes) and join them with redis-cli --cluster create;
 #  2. fill them through the cluster with a mixed dataset (every type, TTLs,
 #     hash tags, big keys, streams with a consumer group, a function
-#     library), then update a tenth of the keys;
+#     library), rewrite the AOF node's log (BGREWRITEAOF: a base with the
+#     data), then update a tenth of the keys (log commands after the base);
 #  3. record every key's TYPE, DEBUG DIGEST-VALUE and PEXPIRETIME
 #     (keyspace_check capture), SAVE every node, kill -9 every node;
 #  4. shardkit discover, shardkit plan --nodes N --endpoints ...,
@@ -41,10 +42,11 @@ build_dir="${SHARDKIT_DEMO_BUILD_DIR:-build}"
 old_nodes=3
 
 # ---- AOF SWITCH ------------------------------------------------------------
-# The issue's demo has one old node on AOF. `shardkit recover` reads RDB
-# sources today; AOF sources are being added to loader/. Once a loader commit
-# mentioning AOF has landed (git log --oneline -- loader/), make the default 1.
-aof_node="${SHARDKIT_DEMO_AOF_NODE:-none}"
+# As in the issue, one old node runs appendonly yes (recover reads AOF
+# sources since loader commit cf41550): its volume's appendonlydir/ wins over
+# its dump.rdb, and the new nodes that receive its log commands get an
+# appendonlydir/ and start with appendonly yes. "none" = all on RDB.
+aof_node="${SHARDKIT_DEMO_AOF_NODE:-1}"
 # -----------------------------------------------------------------------------
 
 if [ "${SHARDKIT_DEMO_SKIP_BUILD:-0}" != "1" ]; then
