@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <cerrno>
+#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
@@ -162,8 +164,7 @@ TEST_P(AppendWriterTest, FailedSyncIsStickyAndNeverReportedDurable) {
   Status s = (*w)->Append(AsBytes("two"));
   ASSERT_FALSE(s.ok());
   EXPECT_TRUE(s.IsIoError());
-  EXPECT_NE(s.message().find("fdatasync " + dir.File("a.aof")), std::string::npos)
-      << s.ToString();
+  EXPECT_NE(s.message().find("fdatasync " + dir.File("a.aof")), std::string::npos) << s.ToString();
   EXPECT_EQ((*w)->durable_bytes(), 3u);
   // The fault is gone, but the writer stays failed.
   Status again = (*w)->Append(AsBytes("three"));
@@ -213,6 +214,65 @@ TEST_P(AppendWriterTest, NewFileNameSurvivesACrash) {
   }
   ASSERT_TRUE(env.SimulateCrash().ok());
   EXPECT_EQ(ReadFileOrDie(dir.File("new.aof")), "abc");
+}
+
+// Every I/O point of an `always` writer's life (open, directory fsync,
+// each write and fdatasync) failed once, with EIO and with ENOSPC: the
+// error names the file and the operation, the writer stays failed, and
+// after a crash the file holds exactly the acknowledged appends.
+TEST_P(AppendWriterTest, FaultAtEveryPointKeepsExactlyTheAcknowledgedAppends) {
+  constexpr int kRecords = 6;
+  for (int errno_value : {EIO, ENOSPC}) {
+    bool clean_run = false;
+    for (int n = 1; n <= 100 && !clean_run; ++n) {
+      SCOPED_TRACE("fault point " + std::to_string(n) + " errno " + std::to_string(errno_value));
+      TempDir dir;
+      const std::string path = dir.File("a.aof");
+      FaultInjectionEnv env(static_cast<uint64_t>(n));
+      env.FailNth(FaultOp::kAny, static_cast<uint64_t>(n), errno_value);
+      std::string acked;
+      Status failure;
+      {
+        auto w = AppendWriter::Open(path, Options(FsyncPolicy::kAlways, &env));
+        if (!w.ok()) {
+          failure = w.status();
+        } else {
+          for (int i = 0; i < kRecords; ++i) {
+            std::string rec = "<record " + std::to_string(i) + ">";
+            Status s = (*w)->Append(AsBytes(rec));
+            if (s.ok()) {
+              ASSERT_TRUE(failure.ok()) << "an append succeeded after a failure";
+              acked += rec;
+            } else if (failure.ok()) {
+              failure = s;
+            } else {
+              EXPECT_EQ(s.ToString(), failure.ToString());  // sticky
+            }
+          }
+          Status closed = (*w)->Close();
+          if (failure.ok()) failure = closed;
+        }
+      }
+      if (!env.fault_fired()) {
+        ASSERT_TRUE(failure.ok()) << failure.ToString();
+        clean_run = true;
+      } else {
+        ASSERT_FALSE(failure.ok()) << "fault swallowed";
+        EXPECT_EQ(failure.errno_value(), errno_value);
+        const std::string msg(failure.message());
+        EXPECT_NE(msg.find(dir.path()), std::string::npos) << msg;
+        bool names_op = false;
+        for (const char* op : {"open ", "fsync directory ", "write ", "fdatasync "}) {
+          names_op = names_op || msg.rfind(op, 0) == 0;
+        }
+        EXPECT_TRUE(names_op) << msg;
+      }
+      ASSERT_TRUE(env.SimulateCrash().ok());
+      std::string after = std::filesystem::exists(path) ? ReadFileOrDie(path) : "";
+      EXPECT_EQ(after, acked);
+    }
+    EXPECT_TRUE(clean_run) << "the fault point loop never ran past the last I/O";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AppendWriterTest,

@@ -31,8 +31,7 @@ class WriterTest : public ::testing::TestWithParam<BackendCase> {
     return o;
   }
   static std::string TempName(const std::string& final_path) {
-    return DirName(final_path) + "/." + BaseName(final_path) + ".tmp." +
-           std::to_string(::getpid());
+    return DirName(final_path) + "/." + BaseName(final_path) + ".tmp." + std::to_string(::getpid());
   }
 };
 
