@@ -1,21 +1,69 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh Debian 12 machine: installs what is
-# missing, builds Release and ASan+UBSan, and runs every test under both.
-# Usage: scripts/test.sh [--release-only]
+# missing, builds Release and ASan+UBSan, and runs every test under both,
+# then a bounded fuzz run of every libFuzzer target.
+#
+# Both I/O backends are covered in one run: the Release suite runs under
+# tests/no_uring (a seccomp filter denying io_uring_setup/enter/register with
+# EPERM, inherited by every test process), so it exercises the pread
+# fallback; the Asan suite runs normally (io_uring where the host allows it).
+# Each suite's log starts with the backend its processes get.
+#
+# Usage: scripts/test.sh [--release-only] [--no-fuzz]
+#   SHARDKIT_CI_FUZZ_SECONDS: seconds per fuzz target (default 8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
-run_suite() {
-  local type="$1" dir="$2"
-  echo "=== shardkit tests: $type build in $dir ===" >&2
-  scripts/build.sh "$type" "$dir"
-  (cd "$dir" && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+release_only=0
+fuzz=1
+for arg in "$@"; do
+  case "$arg" in
+    --release-only) release_only=1 ;;
+    --no-fuzz) fuzz=0 ;;
+    *) echo "usage: scripts/test.sh [--release-only] [--no-fuzz]" >&2; exit 2 ;;
+  esac
+done
+
+# Prints which I/O backend processes launched by "$@" get.
+say_backend() {
+  local dir="$1"
+  shift
+  if "$dir/shardkit" io-probe --help >/dev/null 2>&1; then
+    "$@" "$dir/shardkit" io-probe 2>&1 | sed 's/^/  io-probe: /' | head -8 >&2 || true
+  fi
 }
 
-run_suite Release build
-if [ "${1:-}" != "--release-only" ]; then
+stage_start=0
+stage() { stage_start=$(date +%s); echo "=== shardkit tests: $* ===" >&2; }
+stage_done() { echo "=== ($(($(date +%s) - stage_start)) s) ===" >&2; }
+
+run_suite() {
+  local type="$1" dir="$2" launcher="$3"
+  stage "$type build in $dir"
+  scripts/build.sh "$type" "$dir"
+  stage_done
+  local -a wrap=()
+  if [ "$launcher" = no_uring ]; then
+    wrap=("$PWD/$dir/tests/no_uring_exec")
+    "${wrap[@]}" --self-test >&2
+    stage "$type suite with io_uring DENIED (seccomp, tests/no_uring): pread backend"
+  else
+    stage "$type suite with io_uring allowed (backend: what the host gives)"
+  fi
+  say_backend "$dir" "${wrap[@]}"
+  (cd "$dir" && "${wrap[@]}" ctest --output-on-failure -j "$(nproc)" --timeout 900)
+  stage_done
+}
+
+run_suite Release build no_uring
+if [ "$release_only" = 0 ]; then
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    run_suite Asan build-asan
+    run_suite Asan build-asan normal
+fi
+if [ "$fuzz" = 1 ] && command -v clang++ >/dev/null; then
+  stage "fuzz: every target for ${SHARDKIT_CI_FUZZ_SECONDS:-8} s (clang, libFuzzer, ASan+UBSan)"
+  FUZZ_JOBS="$(nproc)" scripts/fuzz.sh "${SHARDKIT_CI_FUZZ_SECONDS:-8}"
+  stage_done
 fi
 echo "=== shardkit tests: all suites passed ===" >&2
