@@ -77,7 +77,9 @@ Status WriteMeta(const std::vector<MetaRecord>& records, bool after_keys, rdb::R
 
 Result<RdbToNativeResult> RdbToNative(ChunkSource* rdb_source, ChunkSink* native_sink,
                                       const NativeWriterOptions& options) {
-  ToNativeVisitor visitor(native_sink, options);
+  NativeWriterOptions writer_options = options;
+  writer_options.background_encode = true;  // parse and encode on two cores
+  ToNativeVisitor visitor(native_sink, writer_options);
   rdb::RdbReadOptions read_options;
   read_options.capture_values = true;
   RdbToNativeResult result;

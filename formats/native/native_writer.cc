@@ -1,5 +1,6 @@
 #include "formats/native/native_writer.h"
 
+#include <algorithm>
 #include <limits>
 
 #include "formats/native/native_block.h"
@@ -22,7 +23,92 @@ Result<std::unique_ptr<NativeWriter>> NativeWriter::Create(ChunkSink* sink, File
 }
 
 NativeWriter::NativeWriter(ChunkSink* sink, FileHeader header, const NativeWriterOptions& options)
-    : options_(options), header_(std::move(header)), out_(sink, 1 << 20) {}
+    : options_(options), header_(std::move(header)), out_(sink, 1 << 20) {
+  if (options_.background_encode) encoder_ = std::thread([this] { EncoderLoop(); });
+}
+
+NativeWriter::~NativeWriter() { StopEncoder(); }
+
+// Background encoding protocol (options_.background_encode):
+//   1. The caller moves a full buffer into to_encode_ (SubmitBlock); at most
+//      kMaxQueuedBlocks blocks are between submission and append, which
+//      bounds memory: the caller waits for the oldest before adding more.
+//   2. The encoder thread pops to_encode_ in order, runs EncodeBlock (LZ4,
+//      checksums, block header) without the lock and pushes the result to
+//      encoded_. One encoder thread keeps the order.
+//   3. The caller appends encoded_ blocks in order (AppendEncoded): offsets,
+//      index records and every sink call stay on the caller's thread, so a
+//      sink bound to its creating thread (an io_uring SINGLE_ISSUER ring)
+//      works unchanged.
+//   4. Finish waits for every block, appends it, then stops the thread.
+void NativeWriter::EncoderLoop() {
+  for (;;) {
+    std::unique_ptr<Job> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [&] { return stopping_ || !to_encode_.empty(); });
+      if (to_encode_.empty()) return;
+      job = std::move(to_encode_.front());
+      to_encode_.pop_front();
+    }
+    EncodeBlock(job->raw, options_.compress, &job->descriptor, &job->encoded);
+    job->raw.clear();
+    job->raw.shrink_to_fit();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      encoded_.push_back(std::move(job));
+    }
+    changed_.notify_all();
+  }
+}
+
+void NativeWriter::StopEncoder() {
+  if (!encoder_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  encoder_.join();
+}
+
+Status NativeWriter::AppendEncoded(size_t keep_in_flight) {
+  while (in_flight_ > keep_in_flight) {
+    std::unique_ptr<Job> job;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      changed_.wait(lock, [&] { return !encoded_.empty(); });
+      job = std::move(encoded_.front());
+      encoded_.pop_front();
+    }
+    --in_flight_;
+    SK_RETURN_IF_ERROR(AppendBlock(job->descriptor, job->encoded));
+  }
+  return Status();
+}
+
+Status NativeWriter::SubmitBlock(BlockDescriptor d, std::string raw) {
+  header_frozen_ = true;
+  Status s;
+  if (!options_.background_encode) {
+    block_buffer_.clear();
+    EncodeBlock(raw, options_.compress, &d, &block_buffer_);
+    s = AppendBlock(d, block_buffer_);
+  } else {
+    auto job = std::make_unique<Job>();
+    job->descriptor = d;
+    job->raw = std::move(raw);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      to_encode_.push_back(std::move(job));
+    }
+    changed_.notify_all();
+    ++in_flight_;
+    s = AppendEncoded(kMaxQueuedBlocks - 1);
+  }
+  if (!s.ok() && error_.ok()) error_ = s;
+  return s;
+}
 
 Status NativeWriter::Check() {
   if (!error_.ok()) return error_;
@@ -38,7 +124,7 @@ Status NativeWriter::EnsureHeader() {
 
 Status NativeWriter::AddAux(std::string_view key, std::string_view value) {
   SK_RETURN_IF_ERROR(Check());
-  if (!header_written_) {
+  if (!header_frozen_) {
     header_.aux.emplace_back(std::string(key), std::string(value));
     return Status();
   }
@@ -113,11 +199,10 @@ Status NativeWriter::FlushBucket(const BucketKey& key, Bucket* bucket) {
   d.last_slot = bucket->last_slot;
   d.key_count = bucket->keys;
   buffered_bytes_ -= bucket->raw.size();
-  Status s = WriteBlock(d, bucket->raw);
-  // Keep the capacity only for block-sized buffers: a huge single entry
-  // must not pin its memory.
-  bucket->raw.clear();
-  if (bucket->raw.capacity() > 2 * uint64_t{options_.block_bytes}) bucket->raw.shrink_to_fit();
+  std::string raw;
+  raw.swap(bucket->raw);
+  bucket->raw.reserve(std::min<size_t>(raw.size(), options_.block_bytes + (64u << 10)));
+  Status s = SubmitBlock(d, std::move(raw));
   bucket->keys = 0;
   bucket->first_slot = kSlotCount - 1;
   bucket->last_slot = 0;
@@ -125,21 +210,17 @@ Status NativeWriter::FlushBucket(const BucketKey& key, Bucket* bucket) {
   return s;
 }
 
-Status NativeWriter::WriteBlock(BlockDescriptor d, std::string_view raw) {
+Status NativeWriter::AppendBlock(const BlockDescriptor& d, std::string_view encoded) {
   SK_RETURN_IF_ERROR(EnsureHeader());
   BlockInfo info;
+  static_cast<BlockDescriptor&>(info) = d;
   info.offset = out_.offset();
   info.number = static_cast<uint32_t>(index_.size());
-  block_buffer_.clear();
-  EncodeBlock(raw, options_.compress, &d, &block_buffer_);
-  static_cast<BlockDescriptor&>(info) = d;
   index_.push_back(info);
   ++stats_.blocks;
   stats_.raw_bytes += d.raw_bytes;
   stats_.stored_bytes += d.stored_bytes;
-  Status s = out_.Append(block_buffer_);
-  if (!s.ok() && error_.ok()) error_ = s;
-  return s;
+  return out_.Append(encoded);
 }
 
 Status NativeWriter::Finish() {
@@ -154,11 +235,13 @@ Status NativeWriter::Finish() {
   if (meta_records_ > 0) {
     whole.kind = BlockKind::kMeta;
     whole.key_count = meta_records_;
-    SK_RETURN_IF_ERROR(WriteBlock(whole, meta_));
+    SK_RETURN_IF_ERROR(SubmitBlock(whole, meta_));
   }
   whole.kind = BlockKind::kSlotStats;
   whole.key_count = 0;
-  SK_RETURN_IF_ERROR(WriteBlock(whole, EncodeSlotStats(slot_stats_)));
+  SK_RETURN_IF_ERROR(SubmitBlock(whole, EncodeSlotStats(slot_stats_)));
+  SK_RETURN_IF_ERROR(AppendEncoded(0));
+  StopEncoder();
 
   Trailer trailer;
   trailer.index_offset = out_.offset();

@@ -18,14 +18,19 @@
 // a storage::AtomicFileWriter and calling Publish() after Finish().
 //
 // Ownership: the sink is borrowed and must outlive the writer.
-// Threading: one thread.
+// Threading: one caller thread (plus the writer's own encoder thread with
+// options.background_encode).
 // Errors: sink errors (sticky); kNotSupported for a single entry larger than
 // kMaxBlockRawBytes or a db number above 2^32-1; kInvalidArgument for bad
 // options or calls after Finish().
 #pragma once
 
+#include <condition_variable>
 #include <cstdint>
+#include <deque>
 #include <map>
+#include <mutex>
+#include <thread>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -46,6 +51,11 @@ struct NativeWriterOptions {
   uint64_t buffer_bytes_max = 64u << 20;            // all per-range buffers together
   int slot_ranges = 128;                            // divides 16384
   bool compress = true;                             // LZ4 where it makes a block smaller
+  // true: blocks are compressed and checksummed by one background thread
+  // (at most kMaxQueuedBlocks between submission and append), so parsing
+  // the input and encoding overlap on two cores. The sink is still used only
+  // from the caller's thread.
+  bool background_encode = false;
 };
 
 struct NativeWriteStats {
@@ -59,12 +69,15 @@ struct NativeWriteStats {
 
 class NativeWriter {
  public:
+  static constexpr size_t kMaxQueuedBlocks = 4;
+
   // `header` gives the source RDB's magic/version, the producer and the AUX
   // fields known up front. REQUIRES: sink outlives the writer.
   static Result<std::unique_ptr<NativeWriter>> Create(ChunkSink* sink, FileHeader header,
                                                       const NativeWriterOptions& options);
   NativeWriter(const NativeWriter&) = delete;
   NativeWriter& operator=(const NativeWriter&) = delete;
+  ~NativeWriter();
 
   Status AddAux(std::string_view key, std::string_view value);
   Status AddFunction(std::string_view library_code);
@@ -84,17 +97,30 @@ class NativeWriter {
   };
   using BucketKey = std::pair<uint32_t, int>;  // db, range
 
+  struct Job {
+    BlockDescriptor descriptor;
+    std::string raw;
+    std::string encoded;  // block header + stored payload
+  };
+
   NativeWriter(ChunkSink* sink, FileHeader header, const NativeWriterOptions& options);
   Status EnsureHeader();
   Status FlushBucket(const BucketKey& key, Bucket* bucket);
   Status FlushLargestBucket();
-  Status WriteBlock(BlockDescriptor d, std::string_view raw);
+  // Encodes and appends now (inline mode), or queues (background mode).
+  Status SubmitBlock(BlockDescriptor d, std::string raw);
+  // Appends encoded blocks in order until at most `keep_in_flight` remain.
+  Status AppendEncoded(size_t keep_in_flight);
+  Status AppendBlock(const BlockDescriptor& d, std::string_view encoded);
+  void EncoderLoop();
+  void StopEncoder();
   Status Check();
 
   NativeWriterOptions options_;
   FileHeader header_;
   ByteWriter out_;
   bool header_written_ = false;
+  bool header_frozen_ = false;  // a block was submitted: later AUX go to the meta block
   bool finished_ = false;
   bool saw_keys_ = false;
   std::map<BucketKey, Bucket> buckets_;
@@ -106,6 +132,15 @@ class NativeWriter {
   std::string block_buffer_;
   NativeWriteStats stats_;
   Status error_;
+
+  // Background encoding (options_.background_encode).
+  std::thread encoder_;
+  std::mutex mu_;
+  std::condition_variable changed_;
+  std::deque<std::unique_ptr<Job>> to_encode_;  // GUARDED_BY(mu_)
+  std::deque<std::unique_ptr<Job>> encoded_;    // GUARDED_BY(mu_)
+  bool stopping_ = false;                       // GUARDED_BY(mu_)
+  size_t in_flight_ = 0;  // caller thread: submitted, not yet appended
 };
 
 }  // namespace shardkit::formats::native

@@ -42,6 +42,32 @@ TEST(NativeWriterReader, EveryEntryFieldRoundTrips) {
   EXPECT_EQ(*read, ToMap(entries));
 }
 
+TEST(NativeWriterReader, BackgroundEncodingWritesTheSameBytes) {
+  const auto entries = MakeEntries(20000, 3, 8);
+  NativeWriterOptions inline_options = SmallBlocks();
+  NativeWriterOptions background = SmallBlocks();
+  background.background_encode = true;
+  auto a = BuildNative(entries, inline_options);
+  auto b = BuildNative(entries, background);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_GT(b->stats.blocks, NativeWriter::kMaxQueuedBlocks * 10);
+  EXPECT_EQ(a->stats.blocks, b->stats.blocks);
+  EXPECT_EQ(a->stats.stored_bytes, b->stats.stored_bytes);
+  EXPECT_TRUE(a->bytes == b->bytes) << "background encoding changed the file";
+}
+
+TEST(NativeWriterReader, AbandonedBackgroundWriterStopsCleanly) {
+  StringSink sink("abandoned.skn");
+  NativeWriterOptions o = SmallBlocks();
+  o.background_encode = true;
+  auto writer = NativeWriter::Create(&sink, {}, o);
+  ASSERT_TRUE(writer.ok());
+  for (const auto& e : MakeEntries(5000, 1, 9)) ASSERT_TRUE((*writer)->AddEntry(e).ok());
+  writer->reset();  // no Finish: no trailer, so no reader accepts the bytes
+  MemoryRandomAccessSource file(AsBytes(sink.data()), "abandoned.skn");
+  EXPECT_TRUE(NativeReader::Open(&file).status().IsCorruption());
+}
+
 TEST(NativeWriterReader, BlocksHoldOneDbAndTightSlotRangesWithinTheTarget) {
   const auto entries = MakeEntries(20000, 2, 2);
   auto built = BuildNative(entries, SmallBlocks());
