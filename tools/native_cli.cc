@@ -101,6 +101,7 @@ Result<ConvertResult> ToRdb(const ConvertRequest& r, const storage::IoOptions& i
   out.input_bytes = file->size();
   out.output_bytes = done.rdb_bytes;
   out.blocks = done.blocks_read;
+  out.stored_bytes = done.stored_bytes_read;
   out.rdb_version = done.rdb_version;
   out.losses = done.losses;
   return out;
@@ -311,6 +312,8 @@ nlohmann::json ConvertJson(const ConvertRequest& request, const ConvertResult& r
     j["raw_bytes"] = r.raw_bytes;
     j["stored_bytes"] = r.stored_bytes;
     j["lz4_ratio"] = r.stored_bytes == 0 ? 1.0 : double(r.raw_bytes) / double(r.stored_bytes);
+  } else {
+    j["block_bytes_read"] = r.stored_bytes;  // key block headers + stored payloads read
   }
   j["losses"] = r.losses;
   j["seconds"] = r.seconds;

@@ -86,7 +86,7 @@ struct ConvertResult {
   uint64_t output_bytes = 0;
   uint64_t blocks = 0;
   uint64_t raw_bytes = 0;     // to native: block payloads before LZ4
-  uint64_t stored_bytes = 0;  // to native: block payloads after LZ4
+  uint64_t stored_bytes = 0;  // to native: block payloads after LZ4; to RDB: key block bytes read
   int rdb_version = 0;        // the RDB read or written
   std::vector<std::string> losses;
   double seconds = 0;

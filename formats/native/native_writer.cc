@@ -23,7 +23,8 @@ Result<std::unique_ptr<NativeWriter>> NativeWriter::Create(ChunkSink* sink, File
 }
 
 NativeWriter::NativeWriter(ChunkSink* sink, FileHeader header, const NativeWriterOptions& options)
-    : options_(options), header_(std::move(header)), out_(sink, 1 << 20) {
+    // A small buffer: blocks (larger) go to the sink without a copy.
+    : options_(options), header_(std::move(header)), out_(sink, 64 << 10) {
   if (options_.background_encode) encoder_ = std::thread([this] { EncoderLoop(); });
 }
 
@@ -51,11 +52,17 @@ void NativeWriter::EncoderLoop() {
       job = std::move(to_encode_.front());
       to_encode_.pop_front();
     }
+    job->encoded.clear();
     EncodeBlock(job->raw, options_.compress, &job->descriptor, &job->encoded);
     job->raw.clear();
-    job->raw.shrink_to_fit();
     {
       std::lock_guard<std::mutex> lock(mu_);
+      // The raw buffer goes back to the caller's buckets (no fresh pages
+      // per block); oversized ones (a huge single entry) are freed.
+      if (job->raw.capacity() <= 2 * uint64_t{options_.block_bytes} + (64u << 10) &&
+          spare_raw_.size() < kMaxQueuedBlocks) {
+        spare_raw_.push_back(std::move(job->raw));
+      }
       encoded_.push_back(std::move(job));
     }
     changed_.notify_all();
@@ -83,21 +90,28 @@ Status NativeWriter::AppendEncoded(size_t keep_in_flight) {
     }
     --in_flight_;
     SK_RETURN_IF_ERROR(AppendBlock(job->descriptor, job->encoded));
+    if (spare_jobs_.size() < kMaxQueuedBlocks) spare_jobs_.push_back(std::move(job));
   }
   return Status();
 }
 
-Status NativeWriter::SubmitBlock(BlockDescriptor d, std::string raw) {
+Status NativeWriter::SubmitBlock(BlockDescriptor d, std::string* raw) {
   header_frozen_ = true;
   Status s;
   if (!options_.background_encode) {
     block_buffer_.clear();
-    EncodeBlock(raw, options_.compress, &d, &block_buffer_);
+    EncodeBlock(*raw, options_.compress, &d, &block_buffer_);
     s = AppendBlock(d, block_buffer_);
   } else {
-    auto job = std::make_unique<Job>();
+    std::unique_ptr<Job> job;
+    if (!spare_jobs_.empty()) {
+      job = std::move(spare_jobs_.back());  // keeps its encoded buffer's capacity
+      spare_jobs_.pop_back();
+    } else {
+      job = std::make_unique<Job>();
+    }
     job->descriptor = d;
-    job->raw = std::move(raw);
+    job->raw = std::move(*raw);
     {
       std::lock_guard<std::mutex> lock(mu_);
       to_encode_.push_back(std::move(job));
@@ -199,10 +213,25 @@ Status NativeWriter::FlushBucket(const BucketKey& key, Bucket* bucket) {
   d.last_slot = bucket->last_slot;
   d.key_count = bucket->keys;
   buffered_bytes_ -= bucket->raw.size();
-  std::string raw;
-  raw.swap(bucket->raw);
-  bucket->raw.reserve(std::min<size_t>(raw.size(), options_.block_bytes + (64u << 10)));
-  Status s = SubmitBlock(d, std::move(raw));
+  Status s;
+  if (!options_.background_encode) {
+    s = SubmitBlock(d, &bucket->raw);
+    // Keep the capacity for block-sized buffers only: a huge single entry
+    // must not pin its memory.
+    bucket->raw.clear();
+    if (bucket->raw.capacity() > 2 * uint64_t{options_.block_bytes}) bucket->raw.shrink_to_fit();
+  } else {
+    std::string raw;
+    raw.swap(bucket->raw);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!spare_raw_.empty()) {
+        bucket->raw.swap(spare_raw_.back());
+        spare_raw_.pop_back();
+      }
+    }
+    s = SubmitBlock(d, &raw);
+  }
   bucket->keys = 0;
   bucket->first_slot = kSlotCount - 1;
   bucket->last_slot = 0;
@@ -235,11 +264,12 @@ Status NativeWriter::Finish() {
   if (meta_records_ > 0) {
     whole.kind = BlockKind::kMeta;
     whole.key_count = meta_records_;
-    SK_RETURN_IF_ERROR(SubmitBlock(whole, meta_));
+    SK_RETURN_IF_ERROR(SubmitBlock(whole, &meta_));
   }
   whole.kind = BlockKind::kSlotStats;
   whole.key_count = 0;
-  SK_RETURN_IF_ERROR(SubmitBlock(whole, EncodeSlotStats(slot_stats_)));
+  std::string slot_stats = EncodeSlotStats(slot_stats_);
+  SK_RETURN_IF_ERROR(SubmitBlock(whole, &slot_stats));
   SK_RETURN_IF_ERROR(AppendEncoded(0));
   StopEncoder();
 

@@ -107,8 +107,9 @@ class NativeWriter {
   Status EnsureHeader();
   Status FlushBucket(const BucketKey& key, Bucket* bucket);
   Status FlushLargestBucket();
-  // Encodes and appends now (inline mode), or queues (background mode).
-  Status SubmitBlock(BlockDescriptor d, std::string raw);
+  // Encodes and appends now (inline mode; *raw is left as it was), or moves
+  // *raw into the encoder's queue (background mode).
+  Status SubmitBlock(BlockDescriptor d, std::string* raw);
   // Appends encoded blocks in order until at most `keep_in_flight` remain.
   Status AppendEncoded(size_t keep_in_flight);
   Status AppendBlock(const BlockDescriptor& d, std::string_view encoded);
@@ -140,7 +141,9 @@ class NativeWriter {
   std::deque<std::unique_ptr<Job>> to_encode_;  // GUARDED_BY(mu_)
   std::deque<std::unique_ptr<Job>> encoded_;    // GUARDED_BY(mu_)
   bool stopping_ = false;                       // GUARDED_BY(mu_)
+  std::vector<std::string> spare_raw_;          // GUARDED_BY(mu_): encoded jobs' raw buffers
   size_t in_flight_ = 0;  // caller thread: submitted, not yet appended
+  std::vector<std::unique_ptr<Job>> spare_jobs_;  // caller thread: appended jobs, for reuse
 };
 
 }  // namespace shardkit::formats::native

@@ -134,7 +134,7 @@ TEST_F(NativeDamage, BadTrailerIsAClearError) {
 TEST_F(NativeDamage, TruncationAtAnyLengthIsCorruption) {
   const size_t size = bytes_.size();
   std::vector<size_t> lengths;
-  for (size_t n = 0; n < size; n += (n < 300 || n > size - 300) ? 1 : 97) lengths.push_back(n);
+  for (size_t n = 0; n < size; n += (n < 200 || n > size - 200) ? 1 : 499) lengths.push_back(n);
   for (size_t n : lengths) {
     const std::string cut = bytes_.substr(0, n);
     auto reader = Open(cut);
@@ -185,7 +185,7 @@ TEST_F(NativeDamage, NewerFormatVersionIsNotSupported) {
 // (impossible here, as every byte is covered by a checksum) or the reader or
 // the block read fails with kCorruption. Verify must fail too.
 TEST(NativeDamageSmall, EveryByteFlipIsDetected) {
-  const auto entries = MakeEntries(40, 1, 12);
+  const auto entries = MakeEntries(15, 1, 12);
   NativeWriterOptions o;
   o.block_bytes = kMinBlockTargetBytes;
   auto built = BuildNative(entries, o);
