@@ -1,0 +1,447 @@
+#include "formats/rdb/rdb_salvage.h"
+
+#include <bitset>
+#include <memory>
+
+#include "formats/rdb/rdb_salvage_window.h"
+#include "formats/rdb/rdb_writer.h"
+
+namespace shardkit::formats::rdb {
+
+namespace {
+
+// Hash of (db, key) for duplicate detection: FNV-1a, then a 64-bit finaliser
+// so that similar keys spread over the open-addressing table.
+uint64_t KeyHash(uint64_t db, std::string_view key) {
+  uint64_t h = 0xcbf29ce484222325ull ^ db;
+  for (char c : key) {
+    h ^= static_cast<unsigned char>(c);
+    h *= 0x100000001b3ull;
+  }
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  return h == 0 ? 1 : h;
+}
+
+// A set of non-zero 64-bit hashes: linear probing, at most half full
+// (16 bytes per key at worst).
+class HashSet {
+ public:
+  bool Contains(uint64_t h) const {
+    if (slots_.empty()) return false;
+    for (size_t i = h & mask(); ; i = (i + 1) & mask()) {  // ends: never full
+      if (slots_[i] == h) return true;
+      if (slots_[i] == 0) return false;
+    }
+  }
+  void Insert(uint64_t h) {
+    if (2 * (count_ + 1) > slots_.size()) Grow();
+    for (size_t i = h & mask(); ; i = (i + 1) & mask()) {  // ends: never full
+      if (slots_[i] == h) return;
+      if (slots_[i] == 0) {
+        slots_[i] = h;
+        ++count_;
+        return;
+      }
+    }
+  }
+
+ private:
+  size_t mask() const { return slots_.size() - 1; }
+  void Grow() {
+    std::vector<uint64_t> old = std::move(slots_);
+    slots_.assign(old.empty() ? 1024 : old.size() * 2, 0);
+    count_ = 0;
+    for (uint64_t h : old) {
+      if (h != 0) Insert(h);
+    }
+  }
+  std::vector<uint64_t> slots_;
+  size_t count_ = 0;
+};
+
+// Encodings a producer of RDB >= 7 (Redis >= 3.2) never writes, and those
+// Redis 7.0 (RDB >= 10) stopped writing; a resync candidate using one is a
+// misreading unless the file used the type before the damage.
+bool LegacyType(uint8_t type, int version) {
+  if (version >= 7 && (type == kTypeList || type == kTypeZset || type == kTypeModulePreGa ||
+                       type == kTypeHashZipmap || type == kTypeListZiplist)) {
+    return true;
+  }
+  return version >= 10 && (type == kTypeZsetZiplist || type == kTypeHashZiplist ||
+                           type == kTypeListQuicklist);
+}
+
+constexpr int64_t kMaxPlausibleExpireMs = int64_t{1} << 48;
+constexpr int kCandidateEntries = 3;
+constexpr uint64_t kMinFirstRecordBytes = 6;
+constexpr uint64_t kPlausibleDbs = 16;
+
+// One salvage run. It is the visitor of the main (writing) reads; resync
+// candidates are read with CandidateVisitor.
+class Salvager final : public RdbVisitor {
+ public:
+  Salvager(ChunkSource* source, ChunkSink* sink, const RdbSalvageOptions& options)
+      : sink_(sink),
+        options_(options),
+        window_(source, std::max(options.max_record_bytes, options.lookahead_bytes)) {}
+
+  Result<RdbSalvageReport> Run();
+
+  // RdbVisitor (main reads).
+  Status OnHeader(const RdbHeader& header) override;
+  Status OnAux(std::string_view key, std::string_view value) override;
+  Status OnSelectDb(uint64_t db) override;
+  Status OnResizeDb(uint64_t db_size, uint64_t expires_size) override;
+  Status OnSlotInfo(uint64_t, uint64_t, uint64_t) override { return Boundary(); }
+  Status OnFunction(std::string_view library_code) override;
+  Status OnFunctionPreGa(std::string_view name, std::string_view code) override;
+  Status OnModuleAux(uint64_t module_id, std::string_view raw) override;
+  Status OnSlotImport(std::string_view) override { return Boundary(); }
+  Status OnEntry(const RdbEntry& entry) override;
+
+ private:
+  class CandidateVisitor;
+  struct Pending {
+    RdbEntry entry;
+    uint64_t hash = 0;
+  };
+
+  // Reads records from `from` (0: the real header) until EOF or damage.
+  Status ReadFrom(uint64_t from);
+  // After a failed ReadFrom: where the damage starts (also settles the
+  // held-back record).
+  Result<uint64_t> SettleDamage(const Status& error, std::string* reason);
+  Result<std::optional<uint64_t>> FindResync(uint64_t after);
+  // The end of the candidate's first key record when it verifies.
+  Result<std::optional<uint64_t>> TryCandidate(uint64_t offset);
+  bool PlausibleType(uint8_t type) const;
+  Status Boundary();
+  Status Fail(Status s);
+  Status FlushPending();
+  Status WriteKept(const Pending& pending);
+
+  ChunkSink* sink_;
+  const RdbSalvageOptions& options_;
+  SourceWindow window_;
+  std::unique_ptr<RdbWriter> writer_;
+  RdbSalvageReport report_;
+  std::string header_bytes_;
+  ByteReader* in_ = nullptr;  // the main read's cursor, during ReadFrom
+  uint64_t record_start_ = 0;  // first byte of the record being read
+  uint64_t db_ = 0;
+  uint64_t max_db_ = 0;  // highest db selected before
+  std::optional<uint64_t> written_db_;
+  std::optional<Pending> pending_;
+  HashSet kept_;
+  std::bitset<256> seen_types_;
+  Status fatal_;                        // sink/writer failure: stop
+  std::optional<uint64_t> dup_damage_;  // visitor-detected damage start
+  std::string dup_reason_;
+  uint64_t resize_sum_ = 0;
+  bool resize_seen_ = false;
+};
+
+// Reads a resync candidate: only records that occur between key records
+// (SELECTDB, RESIZEDB, key records with their prefix opcodes, EOF) may
+// appear; each key record is checked against the file and the keys kept; the
+// read stops after kCandidateEntries key records.
+class Salvager::CandidateVisitor final : public RdbVisitor {
+ public:
+  explicit CandidateVisitor(const Salvager* salvager) : s_(salvager), db_(salvager->db_) {}
+  bool complete() const { return entries_ >= kCandidateEntries; }
+  // End of the first key record (0 if none was read).
+  uint64_t first_end() const { return first_end_; }
+
+  Status OnAux(std::string_view, std::string_view) override { return Reject(); }
+  Status OnFunction(std::string_view) override { return Reject(); }
+  Status OnFunctionPreGa(std::string_view, std::string_view) override { return Reject(); }
+  Status OnModuleAux(uint64_t, std::string_view) override { return Reject(); }
+  Status OnSlotInfo(uint64_t, uint64_t, uint64_t) override { return Reject(); }
+  Status OnSlotImport(std::string_view) override { return Reject(); }
+  Status OnSelectDb(uint64_t db) override {
+    if (db > std::max<uint64_t>(kPlausibleDbs - 1, s_->max_db_)) return Reject();
+    db_ = db;
+    return Status();
+  }
+  Status OnEntryStart(const RdbEntry& e) override {
+    if (e.key.empty() || !s_->PlausibleType(e.type)) return Reject();
+    if (e.expire_ms.has_value() && (*e.expire_ms < 0 || *e.expire_ms >= kMaxPlausibleExpireMs)) {
+      return Reject();
+    }
+    const uint64_t h = KeyHash(db_, e.key);
+    if (s_->kept_.Contains(h)) return Reject();
+    for (int i = 0; i < entries_; ++i) {
+      if (hashes_[i] == h) return Reject();
+    }
+    hashes_[entries_] = h;
+    return Status();
+  }
+  Status OnEntry(const RdbEntry& e) override {
+    const uint64_t end = e.value_offset + e.value_bytes;
+    if (entries_ == 0) {
+      // A record this small is as often a chance reading of a damaged tail.
+      if (end - e.record_offset < kMinFirstRecordBytes) return Reject();
+      first_end_ = end;
+    }
+    if (++entries_ >= kCandidateEntries) return Status::Corruption("candidate verified");
+    return Status();
+  }
+
+ private:
+  static Status Reject() { return Status::Corruption("candidate rejected"); }
+  const Salvager* s_;
+  uint64_t db_;
+  int entries_ = 0;
+  uint64_t hashes_[kCandidateEntries] = {};
+  uint64_t first_end_ = 0;
+};
+
+bool Salvager::PlausibleType(uint8_t type) const {
+  if (seen_types_[type]) return true;
+  return IsKnownType(type, report_.header) && !LegacyType(type, report_.header.version);
+}
+
+Status Salvager::Fail(Status s) {
+  if (!s.ok() && fatal_.ok()) fatal_ = s;
+  return s;
+}
+
+// Marks the end of a complete record: the window may let go of what is before.
+Status Salvager::Boundary() {
+  record_start_ = in_->offset();
+  window_.Release(record_start_);
+  return Status();
+}
+
+Status Salvager::OnHeader(const RdbHeader& header) {
+  report_.header = header;
+  header_bytes_ = FormatMagic(header);
+  if (writer_ == nullptr) {
+    if (header.magic != Magic::kRedis) {
+      return Fail(Status::NotSupported(window_.name() + ": salvage writes Redis RDB files; " +
+                                       DescribeVersion(header) + " is not writable"));
+    }
+    RdbWriterOptions wo;
+    wo.version = std::max(header.version, RdbWriter::kMinWritableVersion);
+    if (wo.version != header.version) {
+      report_.warnings.push_back("source " + DescribeVersion(header) + " written as RDB v" +
+                                 std::to_string(wo.version));
+    }
+    auto writer = RdbWriter::Create(sink_, wo);
+    if (!writer.ok()) return Fail(writer.status());
+    writer_ = std::move(*writer);
+  }
+  return Boundary();
+}
+
+Status Salvager::OnAux(std::string_view key, std::string_view value) {
+  if (key == "redis-ver" || key == "valkey-ver") report_.producer = std::string(value);
+  SK_RETURN_IF_ERROR(FlushPending());
+  SK_RETURN_IF_ERROR(Fail(writer_->WriteAux(key, value)));
+  ++report_.aux_kept;
+  return Boundary();
+}
+
+Status Salvager::OnSelectDb(uint64_t db) {
+  db_ = db;
+  max_db_ = std::max(max_db_, db);
+  return Boundary();
+}
+
+Status Salvager::OnResizeDb(uint64_t db_size, uint64_t) {
+  resize_sum_ += db_size;
+  resize_seen_ = true;
+  return Boundary();
+}
+
+Status Salvager::OnFunction(std::string_view library_code) {
+  SK_RETURN_IF_ERROR(FlushPending());
+  SK_RETURN_IF_ERROR(Fail(writer_->WriteFunction(library_code)));
+  ++report_.functions_kept;
+  return Boundary();
+}
+
+Status Salvager::OnFunctionPreGa(std::string_view name, std::string_view) {
+  report_.warnings.push_back("FUNCTION_PRE_GA record '" + std::string(name) +
+                             "' not carried (GA Redis refuses it)");
+  return Boundary();
+}
+
+Status Salvager::OnModuleAux(uint64_t, std::string_view raw) {
+  SK_RETURN_IF_ERROR(FlushPending());
+  SK_RETURN_IF_ERROR(Fail(writer_->WriteModuleAux(raw)));
+  return Boundary();
+}
+
+Status Salvager::WriteKept(const Pending& pending) {
+  if (written_db_ != pending.entry.db) {
+    SK_RETURN_IF_ERROR(Fail(writer_->WriteSelectDb(pending.entry.db)));
+    written_db_ = pending.entry.db;
+  }
+  SK_RETURN_IF_ERROR(Fail(writer_->WriteEntry(pending.entry, report_.header.magic)));
+  kept_.Insert(pending.hash);
+  ++report_.keys_kept;
+  return Status();
+}
+
+Status Salvager::FlushPending() {
+  if (!pending_.has_value()) return Status();
+  Status s = WriteKept(*pending_);
+  pending_.reset();
+  return s;
+}
+
+Status Salvager::OnEntry(const RdbEntry& entry) {
+  const uint64_t hash = KeyHash(db_, entry.key);
+  const bool dup_of_pending = pending_.has_value() && pending_->hash == hash;
+  if (dup_of_pending || kept_.Contains(hash)) {
+    if (dup_of_pending) {
+      dup_damage_ = pending_->entry.record_offset;
+      pending_.reset();
+      ++report_.keys_dropped_parsed;
+    } else {
+      SK_RETURN_IF_ERROR(FlushPending());
+      dup_damage_ = entry.record_offset;
+    }
+    ++report_.keys_dropped_parsed;
+    dup_reason_ = in_->CorruptionAt(entry.record_offset, "key repeats a key already read in db " +
+                                                            std::to_string(db_))
+                      .ToString();
+    return Status::Corruption(dup_reason_);
+  }
+  SK_RETURN_IF_ERROR(FlushPending());
+  pending_.emplace();
+  pending_->entry = entry;
+  pending_->entry.db = db_;
+  pending_->hash = hash;
+  window_.CopyOut(entry.value_offset, entry.value_bytes, &pending_->entry.value);
+  seen_types_[entry.type] = true;
+  return Boundary();
+}
+
+Status Salvager::ReadFrom(uint64_t from) {
+  const bool resync = from != 0;
+  WindowCursor cursor(&window_, resync ? header_bytes_ : std::string(), from, window_.size());
+  ByteReader in(&cursor, from - (resync ? header_bytes_.size() : 0));
+  RdbReadOptions ro;
+  ro.deep = true;
+  ro.verify_crc = !resync;
+  ro.fail_on_crc_mismatch = false;
+  ro.limits = options_.limits;
+  RdbReader reader(&in, ro);
+  in_ = &in;
+  record_start_ = from;
+  Result<RdbSummary> summary = reader.Read(this);
+  in_ = nullptr;
+  if (!summary.ok()) return summary.status();
+  report_.source_crc = resync ? CrcStatus::kNotChecked : summary->crc;
+  if (summary->end_offset < window_.size()) {
+    report_.warnings.push_back(std::to_string(window_.size() - summary->end_offset) +
+                               " bytes after the RDB trailer not carried");
+  }
+  return Status();
+}
+
+Result<uint64_t> Salvager::SettleDamage(const Status& error, std::string* reason) {
+  uint64_t start = record_start_;
+  *reason = error.ToString();
+  if (dup_damage_.has_value()) {
+    start = *dup_damage_;
+    *reason = dup_reason_;
+    dup_damage_.reset();
+  }
+  if (pending_.has_value() && pending_->entry.key.empty()) {
+    start = pending_->entry.record_offset;
+    pending_.reset();
+    ++report_.keys_dropped_parsed;
+  }
+  SK_RETURN_IF_ERROR(FlushPending());
+  return start;
+}
+
+Result<std::optional<uint64_t>> Salvager::TryCandidate(uint64_t offset) {
+  ++report_.resync_candidates_tried;
+  const uint64_t limit = std::min(window_.size(), offset + options_.lookahead_bytes);
+  WindowCursor cursor(&window_, header_bytes_, offset, limit);
+  ByteReader in(&cursor, offset - header_bytes_.size());
+  RdbReadOptions ro;
+  ro.deep = true;
+  ro.verify_crc = false;
+  ro.limits = options_.limits;
+  RdbReader reader(&in, ro);
+  CandidateVisitor visitor(this);
+  Result<RdbSummary> summary = reader.Read(&visitor);
+  if (!window_.io_error().ok()) return window_.io_error();
+  const bool at_end = summary.ok() && summary->end_offset == window_.size();
+  if (!visitor.complete() && !at_end) return std::optional<uint64_t>();
+  return std::optional<uint64_t>(visitor.first_end() != 0 ? visitor.first_end() : offset + 1);
+}
+
+// Tries every offset from `after` on until a candidate verifies. Its first
+// record may still be a chance reading that swallowed real records (a random
+// length that happens to end on a record boundary), so a verified candidate
+// inside that first record wins over it, repeatedly. Bounded by the source
+// size: every try is at a higher offset, and each reads at most the lookahead.
+Result<std::optional<uint64_t>> Salvager::FindResync(uint64_t after) {
+  for (uint64_t offset = after; offset < window_.size(); ++offset) {
+    window_.Release(offset);
+    SK_ASSIGN_OR_RETURN(std::optional<uint64_t> first_end, TryCandidate(offset));
+    if (!first_end.has_value()) continue;
+    uint64_t start = offset;
+    for (uint64_t inner = offset + 1; inner < *first_end; ++inner) {
+      SK_ASSIGN_OR_RETURN(std::optional<uint64_t> inner_end, TryCandidate(inner));
+      if (inner_end.has_value()) {
+        start = inner;
+        first_end = inner_end;
+      }
+    }
+    return std::optional<uint64_t>(start);
+  }
+  return std::optional<uint64_t>();
+}
+
+Result<RdbSalvageReport> Salvager::Run() {
+  report_.source_bytes = window_.size();
+  uint64_t from = 0;
+  // Each pass starts after the damage start of the one before.
+  for (;;) {
+    Status s = ReadFrom(from);
+    if (!fatal_.ok()) return fatal_;
+    if (!window_.io_error().ok()) return window_.io_error();
+    if (s.ok()) {
+      report_.reached_eof = true;
+      SK_RETURN_IF_ERROR(FlushPending());
+      break;
+    }
+    if (writer_ == nullptr) {
+      return Status::NotSupported("cannot salvage without a readable header: " + s.ToString());
+    }
+    RdbDroppedRange range;
+    SK_ASSIGN_OR_RETURN(range.begin, SettleDamage(s, &range.reason));
+    SK_ASSIGN_OR_RETURN(std::optional<uint64_t> next, FindResync(range.begin + 1));
+    range.end = next.value_or(window_.size());
+    report_.dropped.push_back(std::move(range));
+    if (!next.has_value()) break;
+    from = *next;
+  }
+  if (resize_seen_) report_.keys_expected = resize_sum_;
+  for (auto& loss : writer_->losses()) report_.warnings.push_back("written with loss: " + loss);
+  SK_RETURN_IF_ERROR(writer_->Finish());
+  report_.output_bytes = writer_->offset();
+  return std::move(report_);
+}
+
+}  // namespace
+
+Result<RdbSalvageReport> SalvageRdb(ChunkSource* source, ChunkSink* sink,
+                                    const RdbSalvageOptions& options) {
+  if (!source->size().has_value()) {
+    return Status::InvalidArgument(source->name() + ": salvage needs a source of known size");
+  }
+  Salvager salvager(source, sink, options);
+  return salvager.Run();
+}
+
+}  // namespace shardkit::formats::rdb

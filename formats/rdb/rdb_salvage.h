@@ -1,0 +1,117 @@
+// SalvageRdb: copies every sound key record of a damaged RDB into a new,
+// sound RDB, skipping the damaged regions and resynchronising after each.
+// `shardkit repair` is built on it; redis-check-rdb has no equivalent.
+//
+// Algorithm:
+//  1. Read the source front to back with RdbReader in deep mode (every
+//     element decoded and validated). Each key record that deep-verifies is
+//     written to the output with RdbWriter (its raw value bytes copied
+//     through, the source's RDB version, a fresh CRC64). AUX fields,
+//     FUNCTION2 libraries and MODULE_AUX records are written as found;
+//     RESIZEDB and SLOT_INFO hints are not (their counts would be wrong).
+//  2. Damage is a reader error (kCorruption, or kNotSupported for a foreign
+//     byte in the record stream), a key that repeats a key already kept in
+//     the same db (a valid RDB never has one; Redis refuses to load it), or
+//     a record larger than options.max_record_bytes. The damaged region
+//     starts at the first byte of the record being read (its first prefix
+//     opcode). The key record before it is held back until then and dropped
+//     too if its key is empty or it is the first copy of the duplicate (a run
+//     of zeros parses as empty-key strings).
+//  3. Resynchronise: try every offset after the damage start in turn. A
+//     candidate is accepted when, read as the start of a record stream (the
+//     source header and current db assumed), three consecutive key records
+//     deep-verify completely, or the records up to a well-formed EOF trailer
+//     that ends exactly at the end of the source do. Only SELECTDB (db < 16
+//     or a db seen before), RESIZEDB, key records with their prefix opcodes
+//     and EOF may appear. Candidate key records must look like this file's:
+//     a non-empty key not yet kept, a type seen before the damage or one the
+//     source version's producer writes (legacy encodings such as zipmap are
+//     refused in RDB >= 7), an expiry in [0, 2^48) ms; the first one spans at
+//     least 6 bytes. A random length in damaged bytes often ends on a real
+//     record boundary, so a first record can swallow real records: a
+//     verified candidate inside the first record wins over it (repeatedly).
+//     Each candidate reads at most options.lookahead_bytes.
+//  4. Continue the deep read at the accepted offset; the bytes in between are
+//     reported as a dropped range. With no candidate the rest of the file is
+//     dropped and the output ends there.
+// What is not handled: damage that still parses (e.g. bytes inside a string
+// value) is kept as it reads (the source CRC64 mismatch is reported); keys in
+// a db whose SELECTDB lay in a damaged region are put in the db before it; a
+// real record smaller than 6 bytes right after damage is dropped; AUX,
+// FUNCTION2 and MODULE_AUX records are kept only before the first damage.
+//
+// Memory: a window of the source from the start of the current record to the
+// read point (at most max_record_bytes, plus lookahead_bytes while scanning),
+// the held-back record, and 16 bytes per kept key (duplicate detection).
+// The source is read once, front to back.
+// Ownership: `source` and `sink` are borrowed for the call; the sink gets
+// Finish() (the caller publishes it). Threading: one thread.
+// Errors: kNotSupported when the header cannot be read or names a version or
+// magic the writer cannot produce (nothing is salvaged then); kIoError and
+// kResourceExhausted from the source or sink, unchanged. Damage is never an
+// error: it is reported in the result.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/chunk_io.h"
+#include "base/status.h"
+#include "formats/rdb/rdb_reader.h"
+
+namespace shardkit::formats::rdb {
+
+struct RdbSalvageOptions {
+  // Largest key record the salvage holds in memory; a larger record is
+  // treated as damage (a damaged length usually looks like this).
+  uint64_t max_record_bytes = uint64_t{512} << 20;
+  // Bytes one resync candidate may read past its start.
+  uint64_t lookahead_bytes = uint64_t{16} << 20;
+  RdbLimits limits;
+};
+
+struct RdbDroppedRange {
+  uint64_t begin = 0;  // first dropped byte
+  uint64_t end = 0;    // first byte kept again (the source size if none)
+  std::string reason;  // the error that found the damage
+};
+
+struct RdbSalvageReport {
+  RdbHeader header;
+  std::string producer;
+  uint64_t source_bytes = 0;
+  uint64_t output_bytes = 0;
+  CrcStatus source_crc = CrcStatus::kNotChecked;  // only meaningful without damage
+  bool reached_eof = false;       // the source's EOF record was read
+  uint64_t keys_kept = 0;
+  uint64_t keys_dropped_parsed = 0;  // records that parsed but were dropped (step 2)
+  // Sum of the RESIZEDB db sizes read (Redis writes one per db): the keys the
+  // source held, when every RESIZEDB was read; nullopt without any.
+  std::optional<uint64_t> keys_expected;
+  uint64_t aux_kept = 0;
+  uint64_t functions_kept = 0;
+  uint64_t resync_candidates_tried = 0;
+  std::vector<RdbDroppedRange> dropped;
+  std::vector<std::string> warnings;
+
+  // True when nothing was dropped and the source CRC64 matched (or is
+  // disabled/absent): the source needs no repair.
+  bool sound() const {
+    return dropped.empty() && keys_dropped_parsed == 0 && reached_eof &&
+           (source_crc == CrcStatus::kOk || source_crc == CrcStatus::kDisabled ||
+            source_crc == CrcStatus::kAbsent);
+  }
+  uint64_t dropped_bytes() const {
+    uint64_t n = 0;
+    for (const auto& r : dropped) n += r.end - r.begin;
+    return n;
+  }
+};
+
+// REQUIRES: source->size() is known (a file). See the file comment.
+Result<RdbSalvageReport> SalvageRdb(ChunkSource* source, ChunkSink* sink,
+                                    const RdbSalvageOptions& options = {});
+
+}  // namespace shardkit::formats::rdb
