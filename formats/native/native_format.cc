@@ -37,7 +37,8 @@ void AppendDescriptorFields(std::string* out, const BlockDescriptor& d) {
   AppendFixed64(out, d.stored_xxh3);
   AppendFixed64(out, d.raw_xxh3);
 }
-constexpr size_t kDescriptorFieldBytes = 40;
+// The bytes AppendDescriptorFields writes (documentation; clang warns when unused).
+[[maybe_unused]] constexpr size_t kDescriptorFieldBytes = 40;
 
 BlockDescriptor ParseDescriptorFields(const std::byte* p) {
   BlockDescriptor d;
