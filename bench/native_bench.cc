@@ -195,6 +195,7 @@ BENCHMARK(BM_VerifyInMemory)->Unit(benchmark::kMillisecond);
 int VerifyFile(const std::string& path, bool deep) {
   const auto start = std::chrono::steady_clock::now();
   storage::IoOptions io;
+  io.queue_depth = 32;  // as tools/native_cli.cc VerifyNativePath
   if (const char* qd = std::getenv("NATIVE_BENCH_QUEUE_DEPTH")) io.queue_depth = std::atoi(qd);
   if (const char* bs = std::getenv("NATIVE_BENCH_BLOCK_BYTES")) io.block_bytes = std::atoi(bs);
   auto source = storage::OpenSequentialReader(path, io);

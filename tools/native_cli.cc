@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -146,7 +147,11 @@ NativeVerifyResult VerifyNativePath(const std::string& path, bool deep,
   NativeVerifyResult result;
   result.path = path;
   const auto start = std::chrono::steady_clock::now();
-  auto source = storage::OpenSequentialReader(path, io);
+  // A deeper queue keeps the disk busy while the verifying thread waits for
+  // a CPU (measured on the shared 2-core VM: 32 x 1 MiB beat 8 x 1 MiB).
+  storage::IoOptions deep_queue = io;
+  deep_queue.queue_depth = std::max(io.queue_depth, 32);
+  auto source = storage::OpenSequentialReader(path, deep_queue);
   if (!source.ok()) {
     result.report.error = source.status();
   } else {
