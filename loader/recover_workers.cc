@@ -1,7 +1,10 @@
 #include <strings.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
+#include <map>
+#include <set>
 #include <thread>
 
 #include "formats/aof/command_keys.h"
@@ -225,15 +228,21 @@ class CommandRouter final : public aof::AofVisitor {
       return Status();
     }
     if (c.in_transaction && strcasecmp(name.c_str(), "exec") == 0) return EmitTransaction();
-    std::vector<int> jobs;
-    SK_RETURN_IF_ERROR(Route(c, &jobs));
-    if (jobs.empty()) return Status();
-    RoutedCommand cmd{0, std::vector<std::string>(c.args.begin(), c.args.end())};
-    if (c.in_transaction) {
-      tx_.push_back({std::move(cmd), std::move(jobs)});
-      return Status();
+    std::vector<std::pair<int, RoutedCommand>> parts;
+    if (keys_split_.count(Lower(name)) && c.keys->cross_slot) {
+      SK_RETURN_IF_ERROR(RouteSplit(c, &parts));
+    } else {
+      std::vector<int> jobs;
+      SK_RETURN_IF_ERROR(Route(c, &jobs));
+      for (int job : jobs) {
+        parts.emplace_back(job, RoutedCommand{0, {c.args.begin(), c.args.end()}});
+      }
     }
-    for (int job : jobs) {
+    for (auto& [job, cmd] : parts) {
+      if (c.in_transaction) {
+        tx_.push_back({std::move(cmd), {job}});
+        continue;
+      }
       Append(job, cmd);
       SK_RETURN_IF_ERROR(router_->MaybeFlush(job));
     }
@@ -250,6 +259,42 @@ class CommandRouter final : public aof::AofVisitor {
     if (source_.flush_file < 0) return false;
     return file_index_ < source_.flush_file ||
            (file_index_ == source_.flush_file && c.offset < source_.flush_end_offset);
+  }
+
+  static std::string Lower(const std::string& name) {
+    std::string out(name);
+    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
+  }
+
+  // DEL and UNLINK (every argument a key) and MSET (key value pairs) act on
+  // each key alone: when their keys go to different new nodes (a standalone
+  // source can log that), each node gets the part for its keys, in order.
+  Status RouteSplit(const aof::AofCommand& c, std::vector<std::pair<int, RoutedCommand>>* parts) {
+    SK_ASSIGN_OR_RETURN(bool keep, router_->KeepDb(static_cast<uint64_t>(c.db),
+                                                   "command " + c.args[0]));
+    if (!keep) return Status();
+    const bool pairs = strcasecmp(c.args[0].c_str(), "mset") == 0;
+    const size_t step = pairs ? 2 : 1;
+    if (pairs && c.args.size() % 2 != 1) {
+      return Status::Corruption(*c.file + " offset " + std::to_string(c.offset) +
+                                ": MSET with an odd number of key/value arguments");
+    }
+    std::map<int, size_t> part_of_job;
+    for (size_t i = 1; i + step - 1 < c.args.size(); i += step) {
+      const int job = router_->JobFor(formats::KeyHashSlot(c.args[i]));
+      if (job == -2) {
+        state_->commands_non_owner.fetch_add(1, std::memory_order_relaxed);
+        continue;
+      }
+      if (job < 0) continue;
+      auto [it, inserted] = part_of_job.emplace(job, parts->size());
+      if (inserted) parts->emplace_back(job, RoutedCommand{0, {c.args[0]}});
+      std::vector<std::string>& args = (*parts)[it->second].second.args;
+      args.push_back(c.args[i]);
+      if (pairs) args.push_back(c.args[i + 1]);
+    }
+    return Status();
   }
 
   // Fills *jobs with the nodes this process writes that must get `c`.
@@ -333,6 +378,7 @@ class CommandRouter final : public aof::AofVisitor {
   const PlanSource& source_;
   int file_index_ = -1;
   std::vector<Pending> tx_;
+  const std::set<std::string> keys_split_ = {"del", "unlink", "mset"};
 };
 
 Status RunRdbSource(SourceRouter* router) {

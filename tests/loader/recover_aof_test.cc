@@ -1,7 +1,8 @@
 // Recovery from append-only logs, against a real redis-server 7.0:
 //   * a multi-part appendonlydir/ whose base is an RDB preamble (made by a
 //     rewrite) and whose incr file holds later writes, a MULTI/EXEC block,
-//     expiries, deletes and a write to another db (the FLUSHALL case is in
+//     expiries, deletes, MSET/DEL whose keys go to different nodes, and a
+//     write to another db (the FLUSHALL case is in
 //     recover_cluster_test.cc);
 //   * the same log as one legacy appendonly.aof (base bytes + incr bytes, the
 //     shape Redis 6 wrote with aof-use-rdb-preamble yes).
@@ -78,6 +79,16 @@ class RecoverAofTest : public ::testing::Test {
       }
     }
     ASSERT_TRUE(s.CommandOk({"DEL", "late:0", "late:1"}).ok());
+    // Multi-key commands whose keys land on different new nodes: each node
+    // gets its part (a standalone source can log these; a cluster cannot).
+    std::vector<std::string> mset = {"MSET"}, del = {"DEL"};
+    for (int i = 0; i < 40; ++i) {
+      mset.push_back("multi:" + std::to_string(i));
+      mset.push_back("v" + std::to_string(i));
+      if (i % 3 == 0) del.push_back("multi:" + std::to_string(i));
+    }
+    ASSERT_TRUE(s.CommandOk(mset).ok());
+    ASSERT_TRUE(s.CommandOk(del).ok());
     ASSERT_TRUE(s.CommandOk({"SELECT", "3"}).ok());
     ASSERT_TRUE(s.CommandOk({"SET", "db3:key", "other db"}).ok());
     ASSERT_TRUE(s.CommandOk({"SELECT", "0"}).ok());
@@ -169,6 +180,8 @@ class RecoverAofTest : public ::testing::Test {
     EXPECT_EQ(expected_->Diff(got), "");
     EXPECT_EQ(got.KeyCount(), expected_->KeyCount());
     EXPECT_EQ(got.dbs[0].count("late:1"), 0u);
+    EXPECT_EQ(got.dbs[0].count("multi:3"), 0u);
+    EXPECT_EQ(got.dbs[0].count("multi:4"), 1u);
     EXPECT_EQ(got.dbs[0].count("tx:a"), 1u);
   }
 
