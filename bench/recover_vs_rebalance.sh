@@ -84,6 +84,29 @@ shardkit_run() {
   cleanup_servers
 }
 
+# wait_all_known N PORT...: every node lists N nodes, none in handshake
+# (bounded, 5 min).
+wait_all_known() {
+  local want="$1" i p ok nodes
+  shift
+  for i in $(seq 1 6000); do
+    ok=1
+    for p in "$@"; do
+      nodes="$(redis-cli -p "$p" CLUSTER NODES)"
+      if [ "$(echo "$nodes" | grep -c .)" -ne "$want" ] || echo "$nodes" | grep -q handshake; then
+        ok=0
+        break
+      fi
+    done
+    if [ "$ok" = 1 ]; then
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "bench: the nodes never all knew each other" >&2
+  exit 2
+}
+
 # Until `redis-cli --cluster check` at PORT sees WANT masters that agree
 # about the slots configuration, which add-node and rebalance require
 # (bounded, 5 min): what an operator waits for between the steps.
@@ -124,8 +147,11 @@ operator_run() {
       > "$run_dir/logs/add-$i.out" 2>&1 || { cat "$run_dir/logs/add-$i.out" >&2; exit 2; }
     wait_agree "${old_ports[0]}" $((4 + i))
   done
-  # MIGRATE to a node whose cluster_state is not ok yet fails with CLUSTERDOWN.
+  # MIGRATE to a node whose cluster_state is not ok yet fails with CLUSTERDOWN,
+  # and SETSLOT NODE to a node the source has not met yet with "I don't know
+  # about node": wait until every node is ok and knows all 5.
   wait_cluster_ok "${old_ports[@]}" "${new_ports[@]}"
+  wait_all_known 5 "${old_ports[@]}" "${new_ports[@]}"
   t2="$(now)"
   redis-cli --cluster rebalance "127.0.0.1:${old_ports[0]}" --cluster-use-empty-masters \
     > "$run_dir/logs/rebalance.out" 2>&1 || { tail -20 "$run_dir/logs/rebalance.out" >&2; exit 2; }

@@ -10,6 +10,7 @@
 #                                 1); "none" = every old node on RDB only
 #   SHARDKIT_DEMO_SKIP_BUILD=1    reuse an existing build
 #   SHARDKIT_DEMO_BUILD_DIR=D     build directory (default build)
+#   SHARDKIT_DEMO_KEYSPACE_CHECK=P keyspace_check binary (default D/tests/...)
 #   SHARDKIT_DEMO_KEEP=1          keep the work directory (its path is printed)
 #   SHARDKIT_DEMO_TAMPER=1        self-test: alter 3 keys of the new cluster
 #                                 before the checks (the demo must then fail)
@@ -56,7 +57,7 @@ if [ "${SHARDKIT_DEMO_SKIP_BUILD:-0}" != "1" ]; then
   scripts/build.sh Release "$build_dir"
 fi
 shardkit="$repo/$build_dir/shardkit"
-keyspace_check="$repo/$build_dir/tests/keyspace_check"
+keyspace_check="${SHARDKIT_DEMO_KEYSPACE_CHECK:-$repo/$build_dir/tests/keyspace_check}"
 for bin in "$shardkit" "$keyspace_check"; do
   if [ ! -x "$bin" ]; then
     echo "demo: $bin was not built" >&2

@@ -249,7 +249,7 @@ int Main(int argc, char** argv) {
   }
   if (!code.ok()) {
     std::fprintf(stderr, "keyspace_check: %s\n", code.status().ToString().c_str());
-    if (code.status().code() == StatusCode::kInvalidArgument && !args.ok()) {
+    if (code.status().code() == StatusCode::kInvalidArgument) {
       std::fputs(kUsage, stderr);
     }
     return kExitError;
