@@ -178,7 +178,7 @@ Status NativeWriter::AddEntry(const rdb::RdbEntry& entry) {
   saw_keys_ = true;
   const uint16_t slot = entry.HashSlot();
   const BucketKey key{static_cast<uint32_t>(entry.db), slot / (kSlotCount / options_.slot_ranges)};
-  Bucket& bucket = buckets_[key];
+  Bucket& bucket = BucketFor(key);
   if (bucket.raw.size() + bound > kMaxBlockRawBytes) SK_RETURN_IF_ERROR(FlushBucket(key, &bucket));
   const size_t bytes = AppendEntry(&bucket.raw, entry);
   ++bucket.keys;
@@ -193,15 +193,35 @@ Status NativeWriter::AddEntry(const rdb::RdbEntry& entry) {
   return Status();
 }
 
-Status NativeWriter::FlushLargestBucket() {
-  auto largest = buckets_.end();
-  for (auto it = buckets_.begin(); it != buckets_.end(); ++it) {
-    if (largest == buckets_.end() || it->second.raw.size() > largest->second.raw.size()) {
-      largest = it;
-    }
+NativeWriter::Bucket& NativeWriter::BucketFor(const BucketKey& key) {
+  // Dbs 0-15 (all Redis uses by default) index a flat table: no tree walk
+  // per entry on the parse thread.
+  if (key.first < kFlatDbs) {
+    if (flat_buckets_.empty()) flat_buckets_.resize(size_t{kFlatDbs} * options_.slot_ranges);
+    return flat_buckets_[size_t{key.first} * options_.slot_ranges + key.second];
   }
-  if (largest == buckets_.end()) return Status();
-  return FlushBucket(largest->first, &largest->second);
+  return other_buckets_[key];
+}
+
+void NativeWriter::ForEachBucket(const std::function<void(const BucketKey&, Bucket*)>& fn) {
+  // (db, range) order: the flat dbs first, then the larger db numbers.
+  for (size_t i = 0; i < flat_buckets_.size(); ++i) {
+    const BucketKey key{static_cast<uint32_t>(i / options_.slot_ranges),
+                        static_cast<int>(i % options_.slot_ranges)};
+    fn(key, &flat_buckets_[i]);
+  }
+  for (auto& [key, bucket] : other_buckets_) fn(key, &bucket);
+}
+
+Status NativeWriter::FlushLargestBucket() {
+  std::pair<BucketKey, Bucket*> largest{{0, 0}, nullptr};
+  ForEachBucket([&](const BucketKey& key, Bucket* bucket) {
+    if (largest.second == nullptr || bucket->raw.size() > largest.second->raw.size()) {
+      largest = {key, bucket};
+    }
+  });
+  if (largest.second == nullptr) return Status();
+  return FlushBucket(largest.first, largest.second);
 }
 
 Status NativeWriter::FlushBucket(const BucketKey& key, Bucket* bucket) {
@@ -256,8 +276,13 @@ Status NativeWriter::Finish() {
   SK_RETURN_IF_ERROR(Check());
   finished_ = true;
   SK_RETURN_IF_ERROR(EnsureHeader());
-  for (auto& [key, bucket] : buckets_) SK_RETURN_IF_ERROR(FlushBucket(key, &bucket));
-  buckets_.clear();
+  Status flushed;
+  ForEachBucket([&](const BucketKey& key, Bucket* bucket) {
+    if (flushed.ok()) flushed = FlushBucket(key, bucket);
+  });
+  SK_RETURN_IF_ERROR(flushed);
+  flat_buckets_.clear();
+  other_buckets_.clear();
   BlockDescriptor whole;
   whole.first_slot = 0;
   whole.last_slot = kSlotCount - 1;

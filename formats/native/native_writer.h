@@ -28,6 +28,7 @@
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <thread>
@@ -107,6 +108,8 @@ class NativeWriter {
   Status EnsureHeader();
   Status FlushBucket(const BucketKey& key, Bucket* bucket);
   Status FlushLargestBucket();
+  Bucket& BucketFor(const BucketKey& key);
+  void ForEachBucket(const std::function<void(const BucketKey&, Bucket*)>& fn);
   // Encodes and appends now (inline mode; *raw is left as it was), or moves
   // *raw into the encoder's queue (background mode).
   Status SubmitBlock(BlockDescriptor d, std::string* raw);
@@ -124,7 +127,9 @@ class NativeWriter {
   bool header_frozen_ = false;  // a block was submitted: later AUX go to the meta block
   bool finished_ = false;
   bool saw_keys_ = false;
-  std::map<BucketKey, Bucket> buckets_;
+  static constexpr uint32_t kFlatDbs = 16;
+  std::vector<Bucket> flat_buckets_;              // dbs 0-15: [db * slot_ranges + range]
+  std::map<BucketKey, Bucket> other_buckets_;     // dbs >= 16
   uint64_t buffered_bytes_ = 0;
   std::string meta_;
   uint32_t meta_records_ = 0;

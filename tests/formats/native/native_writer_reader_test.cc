@@ -42,6 +42,26 @@ TEST(NativeWriterReader, EveryEntryFieldRoundTrips) {
   EXPECT_EQ(*read, ToMap(entries));
 }
 
+TEST(NativeWriterReader, DbNumbersBeyondTheFlatTableRoundTripInOrder) {
+  const auto entries = MakeEntries(6000, 40, 10);  // dbs 0-39: flat table and map
+  auto built = BuildNative(entries, SmallBlocks());
+  ASSERT_TRUE(built.ok());
+  MemoryRandomAccessSource file(AsBytes(built->bytes), "test.skn");
+  auto reader = NativeReader::Open(&file);
+  ASSERT_TRUE(reader.ok());
+  auto read = ReadBlocks(**reader, (*reader)->KeyBlocks());
+  ASSERT_TRUE(read.ok());
+  EXPECT_EQ(*read, ToMap(entries));
+  // Finish flushes buckets in (db, range) order, so file order is db order.
+  uint32_t previous_db = 0;
+  for (const BlockInfo& b : (*reader)->blocks()) {
+    if (b.kind != BlockKind::kKeys || b.key_count < 1) continue;
+    EXPECT_GE(b.db, previous_db) << DescribeBlock(b);
+    previous_db = b.db;
+  }
+  EXPECT_EQ(previous_db, 39u);
+}
+
 TEST(NativeWriterReader, BackgroundEncodingWritesTheSameBytes) {
   const auto entries = MakeEntries(20000, 3, 8);
   NativeWriterOptions inline_options = SmallBlocks();
