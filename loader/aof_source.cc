@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "formats/aof/aof_manifest.h"
+#include "formats/encodings/hash_slot.h"
 #include "storage/file_reader.h"
 #include "storage/small_file.h"
 
@@ -72,9 +73,21 @@ class ScanCommands final : public aof::AofVisitor {
     }
     uint64_t bytes = 0;
     for (const std::string& a : c.args) bytes += a.size() + 16;
-    const auto slot = static_cast<uint16_t>(c.keys->slot);
-    scan_->stats.bytes[slot] += bytes;
-    scan_->present_slots.Add(slot);
+    if (!c.keys->cross_slot) {
+      const auto slot = static_cast<uint16_t>(c.keys->slot);
+      scan_->stats.bytes[slot] += bytes;
+      scan_->present_slots.Add(slot);
+      return Status();
+    }
+    // Keys in several slots (a standalone source's MSET, DEL...): every slot
+    // is present, or recover would find keys where the plan saw none; the
+    // bytes are shared among them.
+    const uint64_t share = std::max<uint64_t>(1, bytes / c.keys->positions.size());
+    for (uint32_t p : c.keys->positions) {
+      const uint16_t slot = formats::KeyHashSlot(c.args[p]);
+      scan_->stats.bytes[slot] += share;
+      scan_->present_slots.Add(slot);
+    }
     return Status();
   }
 

@@ -58,11 +58,22 @@ class SourceRouter {
   const PlanSource& source() const { return state_->plan->sources[source_index_]; }
 
   // Job index for `slot` (-1: another process writes it), or the owner check
-  // failing: returns -2 when this source does not own the slot.
+  // failing: returns -2 when this source does not own the slot, -3 when no
+  // plan source claims it (the plan saw no key there: the volume changed
+  // since, or discovery missed a key; never dropped silently).
   int JobFor(uint16_t slot) const {
     const int job = state_->job_of_slot[slot];
     if (job < 0) return -1;
-    return state_->owner_source[slot] == source_index_ ? job : -2;
+    const int owner = state_->owner_source[slot];
+    if (owner < 0) return -3;
+    return owner == source_index_ ? job : -2;
+  }
+
+  Status Unclaimed(uint16_t slot, const std::string& what) const {
+    return Status::InvalidArgument(
+        what + " is in slot " + std::to_string(slot) +
+        ", where the plan saw no key in any source; the volume changed since the plan was "
+        "made? make a new plan");
   }
 
   EntryBatch& batch(size_t job) { return batches_[job]; }
@@ -135,6 +146,9 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     const int job = router_->JobFor(slot);
     if (job == -1) return Status();  // another process writes that node
     if (job == -2) return Defer(state_->job_of_slot[slot], entry);
+    if (job == -3) {
+      return router_->Unclaimed(slot, router_->source().path + ": key \"" + entry.key + "\"");
+    }
     if (state_->contested.Contains(slot)) {
       NodeJob* j = state_->jobs[job].get();
       std::lock_guard<std::mutex> lock(j->contested_mu);
@@ -261,6 +275,10 @@ class CommandRouter final : public aof::AofVisitor {
            (file_index_ == source_.flush_file && c.offset < source_.flush_end_offset);
   }
 
+  static std::string Where(const aof::AofCommand& c) {
+    return *c.file + " offset " + std::to_string(c.offset) + ": " + c.args[0] + " ";
+  }
+
   static std::string Lower(const std::string& name) {
     std::string out(name);
     for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
@@ -282,7 +300,9 @@ class CommandRouter final : public aof::AofVisitor {
     }
     std::map<int, size_t> part_of_job;
     for (size_t i = 1; i + step - 1 < c.args.size(); i += step) {
-      const int job = router_->JobFor(formats::KeyHashSlot(c.args[i]));
+      const uint16_t slot = formats::KeyHashSlot(c.args[i]);
+      const int job = router_->JobFor(slot);
+      if (job == -3) return router_->Unclaimed(slot, Where(c) + "key \"" + c.args[i] + "\"");
       if (job == -2) {
         state_->commands_non_owner.fetch_add(1, std::memory_order_relaxed);
         continue;
@@ -340,6 +360,10 @@ class CommandRouter final : public aof::AofVisitor {
       }
     }
     const int job = router_->JobFor(static_cast<uint16_t>(keys.slot));
+    if (job == -3) {
+      return router_->Unclaimed(static_cast<uint16_t>(keys.slot),
+                                Where(c) + "key \"" + c.args[keys.positions.at(0)] + "\"");
+    }
     if (job == -2) {
       state_->commands_non_owner.fetch_add(1, std::memory_order_relaxed);
       return Status();

@@ -150,6 +150,10 @@ class RecoverAofTest : public ::testing::Test {
     ASSERT_EQ(rec->exit_code, 0) << rec->output;
     EXPECT_NE(rec->output.find("\"layout\": \"appendonlydir\""), std::string::npos)
         << rec->output;
+    // One standalone source owns every key it holds: nothing is another
+    // source's to drop (its MSET/DEL keys reach slots no base key is in).
+    EXPECT_NE(rec->output.find("\"commands_non_owner_dropped\": 0"), std::string::npos)
+        << rec->output;
     KeyspaceSnapshot got;
     for (int k = 0; k < 2; ++k) {
       const std::string node = work.File("out/node-" + std::to_string(k));
