@@ -77,7 +77,8 @@ TEST(AofManifestTest, BadManifestsAreRefusedWithLineAndReason) {
   EXPECT_TRUE(Contains(ErrorOf("file a seq 1 type z\n"), "unknown AOF file type \"z\""));
   EXPECT_TRUE(Contains(ErrorOf("name a seq 1 type b\n"), "missing file"));
   EXPECT_TRUE(Contains(ErrorOf("file a seq 1 type b\n\n"), "line 2: invalid AOF manifest format"));
-  EXPECT_TRUE(Contains(ErrorOf("file a seq 1 type b startoffset x\n"), "startoffset must be an integer"));
+  EXPECT_TRUE(
+      Contains(ErrorOf("file a seq 1 type b startoffset x\n"), "startoffset must be an integer"));
   EXPECT_TRUE(Contains(ErrorOf("file a seq 1 type b startoffset x1\n"), "startoffset must be"));
   std::string long_line = "file " + std::string(1100, 'a') + " seq 1 type b\n";
   EXPECT_TRUE(Contains(ErrorOf(long_line), "line 1: line longer than 1024 bytes"));

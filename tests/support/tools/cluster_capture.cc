@@ -46,8 +46,8 @@ Result<uint64_t> CountMisplaced(ClusterView& view, size_t i) {
   RedisClient& c = view.client(i);
   SK_ASSIGN_OR_RETURN(RedisReply size, c.Command({"DBSIZE"}));
   const std::vector<uint16_t> slots = view.SlotsOf(i);
-  for (uint16_t s : slots) SK_RETURN_IF_ERROR(c.Append({"CLUSTER", "COUNTKEYSINSLOT",
-                                                        std::to_string(s)}));
+  for (uint16_t s : slots)
+    SK_RETURN_IF_ERROR(c.Append({"CLUSTER", "COUNTKEYSINSLOT", std::to_string(s)}));
   int64_t owned = 0;
   for (size_t k = 0; k < slots.size(); ++k) {
     SK_ASSIGN_OR_RETURN(RedisReply n, c.GetReply());
@@ -92,7 +92,8 @@ Result<ClusterCapture> CaptureCluster(ClusterView& view) {
 Status SaveCapture(const ClusterCapture& capture, const std::string& path) {
   std::ofstream f(path, std::ios::binary | std::ios::trunc);
   if (!f) return Status::FromErrno(errno, "create", path);
-  f << "shardkit-keyspace 1\n" << "functions " << Hex(capture.functions) << "\n";
+  f << "shardkit-keyspace 1\n"
+    << "functions " << Hex(capture.functions) << "\n";
   for (const auto& [key, s] : capture.keys) {
     f << "k " << Hex(key) << ' ' << s.type << ' ' << (s.digest.empty() ? "-" : s.digest) << ' '
       << s.pexpiretime_ms << ' ' << Hex(s.stream_info) << '\n';

@@ -124,10 +124,10 @@ Status FillStream(Filler& f, const std::string& key, int entries) {
                                    std::to_string(i), "payload", f.Text(0, 40)}));
   }
   SK_RETURN_IF_ERROR(f.Run(key, {"XGROUP", "CREATE", key, "workers", "0"}));
-  SK_RETURN_IF_ERROR(f.Run(key, {"XREADGROUP", "GROUP", "workers", "alice", "COUNT", "20",
-                                 "STREAMS", key, ">"}));
-  SK_RETURN_IF_ERROR(f.Run(key, {"XREADGROUP", "GROUP", "workers", "bob", "COUNT", "7",
-                                 "STREAMS", key, ">"}));
+  SK_RETURN_IF_ERROR(
+      f.Run(key, {"XREADGROUP", "GROUP", "workers", "alice", "COUNT", "20", "STREAMS", key, ">"}));
+  SK_RETURN_IF_ERROR(
+      f.Run(key, {"XREADGROUP", "GROUP", "workers", "bob", "COUNT", "7", "STREAMS", key, ">"}));
   SK_RETURN_IF_ERROR(f.Run(key, {"XACK", key, "workers", "1700000000000-3"}));
   return f.Run(key, {"XDEL", key, "1700000000000-5"});
 }
@@ -141,14 +141,14 @@ Status FillMixedSingletons(ClusterView& view, Filler& f) {
   SK_RETURN_IF_ERROR(f.Run("bits:flags", {"SETBIT", "bits:flags", "100000", "1"}));
   SK_RETURN_IF_ERROR(f.Run("geo:places", {"GEOADD", "geo:places", "13.361389", "38.115556",
                                           "Palermo", "15.087269", "37.502669", "Catania"}));
-  SK_RETURN_IF_ERROR(f.Run("far:future", {"SET", "far:future", "v", "PXAT",
-                                          std::to_string(kFarFutureMs)}));
+  SK_RETURN_IF_ERROR(
+      f.Run("far:future", {"SET", "far:future", "v", "PXAT", std::to_string(kFarFutureMs)}));
   for (size_t m = 0; m < view.master_count(); ++m) {
-    SK_ASSIGN_OR_RETURN(RedisReply r,
-                        view.client(m).Command(
-                            {"FUNCTION", "LOAD", "REPLACE",
-                             "#!lua name=demo\nredis.register_function('hello', "
-                             "function(keys, args) return 'hello ' .. (args[1] or '') end)"}));
+    SK_ASSIGN_OR_RETURN(
+        RedisReply r,
+        view.client(m).Command({"FUNCTION", "LOAD", "REPLACE",
+                                "#!lua name=demo\nredis.register_function('hello', "
+                                "function(keys, args) return 'hello ' .. (args[1] or '') end)"}));
     if (r.is_error()) return Status::InvalidArgument("FUNCTION LOAD: " + r.str);
   }
   return Status::Ok();
@@ -167,8 +167,8 @@ Status FillBulkKey(Filler& f, uint64_t i, size_t value_bytes) {
   }
   const std::string key = "bulk:" + n;
   if (i % 4 == 0) {
-    return f.Run(key, {"SET", key, f.RandomBytes(value_bytes), "PXAT",
-                       std::to_string(kFarFutureMs + i)});
+    return f.Run(
+        key, {"SET", key, f.RandomBytes(value_bytes), "PXAT", std::to_string(kFarFutureMs + i)});
   }
   return f.Run(key, {"SET", key, f.RandomBytes(value_bytes)});
 }

@@ -26,8 +26,7 @@ Result<std::unique_ptr<ClusterView>> ClusterView::Connect(const Endpoint& seed) 
   SK_ASSIGN_OR_RETURN(auto seed_client, RedisClient::Connect(seed.host, seed.port));
   SK_ASSIGN_OR_RETURN(RedisReply slots, seed_client->Command({"CLUSTER", "SLOTS"}));
   if (slots.is_error() || slots.kind != RedisReply::Kind::kArray) {
-    return Status::InvalidArgument("CLUSTER SLOTS on " + seed.ToString() + ": " +
-                                   slots.ToString());
+    return Status::InvalidArgument("CLUSTER SLOTS on " + seed.ToString() + ": " + slots.ToString());
   }
   std::unique_ptr<ClusterView> view(new ClusterView());
   constexpr size_t kNoOwner = ~size_t{0};

@@ -154,10 +154,10 @@ struct Comparison {
   }
 };
 
-void CompareKey(const std::string& key, const KeyState& want, const KeyState& got,
-                Comparison& c) {
+void CompareKey(const std::string& key, const KeyState& want, const KeyState& got, Comparison& c) {
   const std::string where = "key " + PrintableKey(key);
-  if (want.type != got.type) c.Add(c.type, where + ": type " + want.type + " expected, " + got.type);
+  if (want.type != got.type)
+    c.Add(c.type, where + ": type " + want.type + " expected, " + got.type);
   if (want.digest != got.digest) {
     c.Add(c.digest, where + ": digest " + want.digest + " expected, " + got.digest);
   }
@@ -193,8 +193,8 @@ Comparison CompareCaptures(const ClusterCapture& want, const ClusterCapture& got
     }
   }
   for (const auto& [key, state] : got.keys) {
-    if (want.keys.count(key) == 0) c.Add(c.extra, "key " + PrintableKey(key) + ": extra (" +
-                                                      state.type + ")");
+    if (want.keys.count(key) == 0)
+      c.Add(c.extra, "key " + PrintableKey(key) + ": extra (" + state.type + ")");
   }
   for (size_t i = 0; i < got.node_functions.size(); ++i) {
     if (got.node_functions[i] != want.functions) {
@@ -213,9 +213,8 @@ Result<int> Compare(const Args& a) {
   SK_ASSIGN_OR_RETURN(ClusterCapture got, CaptureCluster(*view));
   const Comparison c = CompareCaptures(want, got);
   std::printf("compared %llu expected keys with %llu found on %zu masters in %.2fs\n",
-              static_cast<unsigned long long>(c.expected),
-              static_cast<unsigned long long>(c.found), view->master_count(),
-              SecondsSince(start));
+              static_cast<unsigned long long>(c.expected), static_cast<unsigned long long>(c.found),
+              view->master_count(), SecondsSince(start));
   std::printf(
       "summary expected=%llu found=%llu missing=%llu extra=%llu misplaced=%llu duplicated=%llu "
       "type=%llu digest=%llu stream=%llu pexpiretime=%llu max_shift_ms=%lld functions=%llu\n",
