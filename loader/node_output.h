@@ -24,7 +24,7 @@ namespace shardkit::loader {
 struct OutputFile {
   std::string name;   // relative to the node directory
   uint64_t bytes = 0;
-  std::string xxh3;   // 16 hex
+  std::string crc64;  // 16 hex: CRC-64/Jones of the file (formats/encodings/crc64.h)
 };
 
 struct NodeMarker {
@@ -38,7 +38,7 @@ struct NodeMarker {
 std::string FormatMarker(const NodeMarker& marker);
 Result<NodeMarker> ParseMarker(std::string_view text, std::string_view path);
 
-// XXH3-64 of a whole file, as 16 hex digits (read through the storage layer).
+// CRC-64/Jones of a whole file, as 16 hex digits (read through the storage layer).
 Result<OutputFile> HashFile(const std::string& dir, const std::string& name,
                             const storage::IoOptions& io);
 
@@ -59,12 +59,12 @@ class NodeOutput {
 
   const std::string& staging_dir() const { return staging_; }
   const std::string& final_dir() const { return final_; }
-  // Files published so far (size and XXH3 each).
+  // Files published so far (size and CRC-64 each).
   const std::vector<OutputFile>& files() const { return files_; }
 
   // A file in the staging directory: a sink that hashes what passes through
   // it and, on Publish(), publishes the file atomically and records its size
-  // and XXH3 for the marker. The NodeOutput must outlive it.
+  // and CRC-64 for the marker. The NodeOutput must outlive it.
   class File final : public ChunkSink {
    public:
     ~File() override;
@@ -81,7 +81,7 @@ class NodeOutput {
     NodeOutput* owner_;
     std::string file_name_;
     std::unique_ptr<storage::AtomicFileWriter> inner_;
-    void* hash_state_;  // XXH3_state_t
+    uint64_t crc_ = 0;  // CRC-64/Jones of the bytes appended
     uint64_t bytes_ = 0;
   };
   Result<std::unique_ptr<File>> CreateFile(const std::string& name);

@@ -243,6 +243,10 @@ void RunPipeline(PipelineState* state) {
   const uint64_t per_queue = kQueueBudgetBytes / (static_cast<uint64_t>(n) * state->jobs.size() *
                                                   std::max<size_t>(opt.batch_bytes, 1));
   const size_t capacity = std::clamp<uint64_t>(per_queue, 2, opt.queue_batches);
+  // Enough recycled batches for every queue of a source to refill at once.
+  for (size_t i = 0; i < sources.size(); ++i) {
+    state->pools.push_back(std::make_unique<BatchPool>(state->jobs.size() * (capacity + 1)));
+  }
   for (auto& job : state->jobs) {
     for (size_t i = 0; i < sources.size(); ++i) {
       job->queues.push_back(std::make_unique<BatchQueue<EntryBatch>>(capacity));
@@ -393,7 +397,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     for (const OutputFile& f : job->output->files()) {
       if (f.name == "dump.rdb" || f.name.find(".base.rdb") != std::string::npos) {
         r.bytes = f.bytes;
-        r.rdb_xxh3 = f.xxh3;
+        r.rdb_crc64 = f.crc64;
       }
       if (f.name == "dump.skn") r.native_bytes = f.bytes;
     }

@@ -7,7 +7,7 @@
 // manifest written last; start redis-server with appendonly yes) —
 // <out>/node-K/nodes.conf
 // (when the plan has endpoints), <out>/node-K/shardkit-node.txt (the
-// completion marker: plan fingerprint, node id, each file's size and XXH3).
+// completion marker: plan fingerprint, node id, each file's size and CRC-64).
 // A node directory is built under <out>/.node-K.tmp.<pid>/ and renamed into
 // place after every file in it is fsynced, then <out> is fsynced: a node's
 // output is complete or absent. A rerun skips nodes whose marker matches the
@@ -91,7 +91,7 @@ struct NodeReport {
   uint64_t commands = 0;           // in the incr file (appendonlydir layout)
   uint64_t bytes = 0;              // size of dump.rdb / the AOF base
   uint64_t native_bytes = 0;       // size of dump.skn (native output), else 0
-  std::string rdb_xxh3;            // 16 hex
+  std::string rdb_crc64;           // 16 hex: CRC-64/Jones of the whole file
   size_t slot_count = 0;
   double seconds = 0;
 };

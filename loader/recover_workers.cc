@@ -83,9 +83,9 @@ class SourceRouter {
   }
   Status Flush(size_t job) {
     EntryBatch& b = batches_[job];
-    if (b.entries.empty() && b.commands.empty()) return Status();
+    if (b.empty()) return Status();
     EntryBatch full = std::move(b);
-    b = EntryBatch();
+    b = state_->pools[static_cast<size_t>(position_)]->Take();
     if (!state_->jobs[job]->queues[position_]->Push(std::move(full))) return Cancelled();
     return Status();
   }
@@ -157,8 +157,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     EntryBatch& batch = router_->batch(job);
     batch.magic = magic_;
     batch.bytes += entry.key.size() + entry.value.size() + 32;
-    batch.entries.push_back(entry);
-    batch.entries.back().db = 0;
+    batch.Add(entry).db = 0;
     return router_->MaybeFlush(job);
   }
 
@@ -184,8 +183,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     if (held_list.empty()) held_list.emplace_back();
     EntryBatch& held = held_list.back();
     held.magic = magic_;
-    held.entries.push_back(entry);
-    held.entries.back().db = 0;
+    held.Add(entry).db = 0;
     return Status();
   }
 
@@ -498,7 +496,7 @@ Status WriteOne(NodeJob* job, const rdb::RdbEntry& e, rdb::Magic magic) {
 }
 
 Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
-  for (const rdb::RdbEntry& e : batch.entries) {
+  for (const rdb::RdbEntry& e : batch.live()) {
     SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
     ++job->keys_written;
   }
@@ -515,7 +513,7 @@ Status WriteDeferred(NodeJob* job) {
   std::unordered_set<std::string>& seen = job->owner_keys;
   for (const auto& per_source : job->deferred) {
     for (const EntryBatch& batch : per_source) {
-      for (const rdb::RdbEntry& e : batch.entries) {
+      for (const rdb::RdbEntry& e : batch.live()) {
         if (!seen.insert(e.key).second) {
           ++job->duplicates_dropped;
           continue;
@@ -535,8 +533,12 @@ void RunNodeWriter(PipelineState* state, NodeJob* job) {
   const auto start = std::chrono::steady_clock::now();
   EntryBatch batch;
   Status s;
-  for (auto& queue : job->queues) {
-    while (s.ok() && queue->Pop(&batch)) s = WriteBatch(job, batch);
+  for (size_t position = 0; position < job->queues.size(); ++position) {
+    BatchQueue<EntryBatch>& queue = *job->queues[position];
+    while (s.ok() && queue.Pop(&batch)) {
+      s = WriteBatch(job, batch);
+      state->pools[position]->Put(std::move(batch));
+    }
   }
   if (s.ok() && state->failed.load()) s = Cancelled();
   if (s.ok()) s = WriteDeferred(job);

@@ -67,7 +67,7 @@ nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::Recovery
                      {"keys", n.keys},
                      {"commands", n.commands},
                      {"rdb_bytes", n.bytes},
-                     {"rdb_xxh3", n.rdb_xxh3},
+                     {"rdb_crc64", n.rdb_crc64},
                      {"native_bytes", n.native_bytes},
                      {"slots", n.slot_count},
                      {"seconds", n.seconds}});
@@ -123,11 +123,11 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
     std::cout << ReportJson(*report, *plan).dump(2) << std::endl;
   } else {
     for (const auto& n : report->nodes) {
-      std::fprintf(stderr, "node %d %s: %s (%s), %llu keys, %llu log commands, %llu bytes, xxh3 %s\n",
+      std::fprintf(stderr, "node %d %s: %s (%s), %llu keys, %llu log commands, %llu bytes, crc64 %s\n",
                    n.index, n.dir.c_str(), n.skipped_complete ? "already complete" : "written",
                    n.layout.c_str(), static_cast<unsigned long long>(n.keys),
                    static_cast<unsigned long long>(n.commands),
-                   static_cast<unsigned long long>(n.bytes), n.rdb_xxh3.c_str());
+                   static_cast<unsigned long long>(n.bytes), n.rdb_crc64.c_str());
     }
     std::fprintf(stderr,
                  "recover: %llu keys read, %llu written, %llu expired dropped, %llu duplicates "
