@@ -17,7 +17,9 @@
 //     multi-part log: the other files copied, the cut one written, the
 //     manifest last, each atomically); --in-place first keeps the original
 //     as "<name>.orig-<unix seconds>" (a hard link, so the original inode is
-//     never touched) and then atomically replaces the file.
+//     never touched; ".1", ".2", ... appended when that name is taken by
+//     another file, an existing link to the original reused) and then
+//     atomically replaces the file.
 //
 // RDB salvage (an RDB file, i.e. "REDIS" magic and a name not ending in
 // .aof): formats/rdb/rdb_salvage.h writes a new RDB (source version, fresh
@@ -27,10 +29,15 @@
 // copied byte for byte to --out and left alone with --in-place. Output and
 // backup are published as for AOF.
 //
+// An empty file not named *.aof is neither (verify says so too): exit 1,
+// status "empty", nothing written. An empty *.aof is a sound, empty AOF.
+//
 // Exit codes: 0 sound (nothing cut; --out still gets a copy), 1 repaired
-// (data dropped, output written), 2 usage/I/O/missing file, 3 not repairable
+// (data dropped, output written) or empty (nothing written), 2
+// usage/I/O/missing file, 3 not repairable
 // here (nothing written: damage before the last AOF file, an unreadable RDB
 // header, a Valkey RDB), 4 no space.
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -169,22 +176,52 @@ Status RefineCut(const std::string& path, const RepairArgs& args, const storage:
   return Status();
 }
 
-std::string BackupName(const std::string& path) {
-  return path + ".orig-" + std::to_string(NowMs() / 1000);
+// Backup names tried before giving up: "<name>.orig-<unix seconds>", then
+// the same with ".1" ... ".<kMaxBackupSuffix>" appended.
+constexpr int kMaxBackupSuffix = 99;
+
+std::string BackupName(const std::string& path, int64_t seconds, int suffix) {
+  std::string name = path + ".orig-" + std::to_string(seconds);
+  if (suffix > 0) name += "." + std::to_string(suffix);
+  return name;
 }
 
-// Keeps the original beside itself (hard link; a copy where links fail).
+bool SameFile(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
+// Keeps the original beside itself (hard link; a copy where links fail). An
+// existing name is never replaced: when it already is a link to the original
+// (a run killed after making its backup, rerun within the same second) it is
+// the backup; otherwise the next suffix is tried. The copy fallback checks
+// that its name is free first (two repairs of one file at once are not
+// supported).
 Status KeepOriginal(const std::string& path, const storage::IoOptions& io, std::string* backup) {
-  *backup = BackupName(path);
-  if (::link(path.c_str(), backup->c_str()) == 0) {
-    return storage::PosixFileSystem()->SyncDir(storage::DirName(path));
+  struct stat original;
+  if (::stat(path.c_str(), &original) != 0) return Status::FromErrno(errno, "stat", path);
+  const int64_t seconds = NowMs() / 1000;
+  for (int suffix = 0; suffix <= kMaxBackupSuffix; ++suffix) {
+    *backup = BackupName(path, seconds, suffix);
+    if (::link(path.c_str(), backup->c_str()) == 0) {
+      return storage::PosixFileSystem()->SyncDir(storage::DirName(path));
+    }
+    const int err = errno;
+    struct stat existing;
+    if (err == EEXIST) {
+      if (::lstat(backup->c_str(), &existing) != 0) return Status::FromErrno(errno, "stat", *backup);
+      if (SameFile(existing, original)) {
+        return storage::PosixFileSystem()->SyncDir(storage::DirName(path));
+      }
+      continue;
+    }
+    if (err != EPERM && err != EXDEV && err != ENOTSUP) return Status::FromErrno(err, "link", path);
+    if (::lstat(backup->c_str(), &existing) == 0) continue;
+    if (errno != ENOENT) return Status::FromErrno(errno, "stat", *backup);
+    return CopyPrefix(path, *backup, static_cast<uint64_t>(original.st_size), io);
   }
-  const int err = errno;
-  if (err != EPERM && err != EXDEV && err != ENOTSUP) return Status::FromErrno(err, "link", path);
-  std::error_code ec;
-  const uint64_t size = fs::file_size(path, ec);
-  if (ec) return Status::FromErrno(ec.value(), "stat", path);
-  return CopyPrefix(path, *backup, size, io);
+  return Status::InvalidArgument(path + ": backup names " + BackupName(path, seconds, 0) +
+                                 " .. ." + std::to_string(kMaxBackupSuffix) +
+                                 " are all taken by other files; move some away");
 }
 
 // Chooses the cut for the verified log; false when nothing may be written.
@@ -392,6 +429,7 @@ bool IsManifest(const std::string& path) {
 }
 
 int ExitFor(const RepairOutcome& out) {
+  if (out.status == "empty") return kExitDataCorrupt;  // as verify answers
   if (!out.error.ok()) {
     if (out.status == "unrepairable") return kExitNotSupported;
     int code = ExitCodeFor(out.error);
@@ -457,8 +495,8 @@ void Print(const RepairArgs& args, const RepairOutcome& out) {
     nlohmann::json j;
     j["path"] = args.path;
     j["format"] = out.format;
-    j["status"] =
-        out.error.ok() ? out.status : (out.status == "unrepairable" ? out.status : "error");
+    const bool kept_status = out.status == "unrepairable" || out.status == "empty";
+    j["status"] = out.error.ok() || kept_status ? out.status : "error";
     j["file"] = out.file;
     j["reason"] = out.reason;
     j["original_bytes"] = out.original_bytes;
@@ -475,7 +513,8 @@ void Print(const RepairArgs& args, const RepairOutcome& out) {
     j["backup"] = out.backup;
     j["error"] = out.error.ok() ? "" : out.error.ToString();
     j["exit_code"] = ExitFor(out);
-    std::cout << j.dump() << std::endl;
+    // Keys in reasons are binary: invalid UTF-8 is replaced, never thrown on.
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   }
   if (!out.error.ok()) {
     std::fprintf(stderr, "shardkit repair: %s %s: %s\n", out.status.c_str(), args.path.c_str(),
@@ -523,8 +562,17 @@ int Run(const RepairArgs& args, const CommandEnv& env) {
     const bool aof_name = args.path.size() > 4 && args.path.ends_with(".aof");
     switch (*format) {
       case InputFormat::kAof:
-      case InputFormat::kEmpty:
         RepairSingle(args, io, &out);
+        break;
+      case InputFormat::kEmpty:
+        if (aof_name) {
+          RepairSingle(args, io, &out);  // an empty AOF is valid (as verify says)
+        } else {
+          out.status = "empty";
+          out.error = Status::Corruption(args.path +
+                                         ": empty file (neither RDB nor AOF): nothing to salvage, "
+                                         "nothing written");
+        }
         break;
       case InputFormat::kRdb:
         if (aof_name) {
@@ -566,11 +614,12 @@ void AddRepair(CLI::App& app, CommandEnv& env) {
       "repair",
       "Cut a damaged AOF back to its last complete command/transaction, or salvage every sound "
       "key of a damaged RDB (the original is never modified). Exit: 0 sound, 1 repaired (data "
-      "dropped), 2 usage/I/O, 3 not repairable");
+      "dropped) or empty file (nothing written), 2 usage/I/O, 3 not repairable");
   cmd->add_option("path", args->path, "RDB file, AOF file, multi-part manifest, or directory")->required();
   cmd->add_option("--out", args->out, "Write the repaired copy here (file, or directory)");
   cmd->add_flag("--in-place", args->in_place,
-                "Keep the original as <name>.orig-<unix time>, then replace it atomically");
+                "Keep the original as <name>.orig-<unix time>[.N] (never replacing a file), then "
+                "replace it atomically");
   cmd->add_option("--truncate-to-timestamp", args->truncate_to_timestamp,
                   "Also cut before the first #TS: annotation later than this unix time");
   cmd->add_flag("--json", args->json, "Print the outcome as one JSON object on stdout");

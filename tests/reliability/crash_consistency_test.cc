@@ -195,7 +195,7 @@ TEST_F(CrashConsistency, KillNineDuringRepairInPlace) {
 
   std::mt19937_64 rng(TestSeed() ^ 0xbadc0de);
   const uint64_t rounds = KillRounds(40);
-  uint64_t kills_landed = 0, saw_original = 0, saw_repaired = 0, same_second_collisions = 0;
+  uint64_t kills_landed = 0, saw_original = 0, saw_repaired = 0;
   for (uint64_t i = 0; i < rounds; ++i) {
     const std::string vol = dir.File("run-" + std::to_string(i));
     fs::create_directories(vol);
@@ -225,16 +225,6 @@ TEST_F(CrashConsistency, KillNineDuringRepairInPlace) {
       }
     }
     ChildResult rerun = Shardkit({"repair", "--in-place", path});
-    if (rerun.exit_code == 2 && rerun.output.find("File exists") != std::string::npos &&
-        now == original) {
-      // Known issue (found_bugs_test.cc, disabled there): the killed run's
-      // backup "<name>.orig-<second>" already exists when the rerun starts
-      // in the same second, and link() fails with EEXIST. The file still
-      // holds the original and the backup too; nothing is lost.
-      ++same_second_collisions;
-      fs::remove_all(vol);
-      continue;
-    }
     ASSERT_TRUE(rerun.exit_code == 0 || rerun.exit_code == 1) << what << "\n" << rerun.output;
     ASSERT_EQ(testing::ReadFileOrDie(path), repaired) << what << ": rerun did not finish";
     ChildResult verify = Shardkit({"verify", path});
@@ -245,7 +235,6 @@ TEST_F(CrashConsistency, KillNineDuringRepairInPlace) {
   RecordFigure("crash_repair_kills_before_exit", kills_landed);
   RecordFigure("crash_repair_left_original", saw_original);
   RecordFigure("crash_repair_left_repaired", saw_repaired);
-  RecordFigure("crash_repair_rerun_backup_collisions", same_second_collisions);
 }
 
 }  // namespace

@@ -6,7 +6,9 @@
 #include <unistd.h>
 
 #include <ctime>
+#include <filesystem>
 #include <string>
+#include <vector>
 
 #include "formats/aof/aof_manifest.h"
 #include "tests/reliability/child_process.h"
@@ -38,37 +40,96 @@ TEST(FoundBugs, ManifestNameTooLongToWriteBackIsRefused) {
   EXPECT_EQ(again->incr.at(0).name, ok_name);
 }
 
-// Open (found by the CLI sample; tools/cmd_repair.cc was being changed by
-// its owner, so not fixed here): `repair x.rdb` on an empty file says
-// "sound ... copied" (exit 0) while `verify x.rdb` says "empty file"
-// (exit 1). Enable once repair and verify agree.
-TEST(FoundBugs, DISABLED_RepairAndVerifyAgreeOnAnEmptyRdb) {
+// Found by the CLI sample: `repair x.rdb` on an empty file said "sound ...
+// copied" (exit 0) while `verify x.rdb` said "empty file" (exit 1). An empty
+// file is not a sound RDB: both exit 1, and repair writes nothing.
+TEST(FoundBugs, RepairAndVerifyAgreeOnAnEmptyRdb) {
   testing::TempDir dir("shardkit-empty-rdb");
   const std::string path = dir.File("dump.rdb");
   testing::WriteFileOrDie(path, "");
   ChildResult verify = RunLimited({testing::ShardkitBinary(), "verify", path}, ChildLimits{});
   ChildResult repair = RunLimited(
       {testing::ShardkitBinary(), "repair", path, "--out", dir.File("out.rdb")}, ChildLimits{});
-  EXPECT_EQ(verify.exit_code == 0, repair.exit_code == 0) << verify.output << repair.output;
+  EXPECT_EQ(verify.exit_code, 1) << verify.output;
+  EXPECT_EQ(repair.exit_code, 1) << repair.output;
+  EXPECT_NE(repair.output.find("empty file"), std::string::npos) << repair.output;
+  ChildResult in_place =
+      RunLimited({testing::ShardkitBinary(), "repair", "--in-place", path}, ChildLimits{});
+  EXPECT_EQ(in_place.exit_code, 1) << in_place.output;
+  // Nothing written: no output, no backup, no temporary.
+  EXPECT_EQ(std::distance(std::filesystem::directory_iterator(dir.path()),
+                          std::filesystem::directory_iterator()),
+            1);
 }
 
-// Open (found by CrashConsistency.KillNineDuringRepairInPlace; not fixed here
-// for the same reason): `repair --in-place` names its backup
-// "<name>.orig-<unix seconds>"; when a run killed after making the backup is
-// rerun within the same second, link() fails with EEXIST and the rerun exits
-// 2 ("link ...: File exists"). A backup that is already the same inode could
-// be accepted. Enable once fixed.
-TEST(FoundBugs, DISABLED_RepairInPlaceRerunAfterABackupOfTheSameSecond) {
+// Found by CrashConsistency.KillNineDuringRepairInPlace: `repair --in-place`
+// named its backup "<name>.orig-<unix seconds>"; a run killed after making
+// the backup and rerun within the same second failed with EEXIST (exit 2).
+// A taken name is never replaced: a link to the original itself is reused,
+// any other file makes the rerun try "<name>.orig-<seconds>.1", ".2", ...
+TEST(FoundBugs, RepairInPlaceRerunAfterABackupOfTheSameSecond) {
   testing::TempDir dir("shardkit-backup-collision");
   const std::string path = dir.File("appendonly.aof");
-  testing::WriteFileOrDie(path, "*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI");
+  const std::string original = "*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI";
+  testing::WriteFileOrDie(path, original);
   const int64_t now = static_cast<int64_t>(time(nullptr));
+  // Backups a killed run left: links to the original for this second and the next two.
   for (int64_t s = now; s <= now + 2; ++s) {
     ASSERT_EQ(::link(path.c_str(), (path + ".orig-" + std::to_string(s)).c_str()), 0);
   }
   ChildResult r = RunLimited({testing::ShardkitBinary(), "repair", "--in-place", path},
                              ChildLimits{});
   EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(testing::ReadFileOrDie(path), "*1\r\n$4\r\nPING\r\n");
+  // Every backup holds the original; none got a suffix (a second after
+  // now + 2 gets a fresh, unsuffixed link).
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    const std::string name = e.path().filename().string();
+    if (name == "appendonly.aof") continue;
+    EXPECT_EQ(testing::ReadFileOrDie(e.path().string()), original) << name;
+    EXPECT_EQ(name.find('.', name.find(".orig-") + 1), std::string::npos)
+        << name << ": an existing link to the original is the backup";
+  }
+}
+
+// A backup name taken by another file is never replaced: the next suffix is used.
+TEST(FoundBugs, RepairInPlaceNeverReplacesAnotherFileUnderTheBackupName) {
+  testing::TempDir dir("shardkit-backup-taken");
+  const std::string path = dir.File("appendonly.aof");
+  const std::string original = "*1\r\n$4\r\nPING\r\n*1\r\n$4\r\nPI";
+  testing::WriteFileOrDie(path, original);
+  const int64_t now = static_cast<int64_t>(time(nullptr));
+  for (int64_t s = now; s <= now + 2; ++s) {
+    const std::string name = path + ".orig-" + std::to_string(s);
+    testing::WriteFileOrDie(name, "older backup " + std::to_string(s));
+    testing::WriteFileOrDie(name + ".1", "older backup .1 " + std::to_string(s));
+  }
+  ChildResult r = RunLimited({testing::ShardkitBinary(), "repair", "--in-place", path},
+                             ChildLimits{});
+  ASSERT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_EQ(testing::ReadFileOrDie(path), "*1\r\n$4\r\nPING\r\n");
+  for (int64_t s = now; s <= now + 2; ++s) {
+    const std::string name = path + ".orig-" + std::to_string(s);
+    EXPECT_EQ(testing::ReadFileOrDie(name), "older backup " + std::to_string(s));
+    EXPECT_EQ(testing::ReadFileOrDie(name + ".1"), "older backup .1 " + std::to_string(s));
+  }
+  // Exactly one new file, holding the original: "<name>.orig-<s>.2" for a
+  // second of the taken names, or an unsuffixed name of a later second.
+  std::vector<std::string> created;
+  for (const auto& e : std::filesystem::directory_iterator(dir.path())) {
+    const std::string name = e.path().filename().string();
+    const bool premade = name.ends_with(".1") || (name.find(".orig-") != std::string::npos &&
+                                                  name.find('.', name.find(".orig-") + 1) ==
+                                                      std::string::npos &&
+                                                  std::stoll(name.substr(name.find(".orig-") + 6)) <= now + 2);
+    if (name == "appendonly.aof" || premade) continue;
+    created.push_back(name);
+    EXPECT_EQ(testing::ReadFileOrDie(e.path().string()), original) << name;
+  }
+  ASSERT_EQ(created.size(), 1u) << r.output;
+  EXPECT_TRUE(created[0].ends_with(".2") ||
+              std::stoll(created[0].substr(created[0].find(".orig-") + 6)) > now + 2)
+      << created[0];
 }
 
 }  // namespace
