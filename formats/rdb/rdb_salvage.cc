@@ -114,9 +114,19 @@ class Salvager final : public RdbVisitor {
   // held-back record).
   Result<uint64_t> SettleDamage(const Status& error, std::string* reason);
   Result<std::optional<uint64_t>> FindResync(uint64_t after);
-  // The end of the candidate's first key record when it verifies.
-  Result<std::optional<uint64_t>> TryCandidate(uint64_t offset);
+  // A verified candidate: where its first key record ends, and its key.
+  struct Candidate {
+    uint64_t first_end = 0;
+    uint64_t first_hash = 0;
+  };
+  Result<std::optional<Candidate>> TryCandidate(uint64_t offset);
   bool PlausibleType(uint8_t type) const;
+  // True when `more` further keys would exceed db_'s RESIZEDB count after a
+  // damaged region (before any damage the count is only a producer's hint).
+  bool TooManyKeysInDb(uint64_t more) const {
+    return damage_seen_ && db_size_hint_.has_value() &&
+           db_reads_ + more > *db_size_hint_;
+  }
   Status Boundary();
   Status Fail(Status s);
   Status FlushPending();
@@ -132,6 +142,8 @@ class Salvager final : public RdbVisitor {
   uint64_t record_start_ = 0;  // first byte of the record being read
   uint64_t db_ = 0;
   uint64_t max_db_ = 0;  // highest db selected before
+  uint64_t db_reads_ = 0;  // key records read in db_ (kept or not)
+  std::optional<uint64_t> db_size_hint_;  // db_'s RESIZEDB count
   std::optional<uint64_t> written_db_;
   std::optional<Pending> pending_;
   HashSet kept_;
@@ -141,6 +153,7 @@ class Salvager final : public RdbVisitor {
   std::string dup_reason_;
   uint64_t resize_sum_ = 0;
   bool resize_seen_ = false;
+  bool damage_seen_ = false;  // a damaged region was found
 };
 
 // Reads a resync candidate: only records that occur between key records
@@ -151,8 +164,9 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
  public:
   explicit CandidateVisitor(const Salvager* salvager) : s_(salvager), db_(salvager->db_) {}
   bool complete() const { return entries_ >= kCandidateEntries; }
-  // End of the first key record (0 if none was read).
+  // End of the first key record (0 if none was read), and its key hash.
   uint64_t first_end() const { return first_end_; }
+  uint64_t first_hash() const { return hashes_[0]; }
 
   Status OnAux(std::string_view, std::string_view) override { return Reject(); }
   Status OnFunction(std::string_view) override { return Reject(); }
@@ -163,10 +177,12 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
   Status OnSelectDb(uint64_t db) override {
     if (db > std::max<uint64_t>(kPlausibleDbs - 1, s_->max_db_)) return Reject();
     db_ = db;
+    selected_ = true;
     return Status();
   }
   Status OnEntryStart(const RdbEntry& e) override {
     if (e.key.empty() || !s_->PlausibleType(e.type)) return Reject();
+    if (!selected_ && s_->TooManyKeysInDb(static_cast<uint64_t>(entries_) + 1)) return Reject();
     if (e.expire_ms.has_value() && (*e.expire_ms < 0 || *e.expire_ms >= kMaxPlausibleExpireMs)) {
       return Reject();
     }
@@ -193,6 +209,7 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
   static Status Reject() { return Status::Corruption("candidate rejected"); }
   const Salvager* s_;
   uint64_t db_;
+  bool selected_ = false;  // the candidate read a SELECTDB
   int entries_ = 0;
   uint64_t hashes_[kCandidateEntries] = {};
   uint64_t first_end_ = 0;
@@ -247,12 +264,15 @@ Status Salvager::OnAux(std::string_view key, std::string_view value) {
 Status Salvager::OnSelectDb(uint64_t db) {
   db_ = db;
   max_db_ = std::max(max_db_, db);
+  db_reads_ = 0;
+  db_size_hint_.reset();
   return Boundary();
 }
 
 Status Salvager::OnResizeDb(uint64_t db_size, uint64_t) {
   resize_sum_ += db_size;
   resize_seen_ = true;
+  db_size_hint_ = db_size;
   return Boundary();
 }
 
@@ -281,6 +301,7 @@ Status Salvager::WriteKept(const Pending& pending) {
     written_db_ = pending.entry.db;
   }
   SK_RETURN_IF_ERROR(Fail(writer_->WriteEntry(pending.entry, report_.header.magic)));
+  if (options_.observer != nullptr) options_.observer->OnKeyKept(pending.entry);
   kept_.Insert(pending.hash);
   ++report_.keys_kept;
   return Status();
@@ -294,6 +315,20 @@ Status Salvager::FlushPending() {
 }
 
 Status Salvager::OnEntry(const RdbEntry& entry) {
+  if (TooManyKeysInDb(1)) {
+    // The SELECTDB of a later db was in a damaged region: this key's db is
+    // unknown. Everything up to the next SELECTDB is dropped.
+    SK_RETURN_IF_ERROR(FlushPending());
+    dup_damage_ = entry.record_offset;
+    ++report_.keys_dropped_parsed;
+    dup_reason_ = in_->CorruptionAt(entry.record_offset,
+                                    "db " + std::to_string(db_) + " holds more keys than its "
+                                    "RESIZEDB count " + std::to_string(*db_size_hint_) +
+                                    ": a SELECTDB was lost in damage, the key's db is unknown")
+                      .ToString();
+    return Status::Corruption(dup_reason_);
+  }
+  ++db_reads_;
   const uint64_t hash = KeyHash(db_, entry.key);
   const bool dup_of_pending = pending_.has_value() && pending_->hash == hash;
   if (dup_of_pending || kept_.Contains(hash)) {
@@ -361,7 +396,7 @@ Result<uint64_t> Salvager::SettleDamage(const Status& error, std::string* reason
   return start;
 }
 
-Result<std::optional<uint64_t>> Salvager::TryCandidate(uint64_t offset) {
+Result<std::optional<Salvager::Candidate>> Salvager::TryCandidate(uint64_t offset) {
   ++report_.resync_candidates_tried;
   const uint64_t limit = std::min(window_.size(), offset + options_.lookahead_bytes);
   WindowCursor cursor(&window_, header_bytes_, offset, limit);
@@ -375,27 +410,32 @@ Result<std::optional<uint64_t>> Salvager::TryCandidate(uint64_t offset) {
   Result<RdbSummary> summary = reader.Read(&visitor);
   if (!window_.io_error().ok()) return window_.io_error();
   const bool at_end = summary.ok() && summary->end_offset == window_.size();
-  if (!visitor.complete() && !at_end) return std::optional<uint64_t>();
-  return std::optional<uint64_t>(visitor.first_end() != 0 ? visitor.first_end() : offset + 1);
+  if (!visitor.complete() && !at_end) return std::optional<Candidate>();
+  Candidate c;
+  c.first_end = visitor.first_end() != 0 ? visitor.first_end() : offset + 1;
+  c.first_hash = visitor.first_hash();
+  return std::optional<Candidate>(c);
 }
 
 // Tries every offset from `after` on until a candidate verifies. Its first
 // record may still be a chance reading that swallowed real records (a random
 // length that happens to end on a record boundary), so a verified candidate
-// inside that first record wins over it, repeatedly. Bounded by the source
-// size: every try is at a higher offset, and each reads at most the lookahead.
+// inside that first record wins over it, repeatedly, unless it reads the same
+// key record (it only skipped the record's prefix opcodes, e.g. its expiry).
+// Bounded by the source size: every try is at a higher offset, and each reads
+// at most the lookahead.
 Result<std::optional<uint64_t>> Salvager::FindResync(uint64_t after) {
   for (uint64_t offset = after; offset < window_.size(); ++offset) {
     window_.Release(offset);
-    SK_ASSIGN_OR_RETURN(std::optional<uint64_t> first_end, TryCandidate(offset));
-    if (!first_end.has_value()) continue;
+    SK_ASSIGN_OR_RETURN(std::optional<Candidate> outer, TryCandidate(offset));
+    if (!outer.has_value()) continue;
     uint64_t start = offset;
-    for (uint64_t inner = offset + 1; inner < *first_end; ++inner) {
-      SK_ASSIGN_OR_RETURN(std::optional<uint64_t> inner_end, TryCandidate(inner));
-      if (inner_end.has_value()) {
-        start = inner;
-        first_end = inner_end;
-      }
+    for (uint64_t inner = offset + 1; inner < outer->first_end; ++inner) {
+      SK_ASSIGN_OR_RETURN(std::optional<Candidate> c, TryCandidate(inner));
+      if (!c.has_value()) continue;
+      if (c->first_end == outer->first_end && c->first_hash == outer->first_hash) continue;
+      start = inner;
+      outer = c;
     }
     return std::optional<uint64_t>(start);
   }
@@ -418,6 +458,7 @@ Result<RdbSalvageReport> Salvager::Run() {
     if (writer_ == nullptr) {
       return Status::NotSupported("cannot salvage without a readable header: " + s.ToString());
     }
+    damage_seen_ = true;
     RdbDroppedRange range;
     SK_ASSIGN_OR_RETURN(range.begin, SettleDamage(s, &range.reason));
     SK_ASSIGN_OR_RETURN(std::optional<uint64_t> next, FindResync(range.begin + 1));

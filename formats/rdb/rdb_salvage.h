@@ -34,11 +34,35 @@
 //  4. Continue the deep read at the accepted offset; the bytes in between are
 //     reported as a dropped range. With no candidate the rest of the file is
 //     dropped and the output ends there.
-// What is not handled: damage that still parses (e.g. bytes inside a string
-// value) is kept as it reads (the source CRC64 mismatch is reported); keys in
-// a db whose SELECTDB lay in a damaged region are put in the db before it; a
-// real record smaller than 6 bytes right after damage is dropped; AUX,
-// FUNCTION2 and MODULE_AUX records are kept only before the first damage.
+//
+// Guarantee. Let a record's bytes be its prefix opcodes, key and value.
+//  1. The output is a sound RDB of the source's version (the lowest writable
+//     one for older sources): every key at most once per db, a fresh CRC64,
+//     loadable by Redis. The source is only read.
+//  2. Every kept key record is a complete record read from the source that
+//     deep-verifies, copied byte for byte (type, value, expiry, LRU/LFU); it
+//     lies outside every reported dropped range. Nothing before the record
+//     that holds the first damaged byte (or the record before that one, when
+//     the damaged record repeats its key) is dropped.
+//  3. A source key record whose bytes the damage does not touch is kept at
+//     exactly its bytes, unless it lies in a reported dropped range (the
+//     resync found a later start, e.g. a record under 6 bytes) or its bytes
+//     were read as part of a chance record (below).
+//  4. Such a key keeps its db unless a damaged region, a dropped range or a
+//     chance record lies between its db's SELECTDB and the key: the resync
+//     cannot know which db it resumed in, and keeps the db of the last
+//     SELECTDB read. When the keys read in that db then exceed its RESIZEDB
+//     count, the SELECTDB of a later db was lost: the rest up to the next
+//     SELECTDB is dropped ("a SELECTDB was lost in damage").
+// Not guaranteed: a resync candidate, or a damaged record that still parses,
+// may be a chance reading of damaged or misaligned bytes (three consecutive
+// records verify by chance, e.g. inside a listpack). Such a record is kept
+// as read and may carry a key the source never had, or a source key with a
+// damaged value; the real records its bytes cover are lost (3). Damage
+// inside a string value parses and is kept (the source CRC64 mismatch is
+// reported). AUX, FUNCTION2 and MODULE_AUX records are kept only before the
+// first damage. options.observer receives each kept record's source bytes,
+// so a caller can tell exact records from chance ones.
 //
 // Memory: a window of the source from the start of the current record to the
 // read point (at most max_record_bytes, plus lookahead_bytes while scanning),
@@ -63,6 +87,16 @@
 
 namespace shardkit::formats::rdb {
 
+// Told about each key record the salvage keeps, in source order: its source
+// bytes are [entry.record_offset, entry.value_offset + entry.value_bytes) and
+// entry.db is the db it is written to. For tests and tools that account for
+// every kept record. Called on the salvaging thread; must not fail.
+class RdbSalvageObserver {
+ public:
+  virtual ~RdbSalvageObserver() = default;
+  virtual void OnKeyKept(const RdbEntry& entry) = 0;
+};
+
 struct RdbSalvageOptions {
   // Largest key record the salvage holds in memory; a larger record is
   // treated as damage (a damaged length usually looks like this).
@@ -70,6 +104,8 @@ struct RdbSalvageOptions {
   // Bytes one resync candidate may read past its start.
   uint64_t lookahead_bytes = uint64_t{16} << 20;
   RdbLimits limits;
+  // Optional; borrowed for the call.
+  RdbSalvageObserver* observer = nullptr;
 };
 
 struct RdbDroppedRange {
