@@ -251,6 +251,7 @@ void RunPipeline(PipelineState* state) {
     for (size_t i = 0; i < sources.size(); ++i) {
       job->queues.push_back(std::make_unique<BatchQueue<EntryBatch>>(capacity));
       job->queues.back()->SetProducers(1);
+      job->queues.back()->AttachSignal(&job->signal);
     }
     job->deferred.resize(sources.size());
   }
@@ -406,6 +407,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     report.commands_written += job->commands_written;
     report.keys_written += job->keys_written;
     report.duplicates_dropped += job->duplicates_dropped;
+    report.spilled_bytes += job->spilled_bytes;
     report.non_owner_kept += job->non_owner_kept;
     report.nodes.push_back(r);
   }

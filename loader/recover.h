@@ -110,6 +110,7 @@ struct RecoverReport {
   uint64_t commands_flushed = 0;     // before their source's last FLUSHALL/FLUSHDB
   uint64_t commands_non_owner = 0;   // for slots their source did not own: dropped
   uint64_t duplicates_dropped = 0;   // non-owner copies of keys the owner has
+  uint64_t spilled_bytes = 0;        // parked in spill segments (see recover_pipeline.h)
   uint64_t non_owner_kept = 0;       // keys only a non-owner held
   uint64_t functions = 0;
   double seconds = 0;

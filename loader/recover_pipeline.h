@@ -16,78 +16,11 @@
 #include "formats/native/native_writer.h"
 #include "formats/rdb/rdb_writer.h"
 #include "loader/batch_queue.h"
+#include "loader/entry_batch.h"
 #include "loader/node_output.h"
 #include "loader/recover.h"
 
 namespace shardkit::loader {
-
-// A log command routed to a node.
-struct RoutedCommand {
-  int db = 0;
-  std::vector<std::string> args;
-};
-
-// Entries (for the node's RDB / AOF base) and commands (for its AOF incr
-// file) of one source for one node, each in source order.
-//
-// Batches are recycled (BatchPool): entries[0, used) are this batch's, the
-// objects past `used` are spares whose strings keep their capacity, so
-// adding an entry to a recycled batch is a copy without a malloc (per-entry
-// malloc/free across threads was ~15% of recover's CPU).
-struct EntryBatch {
-  formats::rdb::Magic magic = formats::rdb::Magic::kRedis;
-  std::vector<formats::rdb::RdbEntry> entries;
-  size_t used = 0;
-  std::vector<RoutedCommand> commands;
-  size_t bytes = 0;
-
-  formats::rdb::RdbEntry& Add(const formats::rdb::RdbEntry& e) {
-    if (used < entries.size()) {
-      entries[used] = e;
-    } else {
-      entries.push_back(e);
-    }
-    return entries[used++];
-  }
-  std::span<const formats::rdb::RdbEntry> live() const { return {entries.data(), used}; }
-  bool empty() const { return used == 0 && commands.empty(); }
-  void Reset() {
-    used = 0;
-    commands.clear();
-    bytes = 0;
-  }
-};
-
-// Drained batches of one source, handed back by the node writers to that
-// source's router. Holds at most `cap` batches (the rest are freed).
-// Thread-safe.
-class BatchPool {
- public:
-  explicit BatchPool(size_t cap) : cap_(cap) {}
-  void Put(EntryBatch&& b) {
-    b.Reset();
-    // A spare keeps a large value's buffer only up to a bound.
-    for (formats::rdb::RdbEntry& e : b.entries) {
-      if (e.value.capacity() > kMaxSpareValueBytes) std::string().swap(e.value);
-    }
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_.size() < cap_) free_.push_back(std::move(b));
-  }
-  // A recycled batch, or a new one.
-  EntryBatch Take() {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (free_.empty()) return EntryBatch();
-    EntryBatch b = std::move(free_.back());
-    free_.pop_back();
-    return b;
-  }
-
- private:
-  static constexpr size_t kMaxSpareValueBytes = 256 << 10;
-  std::mutex mu_;
-  std::vector<EntryBatch> free_;
-  size_t cap_;
-};
 
 struct NodeJob {
   const PlannedNode* node = nullptr;
@@ -102,10 +35,15 @@ struct NodeJob {
   std::unique_ptr<NodeOutput::File> incr_file;
   std::unique_ptr<formats::aof::AofWriter> incr_writer;
   uint64_t commands_written = 0;
-  // One queue per source being read, in source order: the writer drains
-  // them in that order, so a node's bytes do not depend on thread timing
-  // (N --node-index processes write what one run writes).
+  // One queue per source being read, in source order. The node's output
+  // holds the sources' entries in that order, so its bytes do not depend on
+  // thread timing (N --node-index processes write what one run writes):
+  // the writer writes the first unfinished source's batches directly and
+  // parks later sources' batches in spill segments (loader/spill_segment.h)
+  // so that their readers never wait for it.
   std::vector<std::unique_ptr<BatchQueue<EntryBatch>>> queues;
+  QueueSignal signal;  // attached to every queue above
+  uint64_t spilled_bytes = 0;  // writer thread only
   // Keys whose slot a non-owner source also holds: the owner's keys in those
   // slots, and the non-owner copies held back (per source) until every
   // source is read.

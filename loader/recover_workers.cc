@@ -12,6 +12,7 @@
 #include "loader/aof_source.h"
 #include "loader/native_source.h"
 #include "loader/recover_pipeline.h"
+#include "loader/spill_segment.h"
 #include "storage/file_reader.h"
 
 namespace shardkit::loader {
@@ -529,17 +530,54 @@ Status WriteDeferred(NodeJob* job) {
 
 }  // namespace
 
+// Writes every source's batches in source order (see NodeJob::queues): the
+// first unfinished source's straight to the output, later ones' parked in
+// spill segments, replayed when their source comes first.
+Status DrainQueues(PipelineState* state, NodeJob* job) {
+  const size_t n = job->queues.size();
+  std::vector<std::unique_ptr<SpillSegment>> spill(n);
+  EntryBatch batch;
+  size_t head = 0;
+  while (head < n) {
+    const uint64_t seen = job->signal.events();
+    PopResult r = job->queues[head]->TryPop(&batch);
+    if (r == PopResult::kItem) {
+      Status s = WriteBatch(job, batch);
+      state->pools[head]->Put(std::move(batch));
+      SK_RETURN_IF_ERROR(s);
+      continue;
+    }
+    if (r == PopResult::kDone) {
+      if (state->failed.load()) return Cancelled();
+      if (++head < n && spill[head] != nullptr) {
+        job->spilled_bytes += spill[head]->bytes();
+        SK_RETURN_IF_ERROR(
+            spill[head]->Replay([&](const EntryBatch& b) { return WriteBatch(job, b); }));
+        spill[head].reset();
+      }
+      continue;
+    }
+    bool parked = false;
+    for (size_t p = head + 1; p < n && !parked; ++p) {
+      if (job->queues[p]->TryPop(&batch) != PopResult::kItem) continue;
+      if (spill[p] == nullptr) {
+        SK_ASSIGN_OR_RETURN(spill[p], SpillSegment::Create(job->output->staging_dir() +
+                                                               "/.spill-" + std::to_string(p),
+                                                           state->options->io));
+      }
+      Status s = spill[p]->Append(batch);
+      state->pools[p]->Put(std::move(batch));
+      SK_RETURN_IF_ERROR(s);
+      parked = true;
+    }
+    if (!parked) job->signal.WaitChange(seen);
+  }
+  return Status();
+}
+
 void RunNodeWriter(PipelineState* state, NodeJob* job) {
   const auto start = std::chrono::steady_clock::now();
-  EntryBatch batch;
-  Status s;
-  for (size_t position = 0; position < job->queues.size(); ++position) {
-    BatchQueue<EntryBatch>& queue = *job->queues[position];
-    while (s.ok() && queue.Pop(&batch)) {
-      s = WriteBatch(job, batch);
-      state->pools[position]->Put(std::move(batch));
-    }
-  }
+  Status s = DrainQueues(state, job);
   if (s.ok() && state->failed.load()) s = Cancelled();
   if (s.ok()) s = WriteDeferred(job);
   if (s.ok() && job->writer) s = job->writer->Finish();
