@@ -7,10 +7,14 @@
 // directory, its appendonlydir's parent or its manifest
 // (formats/aof/aof_verify.h: RESP structure, MULTI/EXEC balance, known
 // commands, manifest consistency, the RDB part checked as an RDB, deep with
-// --deep). Text results go to stderr ("OK <path> (...)" or "CORRUPT <path>:
+// --deep), or a native snapshot recognised by its magic whatever its name
+// (formats/native/native_verify.h: header, every block's XXH3 checksums and
+// payload structure, slot table, index and trailer; with --deep every value
+// decoded as RDB deep mode does). Text results go to stderr ("OK <path> (...)" or "CORRUPT <path>:
 // <error>"); --json prints JSON Lines on stdout: one object per path, in
 // argument order, the same fields for every format ("format" tells which;
-// "aof" is null for RDB). Exit code: 2 if any path had a usage/I/O error,
+// "aof" is null for RDB and native; "native" is non-null only for native
+// snapshots). Exit code: 2 if any path had a usage/I/O error,
 // else 1 if any is corrupt, else 3 if any is of an unsupported
 // version/format, else 0.
 #include <algorithm>
@@ -29,6 +33,7 @@
 #include "tools/command.h"
 #include "tools/exit_codes.h"
 #include "tools/input_files.h"
+#include "tools/native_cli.h"
 
 namespace shardkit::tools {
 namespace {
@@ -47,10 +52,12 @@ struct VerifyArgs {
 
 struct FileResult {
   std::string path;
-  std::string format = "unknown";  // "rdb", "aof", "aof-multi-part", "empty"
+  std::string format = "unknown";  // "rdb", "aof", "aof-multi-part", "native", "empty"
   rdb::RdbVerifyReport rdb;        // format "rdb"
   aof::AofVerifyReport aof;        // formats "aof", "aof-multi-part"
+  NativeVerifyResult native;       // format "native"
   bool is_aof = false;
+  bool is_native = false;
   Status status;  // the outcome: OK, or the first error (I/O, corruption, unsupported)
   std::optional<uint64_t> error_offset;
   std::string error_key;
@@ -112,6 +119,20 @@ void VerifyAofInput(const storage::IoOptions& io, bool deep, const ResolvedInput
   if (rep.truncated_tail && rep.cut.has_value()) result->error_offset = rep.cut->offset;
 }
 
+void VerifyNativeFile(const storage::IoOptions& io, bool deep, FileResult* result) {
+  result->format = "native";
+  result->is_native = true;
+  result->native = VerifyNativePath(result->path, deep, io);
+  const formats::native::NativeVerifyReport& rep = result->native.report;
+  result->status = rep.error;
+  result->error_offset = rep.error_offset;
+  // A deep error quotes the key RdbReader was reading; the offset stays the
+  // damaged block's file offset (the reader's own offset is inside the block).
+  std::optional<uint64_t> unused_offset;
+  rdb::ParseErrorLocation(rep.error, &unused_offset, &result->error_key);
+  if (!result->status.ok()) result->error_file = result->path;
+}
+
 void VerifyPath(const storage::IoOptions& io, bool deep, FileResult* result) {
   Result<ResolvedInput> in = ResolveInput(result->path);
   if (!in.ok()) {
@@ -126,9 +147,13 @@ void VerifyPath(const storage::IoOptions& io, bool deep, FileResult* result) {
     case InputKind::kAofMultiPart:
       VerifyAofInput(io, deep, *in, result);
       return;
+    case InputKind::kNative:
+      VerifyNativeFile(io, deep, result);
+      return;
     case InputKind::kEmpty:
       result->format = "empty";
-      result->status = Status::Corruption(result->path + ": empty file (neither RDB nor AOF)");
+      result->status =
+          Status::Corruption(result->path + ": empty file (not an RDB, AOF or native snapshot)");
       return;
   }
 }
@@ -193,6 +218,11 @@ uint64_t AofBytes(const aof::AofVerifyReport& rep) {
 // AOF, are null/zero except "keys" = keys of its RDB parts); "aof" is null
 // for an RDB.
 nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend) {
+  if (r.is_native) {
+    nlohmann::json j = NativeVerifyJson(r.native, deep);
+    j["backend"] = backend;
+    return j;
+  }
   const rdb::RdbVerifyReport& rep = r.rdb;
   nlohmann::json j;
   j["path"] = r.path;
@@ -214,7 +244,9 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
   j["empty_keys"] = rep.empty_keys;
   j["modules"] = rep.modules;
   j["functions"] = rep.functions;
-  j["crc"] = r.is_aof ? "n/a" : r.status.ok() ? std::string(rdb::CrcStatusName(rep.crc)) : "unknown";
+  j["crc"] = r.is_aof        ? "n/a"
+             : r.status.ok() ? std::string(rdb::CrcStatusName(rep.crc))
+                             : "unknown";
   j["crc_stored"] = Hex(rep.crc_stored);
   j["crc_computed"] = Hex(rep.crc_computed);
   j["trailing_bytes"] = rep.trailing_bytes;
@@ -222,6 +254,7 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
   j["seconds"] = r.seconds;
   j["warnings"] = rep.warnings;
   j["aof"] = r.is_aof ? AofJson(r.aof) : nlohmann::json(nullptr);
+  j["native"] = nullptr;
   if (r.status.ok()) {
     j["error"] = nullptr;
   } else {
@@ -237,9 +270,8 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
 }
 
 std::string AofSummaryText(const aof::AofVerifyReport& rep) {
-  std::string text = rep.multi_part ? "AOF multi-part, " + std::to_string(rep.files.size()) +
-                                          " files"
-                                    : "AOF";
+  std::string text =
+      rep.multi_part ? "AOF multi-part, " + std::to_string(rep.files.size()) + " files" : "AOF";
   for (const auto& f : rep.files) {
     if (f.rdb_preamble) {
       text += (rep.multi_part ? ", RDB part of " + f.name : std::string(", RDB preamble")) +
@@ -251,6 +283,10 @@ std::string AofSummaryText(const aof::AofVerifyReport& rep) {
 }
 
 void PrintText(const FileResult& r) {
+  if (r.is_native) {
+    PrintNativeVerifyText(r.native);
+    return;
+  }
   if (r.status.ok()) {
     if (r.is_aof) {
       std::fprintf(stderr, "OK %s (%s)\n", r.path.c_str(), AofSummaryText(r.aof).c_str());
@@ -262,7 +298,7 @@ void PrintText(const FileResult& r) {
     for (const auto& w : r.rdb.warnings) std::fprintf(stderr, "  warning: %s\n", w.c_str());
     return;
   }
-  const char* label = r.status.IsCorruption()      ? "CORRUPT"
+  const char* label = r.status.IsCorruption()     ? "CORRUPT"
                       : r.status.IsNotSupported() ? "UNSUPPORTED"
                                                   : "ERROR";
   std::fprintf(stderr, "%s %s: %s\n", label, r.path.c_str(), r.status.ToString().c_str());
@@ -282,13 +318,23 @@ int ExitCodeOf(const std::vector<FileResult>& results) {
   bool io = false, corrupt = false, unsupported = false;
   for (const auto& r : results) {
     switch (ExitCodeFor(r.status)) {
-      case kExitOk: break;
-      case kExitDataCorrupt: corrupt = true; break;
-      case kExitNotSupported: unsupported = true; break;
-      default: io = true; break;
+      case kExitOk:
+        break;
+      case kExitDataCorrupt:
+        corrupt = true;
+        break;
+      case kExitNotSupported:
+        unsupported = true;
+        break;
+      default:
+        io = true;
+        break;
     }
   }
-  return io ? kExitUsageOrIo : corrupt ? kExitDataCorrupt : unsupported ? kExitNotSupported : kExitOk;
+  return io            ? kExitUsageOrIo
+         : corrupt     ? kExitDataCorrupt
+         : unsupported ? kExitNotSupported
+                       : kExitOk;
 }
 
 int Run(const VerifyArgs& args, const CommandEnv& env) {
@@ -305,8 +351,8 @@ int Run(const VerifyArgs& args, const CommandEnv& env) {
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
   };
-  const size_t threads = std::clamp<size_t>(static_cast<size_t>(std::max(args.threads, 1)), 1,
-                                            results.size());
+  const size_t threads =
+      std::clamp<size_t>(static_cast<size_t>(std::max(args.threads, 1)), 1, results.size());
   std::vector<std::thread> pool;
   for (size_t t = 1; t < threads; ++t) pool.emplace_back(worker);
   worker();
@@ -330,12 +376,15 @@ void AddVerify(CLI::App& app, CommandEnv& env) {
   auto args = std::make_shared<VerifyArgs>();
   CLI::App* cmd = app.add_subcommand(
       "verify",
-      "Check RDB files and AOFs (legacy file, multi-part directory or manifest) end to end");
+      "Check RDB files, AOFs (legacy file, multi-part directory or manifest) and native "
+      "snapshots (*.skn) end to end");
   cmd->add_option("paths", args->paths,
-                  "RDB files, AOF files, multi-part AOF directories or manifests")
+                  "RDB files, AOF files, multi-part AOF directories or manifests, native snapshots")
       ->required();
-  cmd->add_flag("--deep", args->deep, "Decode and validate every RDB element (ziplists, "
-                                      "listpacks, intsets, streams, scores), also in AOF RDB parts");
+  cmd->add_flag("--deep", args->deep,
+                "Decode and validate every RDB element (ziplists, "
+                "listpacks, intsets, streams, scores), also in AOF RDB parts "
+                "and native key blocks");
   cmd->add_flag("--json", args->json, "One JSON object per path on stdout (JSON Lines)");
   cmd->add_option("--threads", args->threads, "Paths verified in parallel (default: CPUs)")
       ->check(CLI::Range(1, 1024));

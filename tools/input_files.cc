@@ -8,18 +8,25 @@
 #include <filesystem>
 #include <vector>
 
+#include "formats/native/native_format.h"
 #include "storage/file_reader.h"
 
 namespace shardkit::tools {
 
 std::string_view InputFormatName(InputFormat format) {
   switch (format) {
-    case InputFormat::kRdb: return "rdb";
-    case InputFormat::kAof: return "aof";
-    case InputFormat::kAofManifest: return "aof-manifest";
-    case InputFormat::kDirectory: return "directory";
-    case InputFormat::kEmpty: return "empty";
-    case InputFormat::kUnknown: return "unknown";
+    case InputFormat::kRdb:
+      return "rdb";
+    case InputFormat::kAof:
+      return "aof";
+    case InputFormat::kAofManifest:
+      return "aof-manifest";
+    case InputFormat::kDirectory:
+      return "directory";
+    case InputFormat::kEmpty:
+      return "empty";
+    case InputFormat::kUnknown:
+      return "unknown";
   }
   return "unknown";
 }
@@ -81,8 +88,10 @@ Result<std::string> FindAofManifest(const std::string& dir) {
   }
   if (ec) return Status::FromErrno(ec.value(), "list", base);
   if (found.size() != 1) {
-    return Status::InvalidArgument(base + ": a multi-part AOF directory needs exactly one "
-                                          "*.manifest, found " + std::to_string(found.size()));
+    return Status::InvalidArgument(base +
+                                   ": a multi-part AOF directory needs exactly one "
+                                   "*.manifest, found " +
+                                   std::to_string(found.size()));
   }
   return found[0];
 }
@@ -107,6 +116,8 @@ Result<ResolvedInput> ResolveInput(const std::string& path) {
   const bool aof_name = EndsWith(path, ".aof");
   if (head.empty()) {
     in.kind = aof_name ? InputKind::kAofFile : InputKind::kEmpty;
+  } else if (formats::native::IsNativeFile(AsBytes(head))) {
+    in.kind = InputKind::kNative;
   } else if (HasRdbMagic(head)) {
     in.kind = aof_name ? InputKind::kAofFile : InputKind::kRdb;
   } else if (LooksLikeManifest(head)) {

@@ -3,18 +3,22 @@
 //
 // DetectInputFormat looks at the first bytes only: "REDIS"/"VALKEY" -> RDB
 // (also an RDB-preamble AOF), '*' -> RESP AOF, "file "/'#' -> multi-part AOF
-// manifest, a directory -> a persistence directory.
+// manifest, a directory -> a persistence directory. A native snapshot
+// ("SKNATIVE") is kUnknown there (repair does not read native files);
+// verify and inspect recognise it through ResolveInput / IsNativePath.
 //
 // ResolveInput is the dispatch `shardkit verify` uses (SPEC.md "verify"):
 //   1. a directory -> multi-part AOF: its single *.manifest, else the single
 //      *.manifest of its appendonlydir/ (a Redis `dir`);
 //   2. a name ending in ".manifest" -> multi-part AOF in that file's directory;
-//   3. a file starting with "REDIS"/"VALKEY" -> RDB, unless its name ends in
+//   3. a file starting with "SKNATIVE" -> a native snapshot, whatever its name
+//      (SPEC-native.md; *.skn by convention);
+//   4. a file starting with "REDIS"/"VALKEY" -> RDB, unless its name ends in
 //      ".aof" (a legacy AOF with an RDB preamble);
-//   4. a file whose first line that is not a '#' comment starts with "file"
+//   5. a file whose first line that is not a '#' comment starts with "file"
 //      -> a manifest (as redis-check-aof decides), so multi-part AOF;
-//   5. an empty file -> kEmpty unless named *.aof (an empty AOF is valid);
-//   6. anything else -> a legacy AOF (RESP; damage is reported by its reader).
+//   6. an empty file -> kEmpty unless named *.aof (an empty AOF is valid);
+//   7. anything else -> a legacy AOF (RESP; damage is reported by its reader).
 // Threading: pure functions; safe from any thread.
 #pragma once
 
@@ -35,11 +39,11 @@ std::string_view InputFormatName(InputFormat format);
 // kNotFound / kIoError naming the path when it cannot be opened.
 Result<InputFormat> DetectInputFormat(const std::string& path);
 
-enum class InputKind { kRdb, kAofFile, kAofMultiPart, kEmpty };
+enum class InputKind { kRdb, kAofFile, kAofMultiPart, kNative, kEmpty };
 
 struct ResolvedInput {
   InputKind kind = InputKind::kRdb;
-  std::string path;       // the RDB/AOF file, or the manifest (kAofMultiPart)
+  std::string path;       // the RDB/AOF/native file, or the manifest (kAofMultiPart)
   std::string directory;  // kAofMultiPart: where the manifest's files are
 };
 

@@ -9,7 +9,9 @@
 #include <cstdio>
 #include <map>
 
+#include "formats/native/native_entry.h"
 #include "formats/native/native_reader.h"
+#include "formats/rdb/rdb_verify.h"
 #include "storage/atomic_file.h"
 #include "storage/file_reader.h"
 #include "storage/positional_reader.h"
@@ -25,7 +27,8 @@ double SecondsSince(std::chrono::steady_clock::time_point start) {
 }
 
 bool EndsWith(const std::string& s, std::string_view suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 std::string FirstBytes(const std::string& path, size_t n, Status* status) {
@@ -108,15 +111,21 @@ Result<ConvertResult> ToRdb(const ConvertRequest& r, const storage::IoOptions& i
   return out;
 }
 
-nlohmann::json ErrorJson(const Status& status, const native::NativeVerifyReport& rep) {
-  if (status.ok()) return nullptr;
+// The verify error object, as for an RDB: code, message, file offset of the
+// damaged block (or index record / trailer), the block number, the key a
+// deep check was reading when the message quotes one, and the file.
+nlohmann::json ErrorJson(const std::string& path, const native::NativeVerifyReport& rep) {
+  if (rep.error.ok()) return nullptr;
+  std::optional<uint64_t> reader_offset;  // inside a block's in-memory RDB: not a file offset
+  std::string key;
+  rdb::ParseErrorLocation(rep.error, &reader_offset, &key);
   nlohmann::json e;
-  e["code"] = std::string(StatusCodeName(status.code()));
-  e["message"] = std::string(status.message());
+  e["code"] = std::string(StatusCodeName(rep.error.code()));
+  e["message"] = std::string(rep.error.message());
   e["offset"] = rep.error_offset.has_value() ? nlohmann::json(*rep.error_offset) : nullptr;
   e["block"] = rep.error_block.has_value() ? nlohmann::json(*rep.error_block) : nullptr;
-  e["key"] = nullptr;
-  e["file"] = nullptr;
+  e["key"] = key.empty() ? nlohmann::json(nullptr) : nlohmann::json(key);
+  e["file"] = path;
   return e;
 }
 
@@ -168,53 +177,123 @@ nlohmann::json NativeVerifyJson(const NativeVerifyResult& r, bool deep) {
   j["ok"] = rep.ok;
   j["format"] = "native";
   j["deep"] = deep;
-  j["version"] = rep.header_read ? nlohmann::json(rep.header.rdb.version) : nullptr;
-  j["producer"] = rep.header_read ? rep.header.producer : "";
+  // magic/version/producer describe the RDB the snapshot was made from.
+  if (rep.header_read) {
+    j["magic"] = rep.header.rdb.magic == rdb::Magic::kValkey ? "VALKEY" : "REDIS";
+    j["version"] = rep.header.rdb.version;
+    j["producer"] = rep.header.producer;
+  } else {
+    j["magic"] = nullptr;
+    j["version"] = nullptr;
+    j["producer"] = "";
+  }
   j["keys"] = rep.keys;
+  j["types"] = rep.keys_per_type;
+  j["expires"] = rep.keys_with_expiry;
+  j["empty_keys"] = nullptr;  // not counted for native snapshots
+  j["modules"] = nlohmann::json::array();
   j["functions"] = rep.functions;
+  j["crc"] = "n/a";  // blocks, index and trailer carry XXH3 checksums instead
+  j["crc_stored"] = nullptr;
+  j["crc_computed"] = nullptr;
+  j["trailing_bytes"] = 0;  // bytes after the trailer are an error
   j["bytes"] = rep.bytes_read;
   j["seconds"] = r.seconds;
   j["warnings"] = rep.warnings;
+  j["aof"] = nullptr;
   nlohmann::json damaged = nlohmann::json::array();
   for (const auto& d : rep.damaged) {
     nlohmann::json b = BlockJson(d.block);
     b["error"] = std::string(d.error.message());
     damaged.push_back(b);
   }
-  j["native"] = {{"format_version", rep.header.format_version},
-                 {"blocks", rep.blocks},
-                 {"key_blocks", rep.key_blocks},
-                 {"raw_bytes", rep.raw_bytes},
-                 {"stored_bytes", rep.stored_bytes},
-                 {"damaged_blocks", damaged}};
-  j["error"] = ErrorJson(rep.error, rep);
+  j["native"] = {
+      {"format_version",
+       rep.header_read ? nlohmann::json(rep.header.format_version) : nlohmann::json(nullptr)},
+      {"blocks", rep.blocks},
+      {"key_blocks", rep.key_blocks},
+      {"raw_bytes", rep.raw_bytes},
+      {"stored_bytes", rep.stored_bytes},
+      {"lz4_ratio", rep.stored_bytes == 0 ? 1.0 : double(rep.raw_bytes) / double(rep.stored_bytes)},
+      {"slots_covered", rep.slots_covered},
+      {"module_aux", rep.module_aux},
+      {"damaged_blocks", damaged}};
+  j["error"] = ErrorJson(r.path, rep);
   return j;
 }
 
 void PrintNativeVerifyText(const NativeVerifyResult& r) {
   const native::NativeVerifyReport& rep = r.report;
   if (rep.ok) {
-    std::fprintf(stderr, "OK %s (native v%u from %s, %" PRIu64 " keys, %" PRIu64 " blocks)\n",
+    std::fprintf(stderr,
+                 "OK %s (native v%u from %s, %" PRIu64 " keys, %" PRIu64 " blocks, %" PRIu64
+                 " slots, checksums ok)\n",
                  r.path.c_str(), rep.header.format_version,
-                 rdb::DescribeVersion(rep.header.rdb).c_str(), rep.keys, rep.blocks);
+                 rdb::DescribeVersion(rep.header.rdb).c_str(), rep.keys, rep.blocks,
+                 rep.slots_covered);
     for (const auto& w : rep.warnings) std::fprintf(stderr, "  warning: %s\n", w.c_str());
     return;
   }
-  const char* label = rep.error.IsCorruption()      ? "CORRUPT"
+  const char* label = rep.error.IsCorruption()     ? "CORRUPT"
                       : rep.error.IsNotSupported() ? "UNSUPPORTED"
                                                    : "ERROR";
   std::fprintf(stderr, "%s %s: %s\n", label, r.path.c_str(), rep.error.ToString().c_str());
+  if (rep.error_offset.has_value()) {
+    std::fprintf(
+        stderr, "  first error at offset %" PRIu64 " (0x%" PRIx64 ")%s\n", *rep.error_offset,
+        *rep.error_offset,
+        rep.error_block.has_value() ? (", block " + std::to_string(*rep.error_block)).c_str() : "");
+  }
   for (size_t i = 1; i < rep.damaged.size(); ++i) {
     std::fprintf(stderr, "  also damaged: %s\n", rep.damaged[i].error.ToString().c_str());
   }
   if (!rep.damaged.empty()) {
     std::fprintf(stderr, "  %zu damaged blocks; %" PRIu64 " keys in sound blocks\n",
                  rep.damaged.size(), rep.keys);
+  } else if (rep.keys > 0) {
+    std::fprintf(stderr, "  %" PRIu64 " keys read soundly before the error\n", rep.keys);
   }
 }
 
-Result<NativeInspectReport> InspectNativePath(const std::string& path,
-                                              const storage::IoOptions& io) {
+namespace {
+
+// Every key block in file order: verified, decoded, handed to `fn`. A block
+// that fails is recorded and skipped; the walk is bounded by the index.
+void ScanKeyBlocks(const native::NativeReader& reader, const NativeEntryFn& fn,
+                   NativeInspectReport* r) {
+  r->scanned = true;
+  std::string raw;
+  rdb::RdbEntry entry;
+  for (const native::BlockInfo& b : reader.blocks()) {
+    if (b.kind != native::BlockKind::kKeys) continue;
+    Status s = reader.ReadBlock(b.number, &raw);
+    native::EntryDecoder decoder(raw, b, reader.name());
+    // Entries of a block are reported only once the whole block decodes, so
+    // a damaged block adds nothing.
+    std::vector<std::pair<rdb::RdbEntry, uint64_t>> entries;
+    while (s.ok()) {
+      Result<bool> more = decoder.Next(&entry);
+      if (!more.ok()) {
+        s = more.status();
+      } else if (!*more) {
+        break;
+      } else {
+        entries.emplace_back(std::move(entry), decoder.last_entry_bytes());
+      }
+    }
+    if (!s.ok()) {
+      r->scan_errors.push_back(std::move(s));
+      continue;
+    }
+    for (const auto& [e, bytes] : entries) fn(e, bytes);
+    ++r->blocks_scanned;
+  }
+}
+
+}  // namespace
+
+Result<NativeInspectReport> InspectNativePath(const std::string& path, const storage::IoOptions& io,
+                                              const NativeEntryFn* scan) {
   SK_ASSIGN_OR_RETURN(auto file, storage::OpenPositionalReader(path, io));
   SK_ASSIGN_OR_RETURN(auto reader, native::NativeReader::Open(file.get()));
   NativeInspectReport r;
@@ -224,23 +303,39 @@ Result<NativeInspectReport> InspectNativePath(const std::string& path,
   r.keys = reader->key_count();
   r.blocks = reader->blocks().size();
   r.index = reader->blocks();
-  std::map<uint32_t, uint64_t> per_db;
+  std::map<uint32_t, std::pair<uint64_t, uint64_t>> per_db;
   for (const native::BlockInfo& b : reader->blocks()) {
     if (b.kind != native::BlockKind::kKeys) continue;
     ++r.key_blocks;
     r.raw_bytes += b.raw_bytes;
     r.stored_bytes += b.stored_bytes;
-    per_db[b.db] += b.key_count;
+    per_db[b.db].first += b.key_count;
+    per_db[b.db].second += b.raw_bytes;
   }
-  r.keys_per_db.assign(per_db.begin(), per_db.end());
+  r.per_db.assign(per_db.begin(), per_db.end());
   Result<native::SlotStats> stats = reader->ReadSlotStats();
   if (stats.ok()) {
     r.slots = std::move(stats).value();
   } else {
+    r.slots_error = stats.status();
     r.slots = reader->EstimateSlotStatsFromIndex();
     r.slots_estimated = true;
   }
+  Result<std::vector<native::MetaRecord>> meta = reader->ReadMeta();
+  if (meta.ok()) {
+    r.meta = std::move(meta).value();
+  } else {
+    r.meta_error = meta.status();
+  }
+  if (scan != nullptr) ScanKeyBlocks(*reader, *scan, &r);
   return r;
+}
+
+Status NativeInspectError(const NativeInspectReport& r) {
+  if (!r.slots_error.ok()) return r.slots_error;
+  if (!r.meta_error.ok()) return r.meta_error;
+  if (!r.scan_errors.empty()) return r.scan_errors.front();
+  return Status();
 }
 
 nlohmann::json NativeInspectJson(const NativeInspectReport& r, bool with_blocks) {
@@ -261,7 +356,7 @@ nlohmann::json NativeInspectJson(const NativeInspectReport& r, bool with_blocks)
   j["stored_bytes"] = r.stored_bytes;
   j["lz4_ratio"] = r.stored_bytes == 0 ? 1.0 : double(r.raw_bytes) / double(r.stored_bytes);
   nlohmann::json dbs = nlohmann::json::object();
-  for (const auto& [db, keys] : r.keys_per_db) dbs[std::to_string(db)] = keys;
+  for (const auto& [db, figures] : r.per_db) dbs[std::to_string(db)] = figures.first;
   j["keys_per_db"] = dbs;
   j["slots_estimated"] = r.slots_estimated;
   nlohmann::json slots = nlohmann::json::array();

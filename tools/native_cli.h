@@ -11,6 +11,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -45,7 +46,12 @@ nlohmann::json NativeVerifyJson(const NativeVerifyResult& result, bool deep);
 // one line per damaged block.
 void PrintNativeVerifyText(const NativeVerifyResult& result);
 
-// inspect / plan: the index and the slot-stats block only (no key block read).
+// inspect / plan: the header, the index, the slot-stats block and the meta
+// block (a few small reads). With a `scan` callback inspect also reads every
+// key block (checksums verified) and calls it for each entry in file order
+// with the entry's bytes in the block payload (the unit of the slot-stats
+// table); a damaged block is skipped and listed in scan_errors, the rest
+// still scanned.
 struct NativeInspectReport {
   std::string path;
   formats::native::FileHeader header;
@@ -53,16 +59,29 @@ struct NativeInspectReport {
   uint64_t keys = 0;
   uint64_t blocks = 0;
   uint64_t key_blocks = 0;
-  uint64_t raw_bytes = 0;     // key block payloads, uncompressed
+  uint64_t raw_bytes = 0;     // key block payloads, uncompressed (= entry bytes)
   uint64_t stored_bytes = 0;  // key block payloads as stored
-  std::vector<std::pair<uint32_t, uint64_t>> keys_per_db;  // db -> keys, ascending
-  formats::native::SlotStats slots;  // exact (slot-stats block) or estimated
-  bool slots_estimated = false;      // true when the slot-stats block was damaged
+  // db -> {keys, raw (entry) bytes}, ascending, from the index.
+  std::vector<std::pair<uint32_t, std::pair<uint64_t, uint64_t>>> per_db;
+  formats::native::SlotStats slots;               // exact (slot-stats block) or estimated
+  bool slots_estimated = false;                   // true when the slot-stats block was damaged
+  Status slots_error;                             // why the slot-stats block could not be used
+  std::vector<formats::native::MetaRecord> meta;  // functions, module AUX, late AUX
+  Status meta_error;                              // a damaged meta block
   std::vector<formats::native::BlockInfo> index;
+  bool scanned = false;
+  uint64_t blocks_scanned = 0;      // key blocks read soundly by the scan
+  std::vector<Status> scan_errors;  // one per key block the scan could not read
 };
-Result<NativeInspectReport> InspectNativePath(const std::string& path,
-                                              const storage::IoOptions& io);
+using NativeEntryFn = std::function<void(const formats::rdb::RdbEntry& entry, uint64_t bytes)>;
+// `scan` may be null (index-only). Errors: the file cannot be opened, or its
+// trailer, index or header is damaged (the report cannot be built).
+Result<NativeInspectReport> InspectNativePath(const std::string& path, const storage::IoOptions& io,
+                                              const NativeEntryFn* scan = nullptr);
 nlohmann::json NativeInspectJson(const NativeInspectReport& report, bool with_blocks);
+// The first problem the report records (slot-stats, meta or a scanned
+// block), or OK.
+Status NativeInspectError(const NativeInspectReport& report);
 
 // plan: per-slot keys and bytes, from the index (exact when the slot-stats
 // block is sound).

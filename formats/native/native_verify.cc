@@ -1,6 +1,7 @@
 #include "formats/native/native_verify.h"
 
 #include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 
@@ -17,10 +18,12 @@ namespace {
 // Deep check of one key block: its entries written as an in-memory RDB and
 // read back by RdbReader in deep mode.
 Status DeepCheck(const std::vector<rdb::RdbEntry>& entries, const FileHeader& header,
-                 const BlockInfo& block, std::string_view file_name) {
-  StringSink sink(std::string(file_name) + " " + DescribeBlock(block));
-  const int version = std::clamp(header.rdb.version, rdb::RdbWriter::kMinWritableVersion,
-                                 rdb::kMaxRedisVersion);
+                 const BlockInfo& block) {
+  // The caller prefixes the file and block; offsets inside this in-memory
+  // RDB mean nothing to an operator, so the name says what they are.
+  StringSink sink("deep check of the block's values, in-memory RDB");
+  const int version =
+      std::clamp(header.rdb.version, rdb::RdbWriter::kMinWritableVersion, rdb::kMaxRedisVersion);
   SK_ASSIGN_OR_RETURN(auto writer, rdb::RdbWriter::Create(&sink, {.version = version}));
   if (!entries.empty()) SK_RETURN_IF_ERROR(writer->WriteSelectDb(block.db));
   for (const rdb::RdbEntry& e : entries) SK_RETURN_IF_ERROR(writer->WriteEntry(e));
@@ -40,6 +43,9 @@ class Verifier {
       : in_(source), options_(options), report_(*report) {}
 
   Status Run();
+  // Fills the report's per-type and slot figures from what the sound key
+  // blocks held (also after an error: the figures describe those blocks).
+  void Summarize();
 
  private:
   Status ReadHeader();
@@ -59,8 +65,19 @@ class Verifier {
   std::string stored_;
   std::string raw_;
   SlotStats computed_;
+  std::array<uint64_t, 256> keys_per_type_byte_{};
   bool stats_checked_ = false;
 };
+
+void Verifier::Summarize() {
+  for (size_t type = 0; type < keys_per_type_byte_.size(); ++type) {
+    if (keys_per_type_byte_[type] == 0) continue;
+    report_.keys_per_type[rdb::TypeName(static_cast<uint8_t>(type), report_.header.rdb.magic)] +=
+        keys_per_type_byte_[type];
+  }
+  report_.slots_covered = static_cast<uint64_t>(std::count_if(
+      computed_.keys.begin(), computed_.keys.end(), [](uint64_t k) { return k > 0; }));
+}
 
 Status Verifier::Run() {
   SK_RETURN_IF_ERROR(ReadHeader());
@@ -138,12 +155,17 @@ Status Verifier::ReadBlock() {
 Status Verifier::CheckKeyBlock(const BlockInfo& info, const std::string& raw) {
   EntryDecoder decoder(raw, info, in_.name());
   std::vector<rdb::RdbEntry> entries;
-  std::vector<std::pair<uint16_t, uint64_t>> slots;  // applied only when the block is sound
+  // Applied to the report only when the whole block is sound.
+  std::vector<std::pair<uint16_t, uint64_t>> slots;
+  std::array<uint32_t, 256> types{};
+  uint64_t expiring = 0;
   rdb::RdbEntry entry;
   for (;;) {
     SK_ASSIGN_OR_RETURN(bool more, decoder.Next(&entry));
     if (!more) break;
     slots.emplace_back(entry.HashSlot(), decoder.last_entry_bytes());
+    ++types[entry.type];
+    if (entry.expire_ms.has_value()) ++expiring;
     if (options_.deep) entries.push_back(entry);
   }
   if (options_.deep) {
@@ -152,7 +174,7 @@ Status Verifier::CheckKeyBlock(const BlockInfo& info, const std::string& raw) {
         report_.warnings.push_back("deep checks of Valkey-sourced values are not done yet");
       }
     } else {
-      Status deep = DeepCheck(entries, report_.header, info, in_.name());
+      Status deep = DeepCheck(entries, report_.header, info);
       if (!deep.ok()) return deep.WithPrefix(in_.name() + ": " + DescribeBlock(info));
     }
   }
@@ -160,6 +182,8 @@ Status Verifier::CheckKeyBlock(const BlockInfo& info, const std::string& raw) {
     ++computed_.keys[slot];
     computed_.bytes[slot] += bytes;
   }
+  for (size_t type = 0; type < types.size(); ++type) keys_per_type_byte_[type] += types[type];
+  report_.keys_with_expiry += expiring;
   report_.keys += info.key_count;
   return Status();
 }
@@ -169,7 +193,8 @@ Status Verifier::CheckPayload(const BlockInfo& info, const std::string& raw) {
     case BlockKind::kKeys:
       return CheckKeyBlock(info, raw);
     case BlockKind::kMeta: {
-      SK_ASSIGN_OR_RETURN(std::vector<MetaRecord> records, DecodeMetaRecords(raw, info, in_.name()));
+      SK_ASSIGN_OR_RETURN(std::vector<MetaRecord> records,
+                          DecodeMetaRecords(raw, info, in_.name()));
       for (const MetaRecord& r : records) {
         if (r.kind == MetaKind::kFunction) ++report_.functions;
         if (r.kind == MetaKind::kModuleAux) ++report_.module_aux;
@@ -207,9 +232,9 @@ Status Verifier::ReadIndexAndTrailer() {
     if (!(static_cast<const BlockDescriptor&>(record) ==
           static_cast<const BlockDescriptor&>(seen_[i])) ||
         record.offset != seen_[i].offset) {
-      return Fail(index_offset + kIndexHeaderBytes + uint64_t{i} * kIndexRecordBytes,
-                  "index record " + std::to_string(i) + " does not match " +
-                      DescribeBlock(seen_[i]));
+      return Fail(
+          index_offset + kIndexHeaderBytes + uint64_t{i} * kIndexRecordBytes,
+          "index record " + std::to_string(i) + " does not match " + DescribeBlock(seen_[i]));
     }
   }
   const uint64_t trailer_offset = in_.offset();
@@ -232,6 +257,7 @@ NativeVerifyReport VerifyNative(ChunkSource* source, const NativeVerifyOptions& 
   NativeVerifyReport report;
   Verifier verifier(source, options, &report);
   Status s = verifier.Run();
+  verifier.Summarize();
   if (!s.ok() && report.error.ok()) report.error = std::move(s);
   if (!report.error.ok() && !report.error_offset.has_value()) {
     std::optional<uint64_t> offset;

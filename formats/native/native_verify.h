@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -43,6 +44,12 @@ struct NativeVerifyReport {
   uint64_t blocks = 0;
   uint64_t key_blocks = 0;
   uint64_t keys = 0;  // entries in sound key blocks
+  // Figures over the entries of sound key blocks, as VerifyRdb reports them:
+  // keys per type (rdb::TypeName of the source's magic), keys with an expiry,
+  // and how many of the 16384 hash slots hold at least one key.
+  std::map<std::string, uint64_t> keys_per_type;
+  uint64_t keys_with_expiry = 0;
+  uint64_t slots_covered = 0;
   uint64_t functions = 0;
   uint64_t module_aux = 0;
   uint64_t raw_bytes = 0;     // payload bytes after decompression (sound blocks)
