@@ -1,0 +1,105 @@
+// The public corpus (../shared/corpus/public) through the native path as a
+// user runs it: every RDB file converted by `shardkit convert` (the ones it
+// refuses must be refused as unsupported or corrupt, never crash), all
+// snapshots verified in ONE `shardkit verify --deep --json` run beside the
+// RDBs they came from, and each inspected. Every snapshot must verify with
+// the key count and per-type counts of its RDB; the one corpus RDB whose
+// damage only deep checks see (corrupt_ziplist.rdb) must fail the same way
+// as a snapshot.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "tests/support/temp_dir.h"
+#include "tests/tools/verify_cli_util.h"
+
+namespace shardkit::testing {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string Head(const std::string& path, size_t n) {
+  std::ifstream in(path, std::ios::binary);
+  std::string head(n, '\0');
+  in.read(head.data(), static_cast<std::streamsize>(n));
+  head.resize(static_cast<size_t>(in.gcount()));
+  return head;
+}
+
+std::vector<std::string> CorpusRdbs() {
+  std::vector<std::string> rdbs;
+  for (const auto& e : fs::recursive_directory_iterator(CorpusDir())) {
+    if (!e.is_regular_file() || e.path().extension() == ".aof") continue;
+    const std::string head = Head(e.path().string(), 6);
+    if (head.starts_with("REDIS") || head.starts_with("VALKEY")) rdbs.push_back(e.path());
+  }
+  std::sort(rdbs.begin(), rdbs.end());
+  return rdbs;
+}
+
+TEST(VerifyNativeCorpusCliTest, EveryConvertibleRdbVerifiesDeepAsNativeWithItsKeyCounts) {
+  const std::vector<std::string> rdbs = CorpusRdbs();
+  ASSERT_GE(rdbs.size(), 250u);
+  TempDir dir("native-corpus");
+  std::vector<std::string> sources, snapshots;
+  for (size_t i = 0; i < rdbs.size(); ++i) {
+    const std::string out = dir.File(std::to_string(i) + ".skn");
+    CliRun convert = RunShardkit({"convert", rdbs[i], out});
+    if (convert.exit_code != 0) {
+      // Refusals are reasoned: unsupported content or a corrupt source.
+      EXPECT_TRUE(convert.exit_code == 1 || convert.exit_code == 3) << rdbs[i] << convert.err;
+      EXPECT_FALSE(fs::exists(out)) << rdbs[i];
+      continue;
+    }
+    sources.push_back(rdbs[i]);
+    snapshots.push_back(out);
+  }
+  ASSERT_GE(snapshots.size(), 230u);
+
+  std::vector<std::string> args = {"verify", "--deep", "--json"};
+  for (size_t i = 0; i < sources.size(); ++i) {
+    args.push_back(sources[i]);
+    args.push_back(snapshots[i]);
+  }
+  CliRun run = RunShardkit(args);
+  EXPECT_EQ(run.exit_code, 1) << run.err;  // corrupt_ziplist.rdb and its snapshot
+  auto lines = JsonLines(run.out);
+  ASSERT_EQ(lines.size(), 2 * sources.size());
+  size_t deep_failures = 0;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    SCOPED_TRACE(sources[i]);
+    const nlohmann::json& rdb = lines[2 * i];
+    const nlohmann::json& native = lines[2 * i + 1];
+    ASSERT_EQ(native["path"], snapshots[i]);
+    EXPECT_EQ(rdb["format"], "rdb");
+    EXPECT_EQ(native["format"], "native");
+    if (sources[i].ends_with("corrupt_ziplist.rdb")) {
+      ++deep_failures;
+      EXPECT_EQ(rdb["ok"], false);
+      ASSERT_EQ(native["ok"], false);
+      EXPECT_EQ(native["error"]["code"], "Corruption");
+      EXPECT_EQ(native["error"]["key"], rdb["error"]["key"]);
+      continue;
+    }
+    ASSERT_EQ(rdb["ok"], true) << rdb["error"].dump();
+    ASSERT_EQ(native["ok"], true) << native["error"].dump();
+    EXPECT_EQ(native["keys"], rdb["keys"]);
+    EXPECT_EQ(native["types"], rdb["types"]);
+    EXPECT_EQ(native["expires"], rdb["expires"]);
+    EXPECT_EQ(native["version"], rdb["version"]);
+
+    CliRun inspect = RunShardkit({"inspect", "--json", snapshots[i]});
+    ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
+    const nlohmann::json summary = nlohmann::json::parse(inspect.out);
+    EXPECT_EQ(summary["total"]["keys"], rdb["keys"]);
+    EXPECT_EQ(summary["total"]["expires"], rdb["expires"]);
+  }
+  EXPECT_GE(deep_failures, 1u);  // the file is in the corpus more than once
+}
+
+}  // namespace
+}  // namespace shardkit::testing
