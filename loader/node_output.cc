@@ -136,6 +136,11 @@ Result<ExistingNode> CheckExistingNode(const std::string& node_dir, const std::s
   }
   for (const OutputFile& expected : m.files) {
     auto actual = HashFile(node_dir, expected.name, io);
+    // An I/O error while re-reading is that error (the node may be fine);
+    // a missing or different file means the node changed since.
+    if (!actual.ok() && actual.status().code() != StatusCode::kNotFound) {
+      return actual.status().WithPrefix("re-checking " + node_dir + " against its marker");
+    }
     if (!actual.ok() || actual->bytes != expected.bytes || actual->crc64 != expected.crc64) {
       *why = node_dir + "/" + expected.name + " no longer matches its marker" +
              (actual.ok() ? "" : ": " + actual.status().ToString());

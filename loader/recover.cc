@@ -248,9 +248,13 @@ void RunPipeline(PipelineState* state) {
     state->pools.push_back(std::make_unique<BatchPool>(state->jobs.size() * (capacity + 1)));
   }
   for (auto& job : state->jobs) {
+    const std::vector<int> feeding = state->plan->SourcesForNode(job->node->index);
     for (size_t i = 0; i < sources.size(); ++i) {
+      const bool fed =
+          std::find(feeding.begin(), feeding.end(), sources[i]) != feeding.end();
+      job->fed_by.push_back(fed);
       job->queues.push_back(std::make_unique<BatchQueue<EntryBatch>>(capacity));
-      job->queues.back()->SetProducers(1);
+      job->queues.back()->SetProducers(fed ? 1 : 0);
       job->queues.back()->AttachSignal(&job->signal);
     }
     job->deferred.resize(sources.size());
@@ -265,7 +269,9 @@ void RunPipeline(PipelineState* state) {
     for (size_t i = next++; i < sources.size(); i = next++) {
       Status s = state->failed.load() ? Status() : RunSourceWorker(state, static_cast<int>(i));
       if (!s.ok()) state->Fail(s);
-      for (auto& job : state->jobs) job->queues[i]->ProducerDone();
+      for (auto& job : state->jobs) {
+        if (job->fed_by[i]) job->queues[i]->ProducerDone();
+      }
     }
     std::lock_guard<std::mutex> lock(done_mu);
     --running;

@@ -43,6 +43,10 @@ struct NodeJob {
   // so that their readers never wait for it.
   std::vector<std::unique_ptr<BatchQueue<EntryBatch>>> queues;
   QueueSignal signal;  // attached to every queue above
+  // Per position: does the plan say this source holds keys (or log
+  // commands) for this node? A queue of a source that does not starts
+  // closed, so the writer never waits for (or parks behind) that source.
+  std::vector<bool> fed_by;
   uint64_t spilled_bytes = 0;  // writer thread only
   // Keys whose slot a non-owner source also holds: the owner's keys in those
   // slots, and the non-owner copies held back (per source) until every

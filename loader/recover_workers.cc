@@ -85,6 +85,12 @@ class SourceRouter {
   Status Flush(size_t job) {
     EntryBatch& b = batches_[job];
     if (b.empty()) return Status();
+    if (!state_->jobs[job]->fed_by[static_cast<size_t>(position_)]) {
+      return Status::InvalidArgument(
+          source().path + ": has keys for new node " +
+          std::to_string(state_->jobs[job]->node->index) +
+          " although the plan says it holds none of that node's slots; make a new plan");
+    }
     EntryBatch full = std::move(b);
     b = state_->pools[static_cast<size_t>(position_)]->Take();
     if (!state_->jobs[job]->queues[position_]->Push(std::move(full))) return Cancelled();

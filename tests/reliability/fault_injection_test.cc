@@ -115,9 +115,8 @@ TEST(FaultInjection, EveryIoPointOfASmallRecovery) {
   RecordFigure("faults_recover", faults);
 
   // A rerun over a complete output, failed at every I/O point: the complete
-  // nodes are never removed or changed. (Known issue, loader: a fault while
-  // re-checking a node's files is reported as "no longer matches its marker"
-  // (kInvalidArgument) rather than as the I/O error; it refuses safely.)
+  // nodes are never removed or changed, and the fault is reported as itself
+  // (not as "no longer matches its marker").
   uint64_t rerun_faults = 0;
   options.io.environment = nullptr;
   options.out_dir = dir.File("complete");
@@ -135,7 +134,12 @@ TEST(FaultInjection, EveryIoPointOfASmallRecovery) {
       break;
     }
     ++rerun_faults;
-    EXPECT_FALSE(report.ok()) << "fault swallowed";
+    ASSERT_FALSE(report.ok()) << "fault swallowed";
+    const std::string msg = report.status().ToString();
+    EXPECT_EQ(report.status().code(),
+              n % 2 == 0 ? StatusCode::kResourceExhausted : StatusCode::kIoError)
+        << msg;
+    EXPECT_NE(msg.find('/'), std::string::npos) << "no path named: " << msg;
     if (HasFailure()) return;
   }
   RecordFigure("faults_recover_rerun", rerun_faults);
