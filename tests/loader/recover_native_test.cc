@@ -4,6 +4,7 @@
 // entries (key, type, value bytes, expiry) either way. A node owning one
 // fifth of the slots reads at most a quarter of the native file's bytes.
 #include <gtest/gtest.h>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -204,6 +205,22 @@ TEST_F(RecoverNativeTest, FormatBothWritesANativeArchiveHoldingWhatTheRdbHolds) 
   ASSERT_EQ(r->exit_code, 0) << r->output;
   for (int k = 0; k < 2; ++k) {
     const std::string node = work_->File("both/node-" + std::to_string(k));
+    // verify --deep decodes every record of the archive; the RDB beside it
+    // verifies too, with the same key count.
+    auto v = Shardkit({"verify", "--deep", "--json", node + "/dump.skn", node + "/dump.rdb"});
+    ASSERT_TRUE(v.ok());
+    ASSERT_EQ(v->exit_code, 0) << v->output;
+    std::map<std::string, nlohmann::json> by_format;
+    std::istringstream lines(v->output);
+    for (std::string line; std::getline(lines, line);) {
+      auto j = nlohmann::json::parse(line, nullptr, false);
+      if (!j.is_discarded() && j.is_object()) by_format[j.value("format", "")] = j;
+    }
+    ASSERT_EQ(by_format.count("native"), 1u) << v->output;
+    ASSERT_EQ(by_format.count("rdb"), 1u) << v->output;
+    EXPECT_GT(by_format["native"].value("keys", 0), 0);
+    EXPECT_EQ(by_format["native"].value("keys", 0), by_format["rdb"].value("keys", -1));
+    EXPECT_EQ(by_format["native"]["types"], by_format["rdb"]["types"]);
     // convert checks every block's checksums while it reads.
     auto c = Shardkit({"convert", node + "/dump.skn", work_->File("both-" + std::to_string(k) +
                                                                   ".rdb")});
