@@ -30,14 +30,14 @@ class HashSet {
  public:
   bool Contains(uint64_t h) const {
     if (slots_.empty()) return false;
-    for (size_t i = h & mask(); ; i = (i + 1) & mask()) {  // ends: never full
+    for (size_t i = h & mask();; i = (i + 1) & mask()) {  // ends: never full
       if (slots_[i] == h) return true;
       if (slots_[i] == 0) return false;
     }
   }
   void Insert(uint64_t h) {
     if (2 * (count_ + 1) > slots_.size()) Grow();
-    for (size_t i = h & mask(); ; i = (i + 1) & mask()) {  // ends: never full
+    for (size_t i = h & mask();; i = (i + 1) & mask()) {  // ends: never full
       if (slots_[i] == h) return;
       if (slots_[i] == 0) {
         slots_[i] = h;
@@ -69,8 +69,24 @@ bool LegacyType(uint8_t type, int version) {
                        type == kTypeHashZipmap || type == kTypeListZiplist)) {
     return true;
   }
-  return version >= 10 && (type == kTypeZsetZiplist || type == kTypeHashZiplist ||
-                           type == kTypeListQuicklist);
+  return version >= 10 &&
+         (type == kTypeZsetZiplist || type == kTypeHashZiplist || type == kTypeListQuicklist);
+}
+
+// A key for a message: at most 64 bytes, non-printable bytes as \xNN.
+std::string Printable(std::string_view key) {
+  std::string out;
+  for (size_t i = 0; i < key.size() && i < 64; ++i) {
+    const auto c = static_cast<unsigned char>(key[i]);
+    if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += {'\\', 'x', kHex[c >> 4], kHex[c & 15]};
+    }
+  }
+  if (key.size() > 64) out += "...";
+  return out;
 }
 
 constexpr int64_t kMaxPlausibleExpireMs = int64_t{1} << 48;
@@ -99,6 +115,14 @@ class Salvager final : public RdbVisitor {
   Status OnFunctionPreGa(std::string_view name, std::string_view code) override;
   Status OnModuleAux(uint64_t module_id, std::string_view raw) override;
   Status OnSlotImport(std::string_view) override { return Boundary(); }
+  Status OnEntryStart(const RdbEntry&) override {
+    elements_ = 0;
+    return Status();
+  }
+  Status OnElement(const RdbEntry&, const RdbElement&) override {
+    ++elements_;
+    return Status();
+  }
   Status OnEntry(const RdbEntry& entry) override;
 
  private:
@@ -121,16 +145,21 @@ class Salvager final : public RdbVisitor {
   };
   Result<std::optional<Candidate>> TryCandidate(uint64_t offset);
   bool PlausibleType(uint8_t type) const;
+  // The type exists in the source's RDB version (a type of a later version
+  // is a misreading; the writer, at the source's version, cannot hold it).
+  bool TypeOfThisVersion(uint8_t type) const;
   // True when `more` further keys would exceed db_'s RESIZEDB count after a
   // damaged region (before any damage the count is only a producer's hint).
   bool TooManyKeysInDb(uint64_t more) const {
-    return damage_seen_ && db_size_hint_.has_value() &&
-           db_reads_ + more > *db_size_hint_;
+    return damage_seen_ && db_size_hint_.has_value() && db_reads_ + more > *db_size_hint_;
   }
   Status Boundary();
   Status Fail(Status s);
   Status FlushPending();
   Status WriteKept(const Pending& pending);
+  // Drops the record at `entry` (it parsed but cannot be a sound one) and
+  // stops the read there with `what` as the damage reason.
+  Status DropParsed(const RdbEntry& entry, const std::string& what);
 
   ChunkSink* sink_;
   const RdbSalvageOptions& options_;
@@ -138,11 +167,12 @@ class Salvager final : public RdbVisitor {
   std::unique_ptr<RdbWriter> writer_;
   RdbSalvageReport report_;
   std::string header_bytes_;
-  ByteReader* in_ = nullptr;  // the main read's cursor, during ReadFrom
+  ByteReader* in_ = nullptr;   // the main read's cursor, during ReadFrom
   uint64_t record_start_ = 0;  // first byte of the record being read
   uint64_t db_ = 0;
-  uint64_t max_db_ = 0;  // highest db selected before
-  uint64_t db_reads_ = 0;  // key records read in db_ (kept or not)
+  uint64_t max_db_ = 0;                   // highest db selected before
+  uint64_t db_reads_ = 0;                 // key records read in db_ (kept or not)
+  uint64_t elements_ = 0;                 // decoded elements of the record being read
   std::optional<uint64_t> db_size_hint_;  // db_'s RESIZEDB count
   std::optional<uint64_t> written_db_;
   std::optional<Pending> pending_;
@@ -194,7 +224,13 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
     hashes_[entries_] = h;
     return Status();
   }
+  Status OnElement(const RdbEntry&, const RdbElement&) override {
+    ++elements_;
+    return Status();
+  }
   Status OnEntry(const RdbEntry& e) override {
+    if (elements_ == 0) return Reject();  // an empty collection: see Salvager::OnEntry
+    elements_ = 0;
     const uint64_t end = e.value_offset + e.value_bytes;
     if (entries_ == 0) {
       // A record this small is as often a chance reading of a damaged tail.
@@ -211,13 +247,19 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
   uint64_t db_;
   bool selected_ = false;  // the candidate read a SELECTDB
   int entries_ = 0;
+  uint64_t elements_ = 0;  // decoded elements of the current key record
   uint64_t hashes_[kCandidateEntries] = {};
   uint64_t first_end_ = 0;
 };
 
+bool Salvager::TypeOfThisVersion(uint8_t type) const {
+  const int first = FirstVersionWithType(type);
+  return IsKnownType(type, report_.header) && first != 0 && first <= report_.header.version;
+}
+
 bool Salvager::PlausibleType(uint8_t type) const {
   if (seen_types_[type]) return true;
-  return IsKnownType(type, report_.header) && !LegacyType(type, report_.header.version);
+  return TypeOfThisVersion(type) && !LegacyType(type, report_.header.version);
 }
 
 Status Salvager::Fail(Status s) {
@@ -314,19 +356,36 @@ Status Salvager::FlushPending() {
   return s;
 }
 
+Status Salvager::DropParsed(const RdbEntry& entry, const std::string& what) {
+  SK_RETURN_IF_ERROR(FlushPending());
+  dup_damage_ = entry.record_offset;
+  ++report_.keys_dropped_parsed;
+  dup_reason_ = in_->CorruptionAt(entry.record_offset, what).ToString();
+  return Status::Corruption(dup_reason_);
+}
+
 Status Salvager::OnEntry(const RdbEntry& entry) {
   if (TooManyKeysInDb(1)) {
     // The SELECTDB of a later db was in a damaged region: this key's db is
     // unknown. Everything up to the next SELECTDB is dropped.
-    SK_RETURN_IF_ERROR(FlushPending());
-    dup_damage_ = entry.record_offset;
-    ++report_.keys_dropped_parsed;
-    dup_reason_ = in_->CorruptionAt(entry.record_offset,
-                                    "db " + std::to_string(db_) + " holds more keys than its "
-                                    "RESIZEDB count " + std::to_string(*db_size_hint_) +
-                                    ": a SELECTDB was lost in damage, the key's db is unknown")
-                      .ToString();
-    return Status::Corruption(dup_reason_);
+    return DropParsed(entry, "db " + std::to_string(db_) +
+                                 " holds more keys than its RESIZEDB "
+                                 "count " +
+                                 std::to_string(*db_size_hint_) +
+                                 ": a SELECTDB was lost in damage, the key's db is unknown");
+  }
+  if (!TypeOfThisVersion(entry.type)) {
+    return DropParsed(entry, TypeName(entry.type) + " value (key \"" + Printable(entry.key) +
+                                 "\"): a type RDB v" + std::to_string(report_.header.version) +
+                                 " does not have");
+  }
+  if (elements_ == 0) {
+    // Deep mode reports at least one element for every value but an empty
+    // collection. Redis never writes one; redis-check-rdb refuses it and a
+    // server skips it on load, so it is damage (often a chance record made
+    // of damaged bytes, e.g. a zero count).
+    return DropParsed(entry, "empty " + TypeName(entry.type) + " value (key \"" +
+                                 Printable(entry.key) + "\"): Redis never writes one");
   }
   ++db_reads_;
   const uint64_t hash = KeyHash(db_, entry.key);
@@ -341,8 +400,8 @@ Status Salvager::OnEntry(const RdbEntry& entry) {
       dup_damage_ = entry.record_offset;
     }
     ++report_.keys_dropped_parsed;
-    dup_reason_ = in_->CorruptionAt(entry.record_offset, "key repeats a key already read in db " +
-                                                            std::to_string(db_))
+    dup_reason_ = in_->CorruptionAt(entry.record_offset,
+                                    "key repeats a key already read in db " + std::to_string(db_))
                       .ToString();
     return Status::Corruption(dup_reason_);
   }

@@ -11,8 +11,10 @@
 //     RESIZEDB and SLOT_INFO hints are not (their counts would be wrong).
 //  2. Damage is a reader error (kCorruption, or kNotSupported for a foreign
 //     byte in the record stream), a key that repeats a key already kept in
-//     the same db (a valid RDB never has one; Redis refuses to load it), or
-//     a record larger than options.max_record_bytes. The damaged region
+//     the same db (a valid RDB never has one; Redis refuses to load it), an
+//     empty collection (Redis never writes one; redis-check-rdb refuses it),
+//     a value type the source's RDB version does not have, or a record
+//     larger than options.max_record_bytes. The damaged region
 //     starts at the first byte of the record being read (its first prefix
 //     opcode). The key record before it is held back until then and dropped
 //     too if its key is empty or it is the first copy of the duplicate (a run
@@ -25,10 +27,10 @@
 //     or a db seen before), RESIZEDB, key records with their prefix opcodes
 //     and EOF may appear. Candidate key records must look like this file's:
 //     a non-empty key not yet kept, a type seen before the damage or one the
-//     source version's producer writes (legacy encodings such as zipmap are
-//     refused in RDB >= 7), an expiry in [0, 2^48) ms; the first one spans at
-//     least 6 bytes. A random length in damaged bytes often ends on a real
-//     record boundary, so a first record can swallow real records: a
+//     source version has and its producer writes (legacy encodings such as
+//     zipmap are refused in RDB >= 7), a value with at least one element, an
+//     expiry in [0, 2^48) ms; the first one spans at least 6 bytes. A random length in damaged
+//     bytes often ends on a real record boundary, so a first record can swallow real records: a
 //     verified candidate inside the first record wins over it (repeatedly).
 //     Each candidate reads at most options.lookahead_bytes.
 //  4. Continue the deep read at the accepted offset; the bytes in between are
@@ -120,7 +122,7 @@ struct RdbSalvageReport {
   uint64_t source_bytes = 0;
   uint64_t output_bytes = 0;
   CrcStatus source_crc = CrcStatus::kNotChecked;  // only meaningful without damage
-  bool reached_eof = false;       // the source's EOF record was read
+  bool reached_eof = false;                       // the source's EOF record was read
   uint64_t keys_kept = 0;
   uint64_t keys_dropped_parsed = 0;  // records that parsed but were dropped (step 2)
   // Sum of the RESIZEDB db sizes read (Redis writes one per db): the keys the

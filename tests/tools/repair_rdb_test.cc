@@ -1,24 +1,29 @@
-// `shardkit repair` on RDB files: salvage of a real redis-server 7.0 dump
-// with a region overwritten in the middle (a few bytes, 4 KiB of garbage,
-// 4 KiB of zeros, two regions), judged by loading the output into a fresh
-// redis-server: every key whose bytes do not touch the damage comes back with
-// the source server's DEBUG DIGEST-VALUE, TYPE and expiry; nothing is
-// invented; redis-check-rdb accepts the output. The damaged keys are found by
-// reading the original with the raw reader, which gives each record's bytes.
+// `shardkit repair` on RDB files: salvage of a damaged RDB, checked against
+// the guarantee in formats/rdb/rdb_salvage.h. The sources are deterministic
+// (tests/support/seeded_rdb.h: written by RdbWriter from a seeded dataset,
+// no live server), so a seed replays exactly: same seed => same source bytes
+// => same damage => same result. Each source is checked once to be sound for
+// redis-check-rdb; a real redis-server 7.0 loads the fixed sources, and the
+// fixed damage cases load their outputs into it too. Every salvaged output
+// must pass redis-check-rdb and `shardkit verify --deep`, every kept record
+// must be a source record's bytes (or a chance record, counted), every record
+// before the first damaged byte must be kept exactly, and the dropped ranges
+// must cover the damage.
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
-#include <cstdlib>
 #include <random>
+#include <regex>
 #include <set>
 
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_salvage.h"
-#include "tests/support/datasets.h"
 #include "tests/support/keyspace_snapshot.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/seeded_rdb.h"
 #include "tests/support/temp_dir.h"
 
 namespace shardkit {
@@ -43,8 +48,8 @@ class SpanCollector final : public rdb::RdbVisitor {
     const uint64_t end = e.value_offset + e.value_bytes;
     if (spans.empty() || spans.back().db != static_cast<int>(e.db)) {
       // The SELECTDB (and RESIZEDB) of a new db lie between the records.
-      db_starts.push_back({static_cast<int>(e.db), "", spans.empty() ? 9 : spans.back().end,
-                           e.record_offset});
+      db_starts.push_back(
+          {static_cast<int>(e.db), "", spans.empty() ? 9 : spans.back().end, e.record_offset});
     }
     spans.push_back({static_cast<int>(e.db), e.key, e.record_offset, end});
     return Status();
@@ -53,40 +58,62 @@ class SpanCollector final : public rdb::RdbVisitor {
   std::vector<RecordSpan> db_starts;  // key = "", [begin, end) = bytes before a db's first key
 };
 
-// A real dump.rdb of the full dataset, its records' byte spans, and what the
-// server held. Made once per config for the whole suite.
+// "[info] N keys read" of redis-check-rdb, or -1.
+int64_t CheckRdbKeysRead(const std::string& output) {
+  std::smatch m;
+  static const std::regex kKeysRead(R"(\[info\] (\d+) keys read)");
+  if (!std::regex_search(output, m, kKeysRead)) return -1;
+  return std::stoll(m[1].str());
+}
+
+// A seeded source RDB and its records' byte spans.
 struct Source {
+  std::string name;
   std::string rdb;
   std::vector<RecordSpan> spans;
   std::vector<RecordSpan> db_starts;
-  KeyspaceSnapshot snapshot;
 };
 
-const Source& SourceFor(const std::string& config_name) {
-  static std::map<std::string, Source> cache;
-  auto it = cache.find(config_name);
-  if (it != cache.end()) return it->second;
-  Source& source = cache[config_name];
-  testing::RedisTestConfig config;
-  for (auto& c : testing::RdbTestConfigs(false)) {
-    if (c.name == config_name) config = c;
-  }
-  EXPECT_EQ(config.name, config_name);
-  auto server = testing::StartFilledServer(config);
-  EXPECT_TRUE(server.ok()) << server.status().ToString();
-  if (!server.ok()) return source;
-  EXPECT_TRUE((*server)->Save().ok());
-  auto snapshot = KeyspaceSnapshot::Capture((*server)->client());
-  EXPECT_TRUE(snapshot.ok()) << snapshot.status().ToString();
-  if (snapshot.ok()) source.snapshot = std::move(*snapshot);
-  source.rdb = testing::ReadFileOrDie((*server)->rdb_path());
-  MemoryChunkSource chunks(AsBytes(source.rdb), 1 << 16, "dump.rdb");
+// Makes the source for (seed, version) and checks it once: the deep reader
+// and redis-check-rdb accept it and count every key.
+Source MakeSource(uint64_t seed, int version, size_t keys) {
+  Source source;
+  source.name = "seed " + std::to_string(seed) + " v" + std::to_string(version);
+  testing::SeededRdbOptions options;
+  options.seed = seed;
+  options.version = version;
+  options.keys = keys;
+  auto bytes = testing::MakeSeededRdb(options);
+  EXPECT_TRUE(bytes.ok()) << bytes.status().ToString();
+  if (!bytes.ok()) return source;
+  source.rdb = std::move(*bytes);
+  MemoryChunkSource chunks(AsBytes(source.rdb), 1 << 16, "source.rdb");
   SpanCollector collector;
-  auto summary = rdb::ReadRdb(&chunks, {}, &collector);
-  EXPECT_TRUE(summary.ok()) << summary.status().ToString();
+  rdb::RdbReadOptions deep;
+  deep.deep = true;
+  auto summary = rdb::ReadRdb(&chunks, deep, &collector);
+  EXPECT_TRUE(summary.ok()) << source.name << ": " << summary.status().ToString();
+  EXPECT_EQ(collector.spans.size(), keys) << source.name;
   source.spans = std::move(collector.spans);
   source.db_starts = std::move(collector.db_starts);
+  testing::TempDir work("rdb-source");
+  testing::WriteFileOrDie(work.File("source.rdb"), source.rdb);
+  auto check = testing::RunRedisCheckRdb(work.File("source.rdb"));
+  EXPECT_TRUE(check.ok() && check->exit_code == 0 &&
+              CheckRdbKeysRead(check->output) == static_cast<int64_t>(keys))
+      << source.name << ": " << (check.ok() ? check->output : check.status().ToString());
   return source;
+}
+
+size_t DefaultKeys() { return static_cast<size_t>(1500 * std::max(0.25, testing::TestScale())); }
+
+// The fixed sources the named tests use (seed 20260101, per version).
+const Source& FixedSource(int version) {
+  static std::map<int, Source> cache;
+  auto it = cache.find(version);
+  if (it == cache.end())
+    it = cache.emplace(version, MakeSource(20260101, version, DefaultKeys())).first;
+  return it->second;
 }
 
 struct Damage {
@@ -122,6 +149,28 @@ std::vector<Damage> MakeDamage(const DamageCase& c, size_t file_size, uint64_t s
   return out;
 }
 
+// Seeded damage of every kind: one region of 1 byte to 8 KiB of garbage,
+// zeros or 0xAB, anywhere after the header and before the trailer.
+Damage RandomDamage(std::mt19937_64& rng, size_t file_size) {
+  const char kinds[] = {'g', 'z', 'x'};
+  const size_t length = size_t{1} << (rng() % 14);
+  Damage d;
+  d.offset = 64 + rng() % (file_size - 64 - length - 16);
+  d.bytes.assign(length, '\0');
+  const char kind = kinds[rng() % 3];
+  for (char& ch : d.bytes) ch = kind == 'g' ? static_cast<char>(rng()) : kind == 'x' ? '\xab' : 0;
+  return d;
+}
+
+std::string Describe(const std::vector<Damage>& damage) {
+  std::string out;
+  for (const auto& d : damage) {
+    out += (out.empty() ? "" : ", ") + std::to_string(d.bytes.size()) + " bytes at " +
+           std::to_string(d.offset);
+  }
+  return out;
+}
+
 bool Touches(const RecordSpan& span, const std::vector<Damage>& damage) {
   for (const auto& d : damage) {
     if (span.begin < d.offset + d.bytes.size() && d.offset < span.end) return true;
@@ -136,18 +185,39 @@ Result<KeyspaceSnapshot> LoadWithRedis(const std::string& rdb_bytes) {
   return KeyspaceSnapshot::Capture(server->client());
 }
 
+// What a real redis-server 7.0 holds after loading the fixed source.
+const KeyspaceSnapshot& FixedSnapshot(int version) {
+  static std::map<int, KeyspaceSnapshot> cache;
+  auto it = cache.find(version);
+  if (it != cache.end()) return it->second;
+  auto loaded = LoadWithRedis(FixedSource(version).rdb);
+  EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+  return cache[version] = loaded.ok() ? std::move(*loaded) : KeyspaceSnapshot();
+}
+
 nlohmann::json ParseJson(const std::string& output) {
   return nlohmann::json::parse(output.substr(0, output.find('\n')));
 }
 
-// Records the source span and db of every key the salvage keeps.
+// Every key record the salvage keeps, as the source read gave it.
 class KeptCollector final : public rdb::RdbSalvageObserver {
  public:
-  void OnKeyKept(const rdb::RdbEntry& e) override {
-    kept.push_back({static_cast<int>(e.db), e.key, e.record_offset, e.value_offset + e.value_bytes});
-  }
-  std::vector<RecordSpan> kept;
+  void OnKeyKept(const rdb::RdbEntry& e) override { kept.push_back(e); }
+  std::vector<rdb::RdbEntry> kept;
 };
+
+class EntryCollector final : public rdb::RdbVisitor {
+ public:
+  Status OnEntry(const rdb::RdbEntry& e) override {
+    entries.push_back(e);
+    return Status();
+  }
+  std::vector<rdb::RdbEntry> entries;
+};
+
+RecordSpan SpanOf(const rdb::RdbEntry& e) {
+  return {static_cast<int>(e.db), e.key, e.record_offset, e.value_offset + e.value_bytes};
+}
 
 bool Overlaps(const RecordSpan& a, uint64_t begin, uint64_t end) {
   return a.begin < end && begin < a.end;
@@ -164,40 +234,47 @@ struct SalvageTally {
   size_t lost_chance = 0;    // untouched, read as part of a chance record
   size_t chance_kept = 0;    // kept records that are no source record
   size_t rounds = 0;
+  size_t rounds_losing = 0;  // rounds that lost a key outside the damage
   size_t dropped_ranges = 0;
+  size_t lost_outside() const { return lost_dropped + lost_chance; }
   void Add(const SalvageTally& t) {
     keys += t.keys, damaged += t.damaged, kept_exact += t.kept_exact;
     kept_other_db += t.kept_other_db, lost_dropped += t.lost_dropped;
     lost_chance += t.lost_chance, chance_kept += t.chance_kept, rounds += t.rounds;
-    dropped_ranges += t.dropped_ranges;
+    rounds_losing += t.rounds_losing, dropped_ranges += t.dropped_ranges;
   }
   std::string ToString() const {
-    return std::to_string(rounds) + " damaged files, " + std::to_string(keys) + " keys: " +
-           std::to_string(damaged) + " touch the damage; of the others " +
+    return std::to_string(rounds) + " damaged files, " + std::to_string(keys) +
+           " keys: " + std::to_string(damaged) + " touch the damage; of the others " +
            std::to_string(kept_exact) + " kept exactly, " + std::to_string(kept_other_db) +
            " kept in another db, " + std::to_string(lost_dropped) + " in dropped ranges, " +
-           std::to_string(lost_chance) + " read into chance records; " +
-           std::to_string(chance_kept) + " chance records kept; " +
-           std::to_string(dropped_ranges) + " dropped ranges";
+           std::to_string(lost_chance) + " read into chance records (" +
+           std::to_string(rounds_losing) + " files lost keys outside the damage); " +
+           std::to_string(chance_kept) + " chance records kept; " + std::to_string(dropped_ranges) +
+           " dropped ranges";
   }
 };
 
 // Repairs `source` with `damage` applied (the CLI, and the same salvage in
-// process for each kept record's source span) and checks the guarantee of
-// formats/rdb/rdb_salvage.h against the source server key by key:
+// process for each kept record's source bytes) and checks the guarantee of
+// formats/rdb/rdb_salvage.h:
 //  1. the output is a sound RDB of the source's version: redis-check-rdb
-//     accepts it, redis-server loads it, and it holds keys_kept keys;
-//  2. a kept record lies outside every dropped range; one at a source
-//     record's exact bytes that the damage does not touch comes back with the
-//     source server's TYPE, digest and expiry, in its own db unless a damaged
-//     region lies between its db's SELECTDB and it (then the db is unknown);
-//  3. a source key whose bytes the damage does not touch and that is not
-//     kept lies in a reported dropped range or under a kept chance record
-//     (one that is no source record);
-//  4. nothing before the first damaged record is dropped, and the source
-//     file is never changed.
-SalvageTally CheckSalvage(const std::string& config_name, const Source& source,
-                          const std::vector<Damage>& damage) {
+//     accepts it and reads keys_kept keys, `shardkit verify --deep` accepts
+//     it; with `redis` a real redis-server loads exactly those keys, and each
+//     exact one with the clean source's TYPE, digest and expiry;
+//  2. each kept record is written byte for byte as read from the source
+//     (type, value, expiry, LRU/LFU) and lies outside every dropped range;
+//     every source record that ends before the first damaged byte is kept at
+//     its own bytes in its own db;
+//  3. every changed byte lies in a dropped range, in a kept record or
+//     between records (SELECTDB/RESIZEDB), and without a dropped range the
+//     CRC64 mismatch is reported;
+//  4. a source key the damage does not touch is kept exactly (in its own db
+//     unless damage lies between its db's SELECTDB and it), or counted as
+//     lost (in a dropped range or under a chance record);
+//  5. the source file is never changed.
+SalvageTally CheckSalvage(const Source& source, const std::vector<Damage>& damage,
+                          const KeyspaceSnapshot* redis = nullptr) {
   SalvageTally tally;
   tally.rounds = 1;
   std::string damaged = source.rdb;
@@ -218,6 +295,12 @@ SalvageTally CheckSalvage(const std::string& config_name, const Source& source,
   EXPECT_EQ(testing::ReadFileOrDie(work.File("dump.rdb")), damaged) << "the source must not change";
   const std::string fixed = testing::ReadFileOrDie(work.File("fixed.rdb"));
   EXPECT_EQ(fixed.substr(0, 9), source.rdb.substr(0, 9)) << "same RDB version";
+  if (const char* keep = std::getenv("SHARDKIT_KEEP_SALVAGE_DIR");
+      keep != nullptr && *keep != '\0') {
+    // To look at a failing round: its damaged input and salvaged output.
+    testing::WriteFileOrDie(std::string(keep) + "/damaged.rdb", damaged);
+    testing::WriteFileOrDie(std::string(keep) + "/fixed.rdb", fixed);
+  }
 
   // The same salvage in process: the same bytes, and where each kept key came from.
   MemoryChunkSource chunks(AsBytes(damaged), 1 << 16, "dump.rdb");
@@ -230,15 +313,39 @@ SalvageTally CheckSalvage(const std::string& config_name, const Source& source,
   if (!report.ok()) return tally;
   EXPECT_TRUE(sink.data() == fixed) << "the CLI and the library salvage differ";
   EXPECT_EQ(kept.kept.size(), report->keys_kept);
+  EXPECT_EQ(json["keys_kept"].get<uint64_t>(), report->keys_kept);
 
+  // 1. Sound for Redis and for our own deep verify.
   auto check = testing::RunRedisCheckRdb(work.File("fixed.rdb"));
-  EXPECT_TRUE(check.ok() && check->exit_code == 0) << (check.ok() ? check->output : "");
-  auto loaded = LoadWithRedis(fixed);
-  EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
-  if (!loaded.ok()) return tally;
-  EXPECT_EQ(json["keys_kept"].get<uint64_t>(), loaded->KeyCount());
-  EXPECT_EQ(kept.kept.size(), loaded->KeyCount());
-  EXPECT_EQ(loaded->functions, source.snapshot.functions);
+  EXPECT_TRUE(check.ok() && check->exit_code == 0 &&
+              CheckRdbKeysRead(check->output) == static_cast<int64_t>(report->keys_kept))
+      << "redis-check-rdb refused the output or read another key count:\n"
+      << (check.ok() ? check->output : check.status().ToString());
+  auto verify =
+      testing::RunProcess({testing::ShardkitBinary(), "verify", "--deep", work.File("fixed.rdb")});
+  EXPECT_TRUE(verify.ok() && verify->exit_code == 0)
+      << "verify --deep: " << (verify.ok() ? verify->output : verify.status().ToString());
+
+  // 2. Byte for byte: the output's records are the kept source records.
+  EntryCollector out;
+  {
+    MemoryChunkSource out_chunks(AsBytes(fixed), 1 << 16, "fixed.rdb");
+    rdb::RdbReadOptions raw;
+    raw.capture_values = true;
+    auto summary = rdb::ReadRdb(&out_chunks, raw, &out);
+    EXPECT_TRUE(summary.ok()) << summary.status().ToString();
+  }
+  EXPECT_EQ(out.entries.size(), kept.kept.size());
+  for (size_t i = 0; i < std::min(out.entries.size(), kept.kept.size()); ++i) {
+    const rdb::RdbEntry& k = kept.kept[i];
+    const rdb::RdbEntry& o = out.entries[i];
+    const bool same = o.db == k.db && o.key == k.key && o.type == k.type &&
+                      o.value == damaged.substr(k.value_offset, k.value_bytes) &&
+                      o.expire_ms == k.expire_ms && o.lru_idle_s == k.lru_idle_s &&
+                      o.lfu_freq == k.lfu_freq;
+    EXPECT_TRUE(same) << "output record " << i << " (key " << testing::PrintableKey(o.key)
+                      << ") is not the source record at " << k.record_offset;
+  }
 
   std::vector<std::pair<uint64_t, uint64_t>> dropped;
   for (const auto& range : json["dropped_ranges"]) {
@@ -246,10 +353,6 @@ SalvageTally CheckSalvage(const std::string& config_name, const Source& source,
     EXPECT_EQ(range["bytes"].get<uint64_t>(), dropped.back().second - dropped.back().first);
   }
   tally.dropped_ranges = dropped.size();
-  // Damage that still parses (inside a string) shows only as a CRC64 mismatch.
-  if (dropped.empty()) {
-    EXPECT_EQ(json["source_crc"], "mismatch");
-  }
   auto in_dropped = [&](const RecordSpan& r) {
     for (const auto& [b, e] : dropped) {
       if (Overlaps(r, b, e)) return true;
@@ -258,72 +361,69 @@ SalvageTally CheckSalvage(const std::string& config_name, const Source& source,
   };
   std::map<uint64_t, const RecordSpan*> original_at;  // by first byte
   for (const auto& span : source.spans) original_at[span.begin] = &span;
-  std::vector<const RecordSpan*> chance;
-  std::map<uint64_t, const RecordSpan*> kept_at;
-  for (const auto& k : kept.kept) {
+  std::vector<RecordSpan> chance;
+  std::map<uint64_t, RecordSpan> kept_at;
+  for (const auto& e : kept.kept) {
+    const RecordSpan k = SpanOf(e);
     EXPECT_FALSE(in_dropped(k)) << "kept record " << k.begin << ".." << k.end
                                 << " overlaps a dropped range";
     auto it = original_at.find(k.begin);
     const bool exact = it != original_at.end() && it->second->end == k.end &&
                        it->second->key == k.key && !Touches(k, damage);
     if (exact) {
-      kept_at[k.begin] = &k;
+      kept_at[k.begin] = k;
     } else {
-      chance.push_back(&k);
+      chance.push_back(k);
       tally.chance_kept += Touches(k, damage) ? 0 : 1;
     }
   }
-  // The bytes between each db's first key and the key before it (its
-  // SELECTDB and RESIZEDB).
-  std::map<int, RecordSpan> db_start;
-  for (const auto& start : source.db_starts) db_start[start.db] = start;
-  uint64_t first_damaged_record = source.rdb.size();
-  for (const auto& span : source.spans) {
-    if (Touches(span, damage)) first_damaged_record = std::min(first_damaged_record, span.begin);
+
+  // 3. The damage is covered.
+  uint64_t first_changed = damaged.size();
+  for (uint64_t i = 0; i < damaged.size(); ++i) {
+    if (damaged[i] == source.rdb[i]) continue;
+    first_changed = std::min(first_changed, i);
+    bool covered = false;
+    for (const auto& [b, e] : dropped) covered = covered || (b <= i && i < e);
+    for (const auto& e : kept.kept) covered = covered || Overlaps(SpanOf(e), i, i + 1);
+    auto next = original_at.upper_bound(i);
+    const bool in_record = next != original_at.begin() && std::prev(next)->second->end > i;
+    EXPECT_TRUE(covered || !in_record)
+        << "changed byte " << i << " is in a source record but in no dropped range or kept record";
   }
-  for (const auto& start : source.db_starts) {
-    if (Touches(start, damage)) first_damaged_record = std::min(first_damaged_record, start.begin);
-  }
-  uint64_t previous_begin = 0;  // the record before the first damaged one may go with it
-  for (const auto& span : source.spans) {
-    if (span.end <= first_damaged_record) previous_begin = span.begin;
-  }
-  for (const auto& [b, e] : dropped) {
-    EXPECT_GE(b, previous_begin) << "dropped " << b << ".." << e << " before the first damage";
+  if (dropped.empty()) {
+    EXPECT_EQ(json["source_crc"], "mismatch");
   }
 
+  // 4. Every key: kept exactly, or damaged, or lost (counted).
   for (const auto& span : source.spans) {
     ++tally.keys;
+    const std::string what = "db " + std::to_string(span.db) + " key " +
+                             testing::PrintableKey(span.key) + " at " + std::to_string(span.begin);
+    auto k = kept_at.find(span.begin);
+    if (span.end <= first_changed) {
+      EXPECT_TRUE(k != kept_at.end() && k->second.db == span.db)
+          << what << " ends before the first damaged byte " << first_changed
+          << " but is not kept exactly in its db";
+    }
     if (Touches(span, damage)) {
       ++tally.damaged;
       continue;
     }
-    const std::string what = "db " + std::to_string(span.db) + " key " +
-                             testing::PrintableKey(span.key) + " at " + std::to_string(span.begin);
-    auto k = kept_at.find(span.begin);
     if (k != kept_at.end()) {
-      const int db = k->second->db;
-      // The db is unknown after damage in the key's db, or when its SELECTDB
-      // was dropped or read into a chance record.
-      bool db_unknown = in_dropped(db_start[span.db]);
-      for (const RecordSpan* c : chance) {
-        db_unknown = db_unknown || Overlaps(db_start[span.db], c->begin, c->end);
-      }
-      for (const auto& d : damage) {
-        db_unknown = db_unknown || (d.offset + d.bytes.size() > db_start[span.db].begin &&
-                                    d.offset < span.begin);
-      }
-      if (db == span.db) {
+      if (k->second.db == span.db) {
         ++tally.kept_exact;
       } else {
         ++tally.kept_other_db;
-        EXPECT_TRUE(db_unknown) << what << " was put in db " << db
+        auto start = std::find_if(source.db_starts.begin(), source.db_starts.end(),
+                                  [&](const RecordSpan& s) { return s.db == span.db; });
+        bool db_unknown = !dropped.empty() || !chance.empty();
+        for (const auto& d : damage) {
+          db_unknown =
+              db_unknown || (d.offset + d.bytes.size() > start->begin && d.offset < span.begin);
+        }
+        EXPECT_TRUE(db_unknown) << what << " was put in db " << k->second.db
                                 << " though no damage lies between its SELECTDB and it";
-      }
-      auto got = loaded->dbs.find(db);
-      EXPECT_TRUE(got != loaded->dbs.end() && got->second.count(span.key) > 0) << what;
-      if (got != loaded->dbs.end() && got->second.count(span.key) > 0) {
-        EXPECT_EQ(got->second.at(span.key), source.snapshot.dbs.at(span.db).at(span.key)) << what;
       }
       continue;
     }
@@ -332,73 +432,92 @@ SalvageTally CheckSalvage(const std::string& config_name, const Source& source,
       continue;
     }
     bool under_chance = false;
-    for (const RecordSpan* c : chance) under_chance = under_chance || Overlaps(span, c->begin, c->end);
+    for (const auto& c : chance) under_chance = under_chance || Overlaps(span, c.begin, c.end);
     EXPECT_TRUE(under_chance) << what
                               << " does not touch the damage, is not kept, and lies neither in a "
                                  "dropped range nor under a chance record";
     ++tally.lost_chance;
   }
-  std::printf("[ salvage  ] %s: %s\n", config_name.c_str(), tally.ToString().c_str());
+  tally.rounds_losing = tally.lost_outside() > 0 ? 1 : 0;
+
+  // 1 (cont.). A real server loads exactly the kept keys, the exact ones as
+  // the clean source holds them.
+  if (redis != nullptr) {
+    auto loaded = LoadWithRedis(fixed);
+    EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
+    if (loaded.ok()) {
+      EXPECT_EQ(loaded->KeyCount(), report->keys_kept);
+      for (const auto& [begin, k] : kept_at) {
+        auto db = loaded->dbs.find(k.db);
+        const bool found = db != loaded->dbs.end() && db->second.count(k.key) > 0;
+        EXPECT_TRUE(found) << "kept key " << testing::PrintableKey(k.key) << " not loaded";
+        auto source_db = redis->dbs.find(original_at[begin]->db);
+        if (found && source_db != redis->dbs.end() && source_db->second.count(k.key) > 0) {
+          EXPECT_EQ(db->second.at(k.key), source_db->second.at(k.key))
+              << testing::PrintableKey(k.key);
+        }
+      }
+    }
+  }
+  std::printf("[ salvage  ] %s, %s: %s\n", source.name.c_str(), Describe(damage).c_str(),
+              tally.ToString().c_str());
   return tally;
 }
 
-class RepairRdbDamageTest
-    : public ::testing::TestWithParam<std::tuple<std::string, DamageCase>> {};
-
-// Disabled for the same reason as RandomDamageKeepsTheSalvageGuarantee: the
-// source comes from a live server, so its layout (and where the damage
-// lands) differs per run, and the open salvage finding can hit any run.
-TEST_P(RepairRdbDamageTest, DISABLED_KeepsTheSalvageGuarantee) {
-  SHARDKIT_REQUIRE_REDIS_SERVER();
-  const auto& [config_name, damage_case] = GetParam();
-  const Source& source = SourceFor(config_name);
-  ASSERT_FALSE(source.rdb.empty());
-  ASSERT_GT(source.spans.size(), 2000u * testing::TestScale());
-  const uint64_t seed = std::hash<std::string>{}(damage_case.name);
-  SCOPED_TRACE("seed " + std::to_string(seed));
-  CheckSalvage(config_name + "/" + damage_case.name, source,
-               MakeDamage(damage_case, source.rdb.size(), seed));
-}
-
-// Damage of every kind at seeded random places and lengths (1 byte to 8 KiB).
-// The seeds are fixed; SHARDKIT_TEST_SEED=N runs seed N instead (to explore).
-// The source RDB comes from a live server, so its key order differs from run
-// to run: the checks are the salvage's guarantee, which holds for any input.
-// Disabled until the two open salvage findings in tests/reliability/FINDINGS.md
-// are fixed (a salvaged output redis-check-rdb refused; chance records): run
-// with --gtest_also_run_disabled_tests and SHARDKIT_TEST_SEED to explore.
-TEST(RepairRdbTest, DISABLED_RandomDamageKeepsTheSalvageGuarantee) {
-  SHARDKIT_REQUIRE_REDIS_SERVER();
-  const Source& source = SourceFor("Defaults");
-  ASSERT_FALSE(source.rdb.empty());
-  std::vector<uint64_t> seeds = {1, 2, 3};
+std::vector<uint64_t> SeedsOrEnv(std::vector<uint64_t> seeds) {
   if (const char* env = std::getenv("SHARDKIT_TEST_SEED"); env != nullptr && *env != '\0') {
     seeds = {std::stoull(env)};
   }
-  const int rounds = std::max(4, static_cast<int>(8 * testing::TestScale()));
-  SalvageTally total;
-  for (uint64_t seed : seeds) {
-    std::printf("[ seed     ] SHARDKIT_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
-    SCOPED_TRACE("SHARDKIT_TEST_SEED=" + std::to_string(seed));
-    std::mt19937_64 rng(seed);
-    for (int round = 0; round < rounds; ++round) {
-      const char kinds[] = {'g', 'z', 'x'};
-      const size_t length = size_t{1} << (rng() % 14);
-      const uint64_t at = 64 + rng() % (source.rdb.size() - 64 - length - 16);
-      Damage d;
-      d.offset = at;
-      d.bytes.assign(length, '\0');
-      const char kind = kinds[rng() % 3];
-      for (char& ch : d.bytes) {
-        ch = kind == 'g' ? static_cast<char>(rng()) : kind == 'x' ? '\xab' : 0;
-      }
-      SCOPED_TRACE("round " + std::to_string(round) + ": " + std::to_string(length) +
-                   " bytes of '" + kind + "' at " + std::to_string(at));
-      total.Add(CheckSalvage("random", source, {d}));
-      if (::testing::Test::HasFailure()) return;
-    }
+  if (const char* env = std::getenv("SHARDKIT_TEST_SEEDS"); env != nullptr && *env != '\0') {
+    seeds.clear();
+    for (uint64_t s = 1; s <= std::stoull(env); ++s) seeds.push_back(s);
   }
-  std::printf("[ total    ] %s\n", total.ToString().c_str());
+  return seeds;
+}
+
+TEST(RepairRdbSourceTest, SeededSourcesAreDeterministicAndLoadIntoRedis) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  for (int version : {10, 9}) {
+    const Source& source = FixedSource(version);
+    ASSERT_FALSE(source.rdb.empty());
+    testing::SeededRdbOptions options;
+    options.seed = 20260101;
+    options.version = version;
+    options.keys = DefaultKeys();
+    auto again = testing::MakeSeededRdb(options);
+    ASSERT_TRUE(again.ok());
+    EXPECT_TRUE(*again == source.rdb) << "same seed, different bytes";
+    options.seed = 20260102;
+    EXPECT_FALSE(*testing::MakeSeededRdb(options) == source.rdb);
+    std::set<uint8_t> types;
+    MemoryChunkSource chunks(AsBytes(source.rdb), 1 << 16, "source.rdb");
+    EntryCollector entries;
+    ASSERT_TRUE(rdb::ReadRdb(&chunks, {}, &entries).ok());
+    for (const auto& e : entries.entries) types.insert(e.type);
+    const std::set<uint8_t> expected = version == 10
+                                           ? std::set<uint8_t>{0, 2, 4, 5, 11, 16, 17, 18, 19}
+                                           : std::set<uint8_t>{0, 2, 4, 5, 11, 12, 13, 14, 15};
+    EXPECT_EQ(types, expected) << "v" << version;
+    const KeyspaceSnapshot& loaded = FixedSnapshot(version);
+    EXPECT_EQ(loaded.KeyCount(), source.spans.size()) << "v" << version;
+    EXPECT_GE(loaded.dbs.size(), 16u);
+  }
+}
+
+class RepairRdbDamageTest : public ::testing::TestWithParam<std::tuple<int, DamageCase>> {};
+
+TEST_P(RepairRdbDamageTest, KeepsTheSalvageGuarantee) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  const auto& [version, damage_case] = GetParam();
+  const Source& source = FixedSource(version);
+  ASSERT_FALSE(source.rdb.empty());
+  const uint64_t seed = std::hash<std::string>{}(damage_case.name);
+  SCOPED_TRACE("damage seed " + std::to_string(seed));
+  const SalvageTally tally = CheckSalvage(source, MakeDamage(damage_case, source.rdb.size(), seed),
+                                          &FixedSnapshot(version));
+  // Keys outside the damage are lost only in dropped ranges here (e.g. the
+  // rest of a db whose SELECTDB the zeros erased), never to chance records.
+  EXPECT_EQ(tally.lost_chance, 0u) << tally.ToString();
 }
 
 std::vector<DamageCase> DamageCases() {
@@ -410,17 +529,77 @@ std::vector<DamageCase> DamageCases() {
   };
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Damage, RepairRdbDamageTest,
-    ::testing::Combine(::testing::Values("Defaults", "CompactThresholdsZero"),
-                       ::testing::ValuesIn(DamageCases())),
-    [](const auto& p) {
-      return std::get<0>(p.param) + "_" + std::get<1>(p.param).name;
-    });
+INSTANTIATE_TEST_SUITE_P(Damage, RepairRdbDamageTest,
+                         ::testing::Combine(::testing::Values(10, 9),
+                                            ::testing::ValuesIn(DamageCases())),
+                         [](const auto& p) {
+                           return "V" + std::to_string(std::get<0>(p.param)) + "_" +
+                                  std::get<1>(p.param).name;
+                         });
+
+constexpr size_t kRandomSourceKeys = 750;  // fixed, so a seed replays under any scale
+
+// Round `round` of seed `seed` of RandomDamageKeepsTheSalvageGuarantee.
+std::pair<Source, Damage> RandomRound(uint64_t seed, int round) {
+  Source source = MakeSource(seed, seed % 3 == 0 ? 9 : 10, kRandomSourceKeys);
+  std::mt19937_64 rng(seed);
+  Damage d;
+  for (int i = 0; i <= round; ++i) d = RandomDamage(rng, source.rdb.size());
+  return {std::move(source), std::move(d)};
+}
+
+// Found by RandomDamageKeepsTheSalvageGuarantee; each replays one round
+// exactly. Seed 3 round 0 (RDB 9, 8 KiB of garbage): a chance record, a zset
+// with a count of 0 under an 8556-byte key, deep-verified and was kept;
+// redis-check-rdb refuses empty collections. Seed 10 round 3 (RDB 10, 8
+// bytes): a damaged record read as type 29 (gcra, RDB 14), which an RDB 10
+// writer cannot hold: repair failed with exit 3 instead of salvaging. Both
+// are now refused as resync candidates (and dropped as damage when the main
+// read meets one).
+TEST(RepairRdbTest, FoundBugsOutputsRedisRefusedOrCouldNotWrite) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  for (const auto& [seed, round] : std::vector<std::pair<uint64_t, int>>{{3, 0}, {10, 3}}) {
+    SCOPED_TRACE("SHARDKIT_TEST_SEED=" + std::to_string(seed) + " round " + std::to_string(round));
+    const auto [source, damage] = RandomRound(seed, round);
+    ASSERT_FALSE(source.rdb.empty());
+    CheckSalvage(source, {damage});
+  }
+}
+
+// Seeded sources (RDB 10 for two seeds in three, else RDB 9) with seeded
+// damage of every kind at random places and lengths (1 byte to 8 KiB), four
+// rounds per seed. The seeds are fixed; SHARDKIT_TEST_SEED=N runs seed N
+// only, SHARDKIT_TEST_SEEDS=N seeds 1..N (to explore).
+TEST(RepairRdbTest, RandomDamageKeepsTheSalvageGuarantee) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  std::vector<uint64_t> seeds;
+  for (uint64_t s = 1; s <= 12; ++s) seeds.push_back(s);
+  seeds = SeedsOrEnv(seeds);
+  SalvageTally total;
+  std::string failed;  // seeds with a failure, to replay
+  for (uint64_t seed : seeds) {
+    std::printf("[ seed     ] SHARDKIT_TEST_SEED=%llu\n", static_cast<unsigned long long>(seed));
+    SCOPED_TRACE("SHARDKIT_TEST_SEED=" + std::to_string(seed));
+    const Source source = MakeSource(seed, seed % 3 == 0 ? 9 : 10, kRandomSourceKeys);
+    ASSERT_FALSE(source.rdb.empty());
+    std::mt19937_64 rng(seed);
+    for (int round = 0; round < 4; ++round) {
+      const Damage d = RandomDamage(rng, source.rdb.size());
+      SCOPED_TRACE("round " + std::to_string(round) + ": " + Describe({d}));
+      const bool failed_before = ::testing::Test::HasFailure();
+      total.Add(CheckSalvage(source, {d}));
+      if (!failed_before && ::testing::Test::HasFailure()) {
+        failed += " " + std::to_string(seed);
+        break;  // the next seed; one failing round per seed is enough to replay
+      }
+    }
+  }
+  std::printf("[ total    ] %zu seeds: %s\n", seeds.size(), total.ToString().c_str());
+  EXPECT_EQ(failed, "") << "failing seeds (replay with SHARDKIT_TEST_SEED=N)";
+}
 
 TEST(RepairRdbTest, SoundDumpIsCopiedUnchangedAndExitsZero) {
-  SHARDKIT_REQUIRE_REDIS_SERVER();
-  const Source& source = SourceFor("Defaults");
+  const Source& source = FixedSource(10);
   ASSERT_FALSE(source.rdb.empty());
   testing::TempDir work("rdb-sound");
   testing::WriteFileOrDie(work.File("dump.rdb"), source.rdb);
@@ -435,9 +614,6 @@ TEST(RepairRdbTest, SoundDumpIsCopiedUnchangedAndExitsZero) {
   EXPECT_EQ(json["keys_dropped"].get<uint64_t>(), 0u);
   EXPECT_TRUE(json["dropped_ranges"].empty());
   EXPECT_EQ(testing::ReadFileOrDie(work.File("copy.rdb")), source.rdb);
-  auto loaded = LoadWithRedis(testing::ReadFileOrDie(work.File("copy.rdb")));
-  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-  EXPECT_EQ(source.snapshot.Diff(*loaded), "");
   // In place: nothing to do, nothing written, no backup.
   auto again = testing::RunProcess(
       {testing::ShardkitBinary(), "repair", work.File("dump.rdb"), "--in-place", "--json"});
@@ -447,17 +623,17 @@ TEST(RepairRdbTest, SoundDumpIsCopiedUnchangedAndExitsZero) {
   EXPECT_EQ(std::distance(fs::directory_iterator(work.path()), fs::directory_iterator()), 2);
 }
 
-// Disabled for the same reason (it checks the output with redis-check-rdb).
-TEST(RepairRdbTest, DISABLED_InPlaceKeepsTheOriginalBesideTheSalvagedFile) {
+TEST(RepairRdbTest, InPlaceKeepsTheOriginalBesideTheSalvagedFile) {
   SHARDKIT_REQUIRE_REDIS_SERVER();
-  const Source& source = SourceFor("Defaults");
+  const Source& source = FixedSource(10);
   ASSERT_FALSE(source.rdb.empty());
   testing::TempDir work("rdb-inplace");
   std::string damaged = source.rdb;
   damaged.replace(damaged.size() / 2, 512, std::string(512, '\xff'));
   const std::string path = work.File("dump.rdb");
   testing::WriteFileOrDie(path, damaged);
-  auto run = testing::RunProcess({testing::ShardkitBinary(), "repair", path, "--in-place", "--json"});
+  auto run =
+      testing::RunProcess({testing::ShardkitBinary(), "repair", path, "--in-place", "--json"});
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->exit_code, 1) << run->output;
   const nlohmann::json json = ParseJson(run->output);
@@ -469,15 +645,13 @@ TEST(RepairRdbTest, DISABLED_InPlaceKeepsTheOriginalBesideTheSalvagedFile) {
   auto check = testing::RunRedisCheckRdb(path);
   ASSERT_TRUE(check.ok());
   EXPECT_EQ(check->exit_code, 0) << check->output;
-  auto loaded = LoadWithRedis(fixed);
-  ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
-  EXPECT_EQ(json["keys_kept"].get<uint64_t>(), loaded->KeyCount());
-  EXPECT_GT(loaded->KeyCount(), source.spans.size() * 9 / 10);
+  EXPECT_EQ(CheckRdbKeysRead(check->output), json["keys_kept"].get<int64_t>()) << check->output;
+  EXPECT_GT(json["keys_kept"].get<uint64_t>(), source.spans.size() * 9 / 10);
 }
 
 TEST(RepairRdbTest, TruncatedDumpKeepsEveryKeyBeforeTheCut) {
   SHARDKIT_REQUIRE_REDIS_SERVER();
-  const Source& source = SourceFor("Defaults");
+  const Source& source = FixedSource(10);
   ASSERT_FALSE(source.rdb.empty());
   testing::TempDir work("rdb-cut");
   const size_t cut = source.rdb.size() * 2 / 3;
