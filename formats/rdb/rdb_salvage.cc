@@ -406,10 +406,13 @@ Status Salvager::OnEntry(const RdbEntry& entry) {
     return Status::Corruption(dup_reason_);
   }
   SK_RETURN_IF_ERROR(FlushPending());
-  pending_.emplace();
-  pending_->entry = entry;
-  pending_->entry.db = db_;
-  pending_->hash = hash;
+  // Not pending_.emplace(): clang rejects default-constructing a nested
+  // struct with member initializers through std::optional here.
+  Pending fresh;
+  fresh.entry = entry;
+  fresh.entry.db = db_;
+  fresh.hash = hash;
+  pending_ = std::move(fresh);
   window_.CopyOut(entry.value_offset, entry.value_bytes, &pending_->entry.value);
   seen_types_[entry.type] = true;
   return Boundary();
