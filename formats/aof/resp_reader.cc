@@ -50,7 +50,14 @@ int64_t ParseTimestampAnnotation(std::string_view annotation) {
 }
 
 RespReader::RespReader(ByteReader* in, RespLimits limits)
-    : in_(in), limits_(limits), ok_up_to_(in->offset()) {}
+    : in_(in), limits_(limits), ok_up_to_(in->offset()) {
+  if (auto left = in->remaining(); left.has_value()) end_offset_ = in->offset() + *left;
+}
+
+std::optional<uint64_t> RespReader::Remaining() const {
+  if (!end_offset_.has_value()) return std::nullopt;
+  return *end_offset_ > in_->offset() ? *end_offset_ - in_->offset() : 0;
+}
 
 Status RespReader::Fail(RespFailureKind kind, uint64_t offset, std::string what) {
   failure_.kind = kind;
@@ -97,8 +104,52 @@ Result<RespItem> RespReader::Next() {
               "expected '*' (command) or '#' (annotation), got " + DescribeByte(*first));
 }
 
+// Parses "<digits>\r\n" at the start of `h`; the bytes used, or 0.
+static size_t ParseNumberLine(std::string_view h, uint64_t max, uint64_t* value) {
+  uint64_t v = 0;
+  size_t i = 0;
+  for (; i < h.size() && h[i] >= '0' && h[i] <= '9'; ++i) {
+    if (i >= 18) return 0;  // long numbers take the checked path
+    v = v * 10 + static_cast<uint64_t>(h[i] - '0');
+  }
+  if (i == 0 || i + 1 >= h.size() || h[i] != '\r' || h[i + 1] != '\n' || v > max) return 0;
+  *value = v;
+  return i + 2;
+}
+
+bool RespReader::TryReadNumberLineFast(uint64_t max, uint64_t* value) {
+  std::optional<uint64_t> rem = Remaining();
+  if (!rem.has_value() || *rem < 3) return false;
+  auto head = in_->Peek(static_cast<size_t>(std::min<uint64_t>(*rem, 24)));
+  if (!head.ok()) return false;
+  const size_t used = ParseNumberLine(AsChars(*head), max, value);
+  if (used == 0) return false;
+  return in_->Read(used).ok();
+}
+
+bool RespReader::TryReadBulkFast(uint64_t index) {
+  constexpr uint64_t kFastBulkMax = 64 << 10;
+  std::optional<uint64_t> rem = Remaining();
+  if (!rem.has_value() || *rem < 5) return false;
+  auto head = in_->Peek(static_cast<size_t>(std::min<uint64_t>(*rem, 24)));
+  if (!head.ok() || (*head)[0] != std::byte{'$'}) return false;
+  uint64_t len = 0;
+  const size_t used = ParseNumberLine(AsChars(*head).substr(1), limits_.max_bulk_bytes, &len);
+  if (used == 0) return false;
+  const uint64_t total = 1 + used + len + 2;
+  if (total > kFastBulkMax || total > *rem) return false;
+  auto all = in_->Peek(static_cast<size_t>(total));
+  if (!all.ok()) return false;
+  std::string_view b = AsChars(*all);
+  if (b[total - 2] != '\r' || b[total - 1] != '\n') return false;
+  if (index == args_.size()) args_.emplace_back();
+  args_[index].assign(b.data() + 1 + used, static_cast<size_t>(len));
+  return in_->Read(static_cast<size_t>(total)).ok();
+}
+
 Status RespReader::ReadNumberLine(char prefix, uint64_t max, std::string_view what,
                                   uint64_t* value) {
+  if (TryReadNumberLineFast(max, value)) return Status();
   uint64_t v = 0;
   int digits = 0;
   for (;;) {
@@ -155,6 +206,7 @@ Status RespReader::ExpectCrlf(std::string_view after) {
 }
 
 Status RespReader::ReadBulk(uint64_t index, uint64_t argc) {
+  if (TryReadBulkFast(index)) return Status();
   const std::string where = "argument " + std::to_string(index + 1) + " of " + std::to_string(argc);
   const uint64_t at = in_->offset();
   auto prefix = in_->ReadByte();

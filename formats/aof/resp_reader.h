@@ -86,6 +86,10 @@ class RespReader {
   // Reads "<digits>\r\n" after the prefix byte into *value, bounded by max.
   Status ReadNumberLine(char prefix, uint64_t max, std::string_view what, uint64_t* value);
   Status ReadBulk(uint64_t index, uint64_t argc);
+  // Fast paths over one contiguous view; false (nothing consumed) on anything
+  // unusual, which the byte-wise path then reports exactly.
+  bool TryReadNumberLineFast(uint64_t max, uint64_t* value);
+  bool TryReadBulkFast(uint64_t index);
   Status ExpectCrlf(std::string_view after);
   std::string AnnotationTooLong() const;
   // Records the failure and returns the Status for it.
@@ -93,8 +97,13 @@ class RespReader {
   // Maps a ByteReader error: end of data -> truncated, else I/O.
   Status FailFromRead(const Status& read_status, std::string_view while_doing);
 
+  // Bytes left before the end of a sized source (computed from the end
+  // offset fixed at construction: no virtual size() call per field).
+  std::optional<uint64_t> Remaining() const;
+
   ByteReader* in_;
   RespLimits limits_;
+  std::optional<uint64_t> end_offset_;
   std::vector<std::string> args_;
   std::string annotation_;
   uint64_t commands_ = 0;
