@@ -73,6 +73,11 @@ class ByteReader {
   Result<ByteSpan> Read(size_t n);
   // Returns a view of the next n bytes without consuming them.
   Result<ByteSpan> Peek(size_t n);
+  // The bytes already in the current window (no I/O; may be empty), for
+  // parsers' fast paths. Valid until the next call that reads or fills.
+  ByteSpan Buffered() const { return window_.subspan(pos_); }
+  // Consumes n bytes of Buffered(). REQUIRES: n <= Buffered().size().
+  void Consume(size_t n) { pos_ += n; }
   // Consumes one byte.
   Result<uint8_t> ReadByte();
   // Consumes exactly n bytes into dst (any size; no intermediate copy).

@@ -118,6 +118,11 @@ static size_t ParseNumberLine(std::string_view h, uint64_t max, uint64_t* value)
 }
 
 bool RespReader::TryReadNumberLineFast(uint64_t max, uint64_t* value) {
+  // Common case: the whole line is in the reader's current window.
+  if (const size_t used = ParseNumberLine(AsChars(in_->Buffered()), max, value); used != 0) {
+    in_->Consume(used);
+    return true;
+  }
   std::optional<uint64_t> rem = Remaining();
   if (!rem.has_value() || *rem < 3) return false;
   auto head = in_->Peek(static_cast<size_t>(std::min<uint64_t>(*rem, 24)));
@@ -129,6 +134,20 @@ bool RespReader::TryReadNumberLineFast(uint64_t max, uint64_t* value) {
 
 bool RespReader::TryReadBulkFast(uint64_t index) {
   constexpr uint64_t kFastBulkMax = 64 << 10;
+  // Common case: the whole argument is in the reader's current window:
+  // parse it in place, no Peek/Fill (those were ~27% of parse + route).
+  if (std::string_view w = AsChars(in_->Buffered()); w.size() >= 5 && w[0] == '$') {
+    uint64_t len = 0;
+    const size_t used = ParseNumberLine(w.substr(1), limits_.max_bulk_bytes, &len);
+    if (used != 0 && len <= w.size() && 1 + used + len + 2 <= w.size()) {
+      const size_t total = static_cast<size_t>(1 + used + len + 2);
+      if (w[total - 2] != '\r' || w[total - 1] != '\n') return false;
+      if (index == args_.size()) args_.emplace_back();
+      args_[index].assign(w.data() + 1 + used, static_cast<size_t>(len));
+      in_->Consume(total);
+      return true;
+    }
+  }
   std::optional<uint64_t> rem = Remaining();
   if (!rem.has_value() || *rem < 5) return false;
   auto head = in_->Peek(static_cast<size_t>(std::min<uint64_t>(*rem, 24)));
