@@ -2,6 +2,7 @@
 
 #include <bitset>
 #include <memory>
+#include <set>
 
 #include "formats/rdb/rdb_salvage_window.h"
 #include "formats/rdb/rdb_writer.h"
@@ -142,6 +143,7 @@ class Salvager final : public RdbVisitor {
   struct Candidate {
     uint64_t first_end = 0;
     uint64_t first_hash = 0;
+    std::set<uint64_t> boundaries;  // first byte and end of each key record read
   };
   Result<std::optional<Candidate>> TryCandidate(uint64_t offset);
   bool PlausibleType(uint8_t type) const;
@@ -197,6 +199,7 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
   // End of the first key record (0 if none was read), and its key hash.
   uint64_t first_end() const { return first_end_; }
   uint64_t first_hash() const { return hashes_[0]; }
+  const std::set<uint64_t>& boundaries() const { return boundaries_; }
 
   Status OnAux(std::string_view, std::string_view) override { return Reject(); }
   Status OnFunction(std::string_view) override { return Reject(); }
@@ -232,6 +235,8 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
     if (elements_ == 0) return Reject();  // an empty collection: see Salvager::OnEntry
     elements_ = 0;
     const uint64_t end = e.value_offset + e.value_bytes;
+    boundaries_.insert(e.record_offset);
+    boundaries_.insert(end);
     if (entries_ == 0) {
       // A record this small is as often a chance reading of a damaged tail.
       if (end - e.record_offset < kMinFirstRecordBytes) return Reject();
@@ -250,6 +255,7 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
   uint64_t elements_ = 0;  // decoded elements of the current key record
   uint64_t hashes_[kCandidateEntries] = {};
   uint64_t first_end_ = 0;
+  std::set<uint64_t> boundaries_;
 };
 
 bool Salvager::TypeOfThisVersion(uint8_t type) const {
@@ -476,6 +482,7 @@ Result<std::optional<Salvager::Candidate>> Salvager::TryCandidate(uint64_t offse
   Candidate c;
   c.first_end = visitor.first_end() != 0 ? visitor.first_end() : offset + 1;
   c.first_hash = visitor.first_hash();
+  c.boundaries = visitor.boundaries();
   return std::optional<Candidate>(c);
 }
 
@@ -484,22 +491,31 @@ Result<std::optional<Salvager::Candidate>> Salvager::TryCandidate(uint64_t offse
 // length that happens to end on a record boundary), so a verified candidate
 // inside that first record wins over it, repeatedly, unless it reads the same
 // key record (it only skipped the record's prefix opcodes, e.g. its expiry).
-// Bounded by the source size: every try is at a higher offset, and each reads
-// at most the lookahead.
+// A winner may itself be a chance reading inside a real record's value whose
+// first record runs past that record's end; when a later winner then starts
+// exactly where an earlier winner's chain has a record boundary, the earlier
+// winner's records lead into it, so the earliest such winner is taken (the
+// real record the chance one was read from is kept). Bounded by the source
+// size: every try is at a higher offset, and each reads at most the lookahead.
 Result<std::optional<uint64_t>> Salvager::FindResync(uint64_t after) {
   for (uint64_t offset = after; offset < window_.size(); ++offset) {
     window_.Release(offset);
     SK_ASSIGN_OR_RETURN(std::optional<Candidate> outer, TryCandidate(offset));
     if (!outer.has_value()) continue;
-    uint64_t start = offset;
+    std::vector<std::pair<uint64_t, Candidate>> winners = {{offset, *outer}};
     for (uint64_t inner = offset + 1; inner < outer->first_end; ++inner) {
       SK_ASSIGN_OR_RETURN(std::optional<Candidate> c, TryCandidate(inner));
       if (!c.has_value()) continue;
       if (c->first_end == outer->first_end && c->first_hash == outer->first_hash) continue;
-      start = inner;
+      winners.emplace_back(inner, *c);
       outer = c;
     }
-    return std::optional<uint64_t>(start);
+    const uint64_t last = winners.back().first;
+    for (const auto& [start, candidate] : winners) {
+      if (start == last || candidate.boundaries.count(last) > 0) {
+        return std::optional<uint64_t>(start);
+      }
+    }
   }
   return std::optional<uint64_t>();
 }

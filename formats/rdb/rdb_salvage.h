@@ -29,10 +29,15 @@
 //     a non-empty key not yet kept, a type seen before the damage or one the
 //     source version has and its producer writes (legacy encodings such as
 //     zipmap are refused in RDB >= 7), a value with at least one element, an
-//     expiry in [0, 2^48) ms; the first one spans at least 6 bytes. A random length in damaged
-//     bytes often ends on a real record boundary, so a first record can swallow real records: a
-//     verified candidate inside the first record wins over it (repeatedly).
-//     Each candidate reads at most options.lookahead_bytes.
+//     expiry in [0, 2^48) ms; the first one spans at least 6 bytes. Each
+//     candidate reads at most options.lookahead_bytes.
+//     A random length in damaged bytes often ends on a real record boundary,
+//     so a first record can swallow real records: a verified candidate
+//     inside the first record of the one accepted so far wins over it
+//     (repeatedly), unless it reads the same key record. A winner can itself
+//     be a chance reading inside a real record's value; so when an earlier
+//     winner's records have a boundary exactly at the last winner's start
+//     (they lead into it), the earliest such winner is taken instead.
 //  4. Continue the deep read at the accepted offset; the bytes in between are
 //     reported as a dropped range. With no candidate the rest of the file is
 //     dropped and the output ends there.
@@ -58,9 +63,15 @@
 //     SELECTDB is dropped ("a SELECTDB was lost in damage").
 // Not guaranteed: a resync candidate, or a damaged record that still parses,
 // may be a chance reading of damaged or misaligned bytes (three consecutive
-// records verify by chance, e.g. inside a listpack). Such a record is kept
+// records verify by chance, e.g. inside a listpack or an LZF string; or a
+// damaged length makes a string swallow the next records, and the records
+// read after it are chance ones until the read fails). Such a record is kept
 // as read and may carry a key the source never had, or a source key with a
-// damaged value; the real records its bytes cover are lost (3). Damage
+// damaged value; the real records its bytes cover are lost (3). Measured on
+// 800 seeded damages of seeded 750-key RDB 9/10 files (repair_rdb_test):
+// about 0.15% of the keys the damage does not touch are lost, in 1 file in
+// 10; a third of them to chance records read by the main read after a
+// damaged record, a third to ranges dropped after a lost SELECTDB (4). Damage
 // inside a string value parses and is kept (the source CRC64 mismatch is
 // reported). AUX, FUNCTION2 and MODULE_AUX records are kept only before the
 // first damage. options.observer receives each kept record's source bytes,
