@@ -252,7 +252,7 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
   j["trailing_bytes"] = rep.trailing_bytes;
   j["bytes"] = r.is_aof ? AofBytes(r.aof) : rep.bytes_read;
   j["seconds"] = r.seconds;
-  j["warnings"] = rep.warnings;
+  j["warnings"] = r.is_aof ? r.aof.warnings : rep.warnings;
   j["aof"] = r.is_aof ? AofJson(r.aof) : nlohmann::json(nullptr);
   j["native"] = nullptr;
   if (r.status.ok()) {
@@ -290,6 +290,7 @@ void PrintText(const FileResult& r) {
   if (r.status.ok()) {
     if (r.is_aof) {
       std::fprintf(stderr, "OK %s (%s)\n", r.path.c_str(), AofSummaryText(r.aof).c_str());
+      for (const auto& w : r.aof.warnings) std::fprintf(stderr, "  warning: %s\n", w.c_str());
       return;
     }
     std::fprintf(stderr, "OK %s (%s, %" PRIu64 " keys, crc %s)\n", r.path.c_str(),

@@ -2,6 +2,7 @@
 
 #include <strings.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstdio>
 
@@ -133,8 +134,10 @@ Status ParseEntry(const std::vector<std::string>& tokens, AofFileInfo* info) {
       auto v = ParseSigned(value);
       if (!v.ok()) return Status::Corruption(key + " must be an integer, got \"" + value + "\"");
       (KeyIs(key, "startoffset") ? info->start_offset : info->end_offset) = *v;
+    } else {
+      // Ignored, as Redis does (forward compatibility); callers report it.
+      info->unknown_keys.push_back(key);
     }
-    // Unknown keys are ignored, as Redis does (forward compatibility).
   }
   if (!has_file || !has_seq || !has_type) {
     return Status::Corruption(std::string("missing ") +
@@ -158,6 +161,34 @@ std::vector<const AofFileInfo*> AofManifest::LoadOrder() const {
   if (base.has_value()) order.push_back(&*base);
   for (const auto& f : incr) order.push_back(&f);
   return order;
+}
+
+std::vector<std::string> AofManifest::Warnings(std::string_view manifest_name) const {
+  std::vector<std::string> out;
+  auto add = [&](const AofFileInfo& f) {
+    for (const std::string& k : f.unknown_keys) {
+      std::string shown;
+      for (unsigned char c : k.substr(0, 64)) {
+        if (c >= 0x20 && c < 0x7f && c != '"' && c != '\\') {
+          shown += static_cast<char>(c);
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof(buf), "\\x%02x", c);
+          shown += buf;
+        }
+      }
+      out.push_back(std::string(manifest_name) + " line " + std::to_string(f.line) +
+                    ": unknown key \"" + shown + "\" ignored (as Redis does)");
+    }
+  };
+  std::vector<const AofFileInfo*> all;
+  if (base.has_value()) all.push_back(&*base);
+  for (const auto& f : history) all.push_back(&f);
+  for (const auto& f : incr) all.push_back(&f);
+  std::sort(all.begin(), all.end(),
+            [](const AofFileInfo* a, const AofFileInfo* b) { return a->line < b->line; });
+  for (const AofFileInfo* f : all) add(*f);
+  return out;
 }
 
 Result<std::vector<std::string>> SplitArgs(std::string_view line) {

@@ -40,6 +40,7 @@ struct AofFileInfo {
   std::optional<int64_t> start_offset;  // Redis 8 replication offsets
   std::optional<int64_t> end_offset;
   int line = 0;  // 1-based line in the manifest (0 when built in memory)
+  std::vector<std::string> unknown_keys;  // ignored, as Redis does; reported
 };
 
 struct AofManifest {
@@ -49,6 +50,8 @@ struct AofManifest {
 
   // The files a loader reads, in order: base (if any), then incr.
   std::vector<const AofFileInfo*> LoadOrder() const;
+  // One line per unknown key: `<manifest> line N: unknown key "k" ignored`.
+  std::vector<std::string> Warnings(std::string_view manifest_name) const;
 };
 
 // sdssplitargs-style tokenizer. kCorruption for unbalanced quotes or a

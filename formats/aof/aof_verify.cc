@@ -100,6 +100,7 @@ AofVerifyReport VerifyMultiPartAof(std::string_view manifest_text, const std::st
     return report;
   }
   report.manifest = *manifest;
+  report.warnings = report.manifest.Warnings(manifest_name);
   // Every loaded file must exist before any is read (as Redis checks).
   const std::vector<const AofFileInfo*> order = report.manifest.LoadOrder();
   if (order.empty()) {

@@ -62,6 +62,7 @@ struct AofVerifyReport {
   std::optional<AofCutPoint> cut;  // set when damage was found in a file
   Status error;                    // first error (OK when ok)
   std::string error_file;          // file the error is in
+  std::vector<std::string> warnings;  // e.g. unknown manifest keys (ignored)
 };
 
 // One file: legacy AOF (RESP, or RDB preamble + RESP).

@@ -61,17 +61,18 @@ Result<MultiPartAofResult> WriteMultiPartAof(const MultiPartAofSpec& spec,
                                              const std::function<Status(AofWriter*)>& write_incr) {
   MultiPartAofResult result;
   if (spec.seq == 0) return Status::InvalidArgument("multi-part AOF seq must be positive");
-  AofFileInfo base{BaseFileName(spec.prefix, spec.seq, spec.base_is_rdb),
-                   spec.seq,
-                   AofFileType::kBase,
-                   {},
-                   {},
-                   0};
+  AofFileInfo base;
+  base.name = BaseFileName(spec.prefix, spec.seq, spec.base_is_rdb);
+  base.seq = spec.seq;
+  base.type = AofFileType::kBase;
   SK_RETURN_IF_ERROR(ValidateAofFileName(base.name));
   SK_RETURN_IF_ERROR(WriteOneFile(callbacks, base.name, write_base));
   result.manifest.base = base;
   if (spec.with_incr) {
-    AofFileInfo incr{IncrFileName(spec.prefix, spec.seq), spec.seq, AofFileType::kIncr, {}, {}, 0};
+    AofFileInfo incr;
+    incr.name = IncrFileName(spec.prefix, spec.seq);
+    incr.seq = spec.seq;
+    incr.type = AofFileType::kIncr;
     auto fill_incr = [&](ChunkSink* sink) -> Status {
       AofWriter writer(sink);
       Status filled = write_incr(&writer);

@@ -353,6 +353,20 @@ TEST_F(VerifyAofCliTest, ManifestProblemsAreClearErrorsAndNothingOutsideIsRead) 
   escaping.replace(escaping.find(preamble_->incr), preamble_->incr.size(), "../escape.aof");
   const std::string escape = with_manifest("escape", escaping);
   const std::string unbalanced = with_manifest("quotes", "file \"broken seq 1 type b\n");
+  // An unknown key is ignored (Redis does; newer Redis versions add keys)
+  // but reported as a warning.
+  std::string extra_key = original;
+  extra_key.insert(extra_key.find('\n'), " colour blue");
+  const std::string unknown_key = with_manifest("unknown-key", extra_key);
+  CliRun warned = RunShardkit({"verify", unknown_key});
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find("line 1: unknown key \"colour\" ignored (as Redis does)"),
+            std::string::npos)
+      << warned.err;
+  CliRun warned_json = RunShardkit({"verify", "--json", unknown_key});
+  auto warned_lines = JsonLines(warned_json.out);
+  ASSERT_EQ(warned_lines.size(), 1u);
+  ASSERT_EQ(warned_lines[0]["warnings"].size(), 1u) << warned_json.out;
 
   CliRun run = RunShardkit({"verify", "--json", missing, two_bases, escape, unbalanced});
   EXPECT_EQ(run.exit_code, 1) << run.err;

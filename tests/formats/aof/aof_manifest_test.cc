@@ -51,6 +51,9 @@ TEST(AofManifestTest, HistoryIsListedButNotLoadedAndKeysAreCaseInsensitive) {
   EXPECT_EQ(order[2]->start_offset, 10);
   EXPECT_EQ(order[2]->end_offset, 99);
   EXPECT_EQ(order[2]->line, 5);
+  // The unknown key is ignored, as Redis does, and reported.
+  EXPECT_EQ(m->Warnings("m"),
+            std::vector<std::string>{"m line 5: unknown key \"future-key\" ignored (as Redis does)"});
 }
 
 TEST(AofManifestTest, BadManifestsAreRefusedWithLineAndReason) {
@@ -100,9 +103,9 @@ TEST(AofManifestTest, QuotesOnlyWhenNeededAndRoundTrips) {
   EXPECT_EQ(QuoteManifestName("my file"), "\"my file\"");
   EXPECT_EQ(QuoteManifestName("a\"b\n\x01"), "\"a\\\"b\\n\\x01\"");
   AofManifest m;
-  m.base = AofFileInfo{"base with space.rdb", 4, AofFileType::kBase, {}, {}, 0};
-  m.incr.push_back(AofFileInfo{"in\tcr\x7f.aof", 4, AofFileType::kIncr, {}, {}, 0});
-  m.incr.push_back(AofFileInfo{"plain.aof", 5, AofFileType::kIncr, 1, 2, 0});
+  m.base = AofFileInfo{"base with space.rdb", 4, AofFileType::kBase, {}, {}, 0, {}};
+  m.incr.push_back(AofFileInfo{"in\tcr\x7f.aof", 4, AofFileType::kIncr, {}, {}, 0, {}});
+  m.incr.push_back(AofFileInfo{"plain.aof", 5, AofFileType::kIncr, 1, 2, 0, {}});
   std::string text = FormatAofManifest(m);
   EXPECT_EQ(text,
             "file \"base with space.rdb\" seq 4 type b\n"
