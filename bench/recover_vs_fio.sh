@@ -65,6 +65,8 @@ fio_mixed() {
 for name in "${names[@]}"; do
   dir="$bench_data/$name"
   sources=("$dir"/volumes/node-*/dump.rdb)
+  # Volumes holding native snapshots instead (shardkit convert of each dump.rdb).
+  [ -e "${sources[0]}" ] || sources=("$dir"/volumes/node-*/dump.skn)
   bytes="$(total_bytes "${sources[@]}")"
   echo
   echo "## $name: ${#sources[@]} sources, $bytes bytes ($(awk -v b="$bytes" 'BEGIN { printf "%.1f MiB", b / 1048576 }'))"

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <condition_variable>
+#include <mutex>
 #include <map>
 #include <set>
 #include <thread>
@@ -433,10 +435,12 @@ Status RunAofSource(SourceRouter* router) {
 }
 
 // A native snapshot: only the key blocks whose slot range meets the slots
-// this process writes are read. Blocks are decoded (read, checksummed,
-// decompressed, parsed) by up to options.threads threads, a round of one
-// block per thread at a time, and routed in block order, so a node's bytes
-// do not depend on thread timing. Memory: one decoded block per thread.
+// this process writes are read. K decoder threads (read, checksum,
+// decompress, parse) work ahead of the router: decoder w takes blocks w,
+// w + K, w + 2K... into its own slot and waits until the router has taken
+// the previous one, and the router takes blocks strictly in block order, so
+// a node's bytes do not depend on thread timing while reads and decoding of
+// K blocks overlap routing. Memory: one decoded block per decoder.
 Status RunNativeSource(SourceRouter* router) {
   PipelineState* state = router->state();
   SK_ASSIGN_OR_RETURN(OpenedNativeSource src,
@@ -449,31 +453,65 @@ Status RunNativeSource(SourceRouter* router) {
   const std::vector<uint32_t> blocks = reader.KeyBlocksFor(wanted);
   RoutingVisitor visitor(router, /*in=*/nullptr, /*discard=*/false);
   SK_RETURN_IF_ERROR(visitor.OnHeader(reader.header().rdb));
-  const size_t threads = static_cast<size_t>(std::max(1, state->options->threads));
-  std::vector<std::vector<rdb::RdbEntry>> decoded(threads);
-  std::vector<Status> status(threads);
-  auto decode = [&](size_t k, uint32_t block) {
-    decoded[k].clear();
-    status[k] = reader.ForEachEntry(block, [&](const rdb::RdbEntry& e) {
-      decoded[k].push_back(e);
-      return Status();
-    });
+  if (blocks.empty()) return Status();
+  // More decoders than cores: each spends part of its time waiting on a read.
+  const size_t k_decoders = std::min<size_t>(
+      blocks.size(), std::clamp<size_t>(2 * static_cast<size_t>(state->options->threads), 2, 8));
+  struct Slot {
+    std::vector<rdb::RdbEntry> entries;
+    Status status;
+    bool ready = false;
   };
-  for (size_t first = 0; first < blocks.size(); first += threads) {
-    if (state->failed.load(std::memory_order_relaxed)) return Cancelled();
-    const size_t n = std::min(threads, blocks.size() - first);
-    std::vector<std::thread> pool;
-    for (size_t k = 1; k < n; ++k) pool.emplace_back(decode, k, blocks[first + k]);
-    decode(0, blocks[first]);
-    for (auto& t : pool) t.join();
-    for (size_t k = 0; k < n; ++k) {
-      SK_RETURN_IF_ERROR(status[k]);
-      for (const rdb::RdbEntry& e : decoded[k]) SK_RETURN_IF_ERROR(visitor.OnEntry(e));
-      state->bytes_read.fetch_add(reader.StoredBytesOf({blocks[first + k]}),
-                                  std::memory_order_relaxed);
+  std::vector<Slot> slots(k_decoders);
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop = false;
+  auto decoder = [&](size_t w) {
+    std::vector<rdb::RdbEntry> local;
+    for (size_t j = w; j < blocks.size(); j += k_decoders) {
+      local.clear();
+      Status st = reader.ForEachEntry(blocks[j], [&](const rdb::RdbEntry& e) {
+        local.push_back(e);
+        return Status();
+      });
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return stop || !slots[w].ready; });
+      if (stop) return;
+      slots[w].entries.swap(local);
+      slots[w].status = std::move(st);
+      slots[w].ready = true;
+      cv.notify_all();
     }
+  };
+  std::vector<std::thread> pool;
+  for (size_t w = 0; w < k_decoders; ++w) pool.emplace_back(decoder, w);
+  std::vector<rdb::RdbEntry> mine;
+  Status result;
+  for (size_t j = 0; j < blocks.size() && result.ok(); ++j) {
+    if (state->failed.load(std::memory_order_relaxed)) {
+      result = Cancelled();
+      break;
+    }
+    Slot& slot = slots[j % k_decoders];
+    {
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, [&] { return slot.ready; });
+      mine.swap(slot.entries);
+      result = std::move(slot.status);
+      slot.status = Status();
+      slot.ready = false;
+      cv.notify_all();
+    }
+    for (size_t i = 0; i < mine.size() && result.ok(); ++i) result = visitor.OnEntry(mine[i]);
+    state->bytes_read.fetch_add(reader.StoredBytesOf({blocks[j]}), std::memory_order_relaxed);
   }
-  return Status();
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    stop = true;
+    cv.notify_all();
+  }
+  for (auto& t : pool) t.join();
+  return result;
 }
 
 }  // namespace
