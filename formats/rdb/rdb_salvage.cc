@@ -128,6 +128,7 @@ class Salvager final : public RdbVisitor {
 
  private:
   class CandidateVisitor;
+  class SelectScanVisitor;
   struct Pending {
     RdbEntry entry;
     uint64_t hash = 0;
@@ -139,13 +140,22 @@ class Salvager final : public RdbVisitor {
   // held-back record).
   Result<uint64_t> SettleDamage(const Status& error, std::string* reason);
   Result<std::optional<uint64_t>> FindResync(uint64_t after);
+  // `from` starts key records past db_'s RESIZEDB count after damage (the
+  // main read stopped there, or a resync candidate there verified only
+  // without the count): true when the records from there verify up to a
+  // SELECTDB of db_ + 2, so (every SELECTDB so far having named a higher db,
+  // as Redis writes them) they are db_ + 1's; db_ is then that.
+  Result<bool> InferLostDb(uint64_t from);
   // A verified candidate: where its first key record ends, and its key.
   struct Candidate {
     uint64_t first_end = 0;
     uint64_t first_hash = 0;
     std::set<uint64_t> boundaries;  // first byte and end of each key record read
   };
-  Result<std::optional<Candidate>> TryCandidate(uint64_t offset);
+  Result<std::optional<Candidate>> TryCandidate(uint64_t offset, bool ignore_count = false);
+  // The last TryCandidate rejected a key record only for exceeding the
+  // current db's RESIZEDB count.
+  bool last_count_rejected_ = false;
   bool PlausibleType(uint8_t type) const;
   // The type exists in the source's RDB version (a type of a later version
   // is a misreading; the writer, at the source's version, cannot hold it).
@@ -183,6 +193,11 @@ class Salvager final : public RdbVisitor {
   Status fatal_;                        // sink/writer failure: stop
   std::optional<uint64_t> dup_damage_;  // visitor-detected damage start
   std::string dup_reason_;
+  // Set when the main read stopped at a key whose SELECTDB was lost.
+  std::optional<uint64_t> lost_select_at_;
+  std::string lost_select_reason_;
+  std::optional<uint64_t> last_selected_;  // db of the last SELECTDB read
+  bool dbs_ascending_ = true;              // every SELECTDB so far named a higher db
   uint64_t resize_sum_ = 0;
   bool resize_seen_ = false;
   bool damage_seen_ = false;  // a damaged region was found
@@ -194,7 +209,11 @@ class Salvager final : public RdbVisitor {
 // read stops after kCandidateEntries key records.
 class Salvager::CandidateVisitor final : public RdbVisitor {
  public:
-  explicit CandidateVisitor(const Salvager* salvager) : s_(salvager), db_(salvager->db_) {}
+  // `ignore_count`: do not reject a key record for exceeding the current
+  // db's RESIZEDB count (the caller then checks InferLostDb).
+  CandidateVisitor(const Salvager* salvager, bool ignore_count)
+      : s_(salvager), db_(salvager->db_), ignore_count_(ignore_count) {}
+  bool count_rejected() const { return count_rejected_; }
   bool complete() const { return entries_ >= kCandidateEntries; }
   // End of the first key record (0 if none was read), and its key hash.
   uint64_t first_end() const { return first_end_; }
@@ -215,7 +234,10 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
   }
   Status OnEntryStart(const RdbEntry& e) override {
     if (e.key.empty() || !s_->PlausibleType(e.type)) return Reject();
-    if (!selected_ && s_->TooManyKeysInDb(static_cast<uint64_t>(entries_) + 1)) return Reject();
+    if (!ignore_count_ && !selected_ && s_->TooManyKeysInDb(static_cast<uint64_t>(entries_) + 1)) {
+      count_rejected_ = true;
+      return Reject();
+    }
     if (e.expire_ms.has_value() && (*e.expire_ms < 0 || *e.expire_ms >= kMaxPlausibleExpireMs)) {
       return Reject();
     }
@@ -251,6 +273,8 @@ class Salvager::CandidateVisitor final : public RdbVisitor {
   const Salvager* s_;
   uint64_t db_;
   bool selected_ = false;  // the candidate read a SELECTDB
+  bool ignore_count_;
+  bool count_rejected_ = false;
   int entries_ = 0;
   uint64_t elements_ = 0;  // decoded elements of the current key record
   uint64_t hashes_[kCandidateEntries] = {};
@@ -310,6 +334,8 @@ Status Salvager::OnAux(std::string_view key, std::string_view value) {
 }
 
 Status Salvager::OnSelectDb(uint64_t db) {
+  if (last_selected_.has_value() && db <= *last_selected_) dbs_ascending_ = false;
+  last_selected_ = db;
   db_ = db;
   max_db_ = std::max(max_db_, db);
   db_reads_ = 0;
@@ -373,12 +399,16 @@ Status Salvager::DropParsed(const RdbEntry& entry, const std::string& what) {
 Status Salvager::OnEntry(const RdbEntry& entry) {
   if (TooManyKeysInDb(1)) {
     // The SELECTDB of a later db was in a damaged region: this key's db is
-    // unknown. Everything up to the next SELECTDB is dropped.
-    return DropParsed(entry, "db " + std::to_string(db_) +
-                                 " holds more keys than its RESIZEDB "
-                                 "count " +
-                                 std::to_string(*db_size_hint_) +
-                                 ": a SELECTDB was lost in damage, the key's db is unknown");
+    // unknown. Run() may infer it (InferLostDb); else everything up to the
+    // next SELECTDB is dropped.
+    const std::string what = "db " + std::to_string(db_) + " holds more keys than its RESIZEDB " +
+                             "count " + std::to_string(*db_size_hint_) +
+                             ": a SELECTDB was lost in damage, the key's db is unknown";
+    if (!dbs_ascending_) return DropParsed(entry, what);
+    SK_RETURN_IF_ERROR(FlushPending());
+    lost_select_at_ = entry.record_offset;
+    lost_select_reason_ = in_->CorruptionAt(entry.record_offset, what).ToString();
+    return Status::Corruption(lost_select_reason_);
   }
   if (!TypeOfThisVersion(entry.type)) {
     return DropParsed(entry, TypeName(entry.type) + " value (key \"" + Printable(entry.key) +
@@ -464,7 +494,8 @@ Result<uint64_t> Salvager::SettleDamage(const Status& error, std::string* reason
   return start;
 }
 
-Result<std::optional<Salvager::Candidate>> Salvager::TryCandidate(uint64_t offset) {
+Result<std::optional<Salvager::Candidate>> Salvager::TryCandidate(uint64_t offset,
+                                                                  bool ignore_count) {
   ++report_.resync_candidates_tried;
   const uint64_t limit = std::min(window_.size(), offset + options_.lookahead_bytes);
   WindowCursor cursor(&window_, header_bytes_, offset, limit);
@@ -474,10 +505,11 @@ Result<std::optional<Salvager::Candidate>> Salvager::TryCandidate(uint64_t offse
   ro.verify_crc = false;
   ro.limits = options_.limits;
   RdbReader reader(&in, ro);
-  CandidateVisitor visitor(this);
+  CandidateVisitor visitor(this, ignore_count);
   Result<RdbSummary> summary = reader.Read(&visitor);
   if (!window_.io_error().ok()) return window_.io_error();
   const bool at_end = summary.ok() && summary->end_offset == window_.size();
+  last_count_rejected_ = visitor.count_rejected();
   if (!visitor.complete() && !at_end) return std::optional<Candidate>();
   Candidate c;
   c.first_end = visitor.first_end() != 0 ? visitor.first_end() : offset + 1;
@@ -501,6 +533,15 @@ Result<std::optional<uint64_t>> Salvager::FindResync(uint64_t after) {
   for (uint64_t offset = after; offset < window_.size(); ++offset) {
     window_.Release(offset);
     SK_ASSIGN_OR_RETURN(std::optional<Candidate> outer, TryCandidate(offset));
+    if (!outer.has_value() && last_count_rejected_) {
+      // Keys past the current db's count: verified without that check, they
+      // may be the next db's, whose SELECTDB was in the damage.
+      SK_ASSIGN_OR_RETURN(outer, TryCandidate(offset, /*ignore_count=*/true));
+      if (outer.has_value()) {
+        SK_ASSIGN_OR_RETURN(bool inferred, InferLostDb(offset));
+        if (!inferred) outer.reset();
+      }
+    }
     if (!outer.has_value()) continue;
     std::vector<std::pair<uint64_t, Candidate>> winners = {{offset, *outer}};
     for (uint64_t inner = offset + 1; inner < outer->first_end; ++inner) {
@@ -520,6 +561,67 @@ Result<std::optional<uint64_t>> Salvager::FindResync(uint64_t after) {
   return std::optional<uint64_t>();
 }
 
+// Reads records from a given offset up to the next SELECTDB (key records
+// deep-verified and plausible as in a resync candidate; no AUX or other
+// records), at most options.lookahead_bytes, and reports that SELECTDB's db.
+class Salvager::SelectScanVisitor final : public RdbVisitor {
+ public:
+  explicit SelectScanVisitor(const Salvager* salvager) : s_(salvager) {}
+  std::optional<uint64_t> db() const { return db_; }
+  Status OnAux(std::string_view, std::string_view) override { return Stop(); }
+  Status OnFunction(std::string_view) override { return Stop(); }
+  Status OnFunctionPreGa(std::string_view, std::string_view) override { return Stop(); }
+  Status OnModuleAux(uint64_t, std::string_view) override { return Stop(); }
+  Status OnSlotInfo(uint64_t, uint64_t, uint64_t) override { return Stop(); }
+  Status OnSlotImport(std::string_view) override { return Stop(); }
+  Status OnResizeDb(uint64_t, uint64_t) override { return Stop(); }
+  Status OnSelectDb(uint64_t db) override {
+    db_ = db;
+    return Stop();
+  }
+  Status OnEntryStart(const RdbEntry& e) override {
+    elements_ = 0;
+    return e.key.empty() || !s_->PlausibleType(e.type) ? Stop() : Status();
+  }
+  Status OnElement(const RdbEntry&, const RdbElement&) override {
+    ++elements_;
+    return Status();
+  }
+  Status OnEntry(const RdbEntry&) override { return elements_ == 0 ? Stop() : Status(); }
+
+ private:
+  static Status Stop() { return Status::Corruption("select scan stopped"); }
+  const Salvager* s_;
+  std::optional<uint64_t> db_;
+  uint64_t elements_ = 0;
+};
+
+Result<bool> Salvager::InferLostDb(uint64_t from) {
+  if (!dbs_ascending_) return false;
+  const uint64_t limit = std::min(window_.size(), from + options_.lookahead_bytes);
+  WindowCursor cursor(&window_, header_bytes_, from, limit);
+  ByteReader in(&cursor, from - header_bytes_.size());
+  RdbReadOptions ro;
+  ro.deep = true;
+  ro.verify_crc = false;
+  ro.limits = options_.limits;
+  RdbReader reader(&in, ro);
+  SelectScanVisitor visitor(this);
+  Result<RdbSummary> summary = reader.Read(&visitor);
+  if (!window_.io_error().ok()) return window_.io_error();
+  if (visitor.db() != db_ + 2) return false;
+  report_.warnings.push_back("keys from offset " + std::to_string(from) + " written to db " +
+                             std::to_string(db_ + 1) + ": their SELECTDB was lost in damage (db " +
+                             std::to_string(db_) + " had all its RESIZEDB count of keys, the " +
+                             "next SELECTDB names db " + std::to_string(db_ + 2) + ")");
+  db_ += 1;
+  max_db_ = std::max(max_db_, db_);
+  last_selected_ = db_;
+  db_reads_ = 0;
+  db_size_hint_.reset();
+  return true;
+}
+
 Result<RdbSalvageReport> Salvager::Run() {
   report_.source_bytes = window_.size();
   uint64_t from = 0;
@@ -537,6 +639,19 @@ Result<RdbSalvageReport> Salvager::Run() {
       return Status::NotSupported("cannot salvage without a readable header: " + s.ToString());
     }
     damage_seen_ = true;
+    if (lost_select_at_.has_value()) {
+      const uint64_t at = *lost_select_at_;
+      lost_select_at_.reset();
+      SK_ASSIGN_OR_RETURN(bool inferred, InferLostDb(at));
+      if (inferred) {
+        from = at;
+        continue;
+      }
+      // Unknown db: drop from that key to the next SELECTDB, as a damage.
+      dup_damage_ = at;
+      dup_reason_ = lost_select_reason_;
+      ++report_.keys_dropped_parsed;
+    }
     RdbDroppedRange range;
     SK_ASSIGN_OR_RETURN(range.begin, SettleDamage(s, &range.reason));
     SK_ASSIGN_OR_RETURN(std::optional<uint64_t> next, FindResync(range.begin + 1));

@@ -108,14 +108,15 @@ Source MakeSource(uint64_t seed, int version, size_t keys) {
   return source;
 }
 
-size_t DefaultKeys() { return static_cast<size_t>(1500 * std::max(0.25, testing::TestScale())); }
+// Fixed, not scaled: the named tests assert exact figures, under Asan too.
+constexpr size_t kFixedSourceKeys = 1500;
 
 // The fixed sources the named tests use (seed 20260101, per version).
 const Source& FixedSource(int version) {
   static std::map<int, Source> cache;
   auto it = cache.find(version);
   if (it == cache.end())
-    it = cache.emplace(version, MakeSource(20260101, version, DefaultKeys())).first;
+    it = cache.emplace(version, MakeSource(20260101, version, kFixedSourceKeys)).first;
   return it->second;
 }
 
@@ -126,6 +127,9 @@ struct Damage {
 
 struct DamageCase {
   std::string name;
+  // Keys the damage does not touch that this salvage loses (the same for
+  // both fixed sources): exact, since the sources and the damage are.
+  size_t lost_outside = 0;
   // Each region: where (fraction of the file) and what it is overwritten with.
   struct Region {
     double at;
@@ -508,7 +512,7 @@ TEST(RepairRdbSourceTest, SeededSourcesAreDeterministicAndLoadIntoRedis) {
     testing::SeededRdbOptions options;
     options.seed = 20260101;
     options.version = version;
-    options.keys = DefaultKeys();
+    options.keys = kFixedSourceKeys;
     auto again = testing::MakeSeededRdb(options);
     ASSERT_TRUE(again.ok());
     EXPECT_TRUE(*again == source.rdb) << "same seed, different bytes";
@@ -540,17 +544,23 @@ TEST_P(RepairRdbDamageTest, KeepsTheSalvageGuarantee) {
   SCOPED_TRACE("damage seed " + std::to_string(seed));
   const SalvageTally tally = CheckSalvage(source, MakeDamage(damage_case, source.rdb.size(), seed),
                                           &FixedSnapshot(version));
-  // Keys outside the damage are lost only in dropped ranges here (e.g. the
-  // rest of a db whose SELECTDB the zeros erased), never to chance records.
   EXPECT_EQ(tally.lost_chance, 0u) << tally.ToString();
+  EXPECT_EQ(tally.lost_outside(), damage_case.lost_outside) << tally.ToString();
+  EXPECT_EQ(tally.kept_other_db, 0u) << tally.ToString();
 }
 
 std::vector<DamageCase> DamageCases() {
   return {
-      {"FewBytes", {{0.5, 3, 'x'}}},
-      {"Garbage4KiB", {{0.4, 4096, 'g'}}},
-      {"Zeros4KiB", {{0.6, 4096, 'z'}}},
-      {"TwoRegions", {{0.25, 64, 'g'}, {0.75, 1000, 'z'}}},
+      {"FewBytes", 0, {{0.5, 3, 'x'}}},
+      {"Garbage4KiB", 0, {{0.4, 4096, 'g'}}},
+      // RDB 10: the zeros erase db 2's SELECTDB; its keys are written to db
+      // 2 by inference (db 1 holds its RESIZEDB count, the next SELECTDB is
+      // db 3). Before the inference they were dropped (39 keys).
+      {"Zeros4KiB", 0, {{0.6, 4096, 'z'}}},
+      // RDB 10: the first record after the 1000 zeros (key:cuquyos:949,
+      // 814128..814933) is lost: the dropped range ends inside it, where a
+      // chance resync candidate starts (open finding 2).
+      {"TwoRegions", 1, {{0.25, 64, 'g'}, {0.75, 1000, 'z'}}},
   };
 }
 
@@ -589,6 +599,35 @@ TEST(RepairRdbTest, FoundBugsOutputsRedisRefusedOrCouldNotWrite) {
     ASSERT_FALSE(source.rdb.empty());
     CheckSalvage(source, {damage});
   }
+}
+
+// Damage exactly over db 5's SELECTDB and RESIZEDB (the bytes between db
+// 4's last key and db 5's first): db 5's keys follow db 4's, which holds its
+// RESIZEDB count, and the next SELECTDB names db 6, so they are db 5's.
+TEST(RepairRdbTest, LostSelectDbIsInferredBetweenAscendingDbs) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  const Source& source = FixedSource(10);
+  ASSERT_FALSE(source.rdb.empty());
+  auto start = std::find_if(source.db_starts.begin(), source.db_starts.end(),
+                            [](const RecordSpan& s) { return s.db == 5; });
+  ASSERT_NE(start, source.db_starts.end());
+  ASSERT_GT(start->end, start->begin);
+  Damage d;
+  d.offset = start->begin;
+  d.bytes.assign(start->end - start->begin, '\xab');
+  const SalvageTally tally = CheckSalvage(source, {d}, &FixedSnapshot(10));
+  EXPECT_EQ(tally.damaged, 0u);
+  EXPECT_EQ(tally.lost_outside(), 0u) << tally.ToString();
+  EXPECT_EQ(tally.kept_other_db, 0u) << tally.ToString();
+  std::string damaged = source.rdb;
+  damaged.replace(d.offset, d.bytes.size(), d.bytes);
+  MemoryChunkSource chunks(AsBytes(damaged), 1 << 16, "dump.rdb");
+  StringSink sink;
+  auto report = rdb::SalvageRdb(&chunks, &sink);
+  ASSERT_TRUE(report.ok()) << report.status().ToString();
+  ASSERT_EQ(report->warnings.size(), 1u);
+  EXPECT_NE(report->warnings[0].find("written to db 5: their SELECTDB was lost"), std::string::npos)
+      << report->warnings[0];
 }
 
 // Open finding 2, one case fixed: seed 17 round 0 (RDB 10, 2 KiB of garbage
