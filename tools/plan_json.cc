@@ -1,12 +1,61 @@
 #include "tools/plan_json.h"
 
+#include <limits>
 #include <set>
+#include <stdexcept>
+#include <type_traits>
 
 namespace shardkit::tools {
 
 using nlohmann::json;
 
 namespace {
+
+// A plan field that is not an integer of the field's type. nlohmann's get<>
+// turns a JSON float into an integer with a plain cast, which is undefined
+// behaviour out of range (fuzz_plan_json: "bytes": 111111111111111111148
+// parses as a double); every number in a plan is an integer, so anything
+// else is refused by these readers.
+struct PlanFieldError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+template <typename T>
+T IntegerFrom(const json& v, std::string_view key) {
+  static_assert(std::is_integral_v<T>);
+  bool fits = false;
+  T out{};
+  if (v.is_number_unsigned()) {
+    const uint64_t u = v.get<uint64_t>();
+    fits = u <= static_cast<uint64_t>(std::numeric_limits<T>::max());
+    out = static_cast<T>(u);
+  } else if (v.is_number_integer()) {
+    const int64_t i = v.get<int64_t>();
+    fits = std::is_signed_v<T> ? i >= static_cast<int64_t>(std::numeric_limits<T>::min()) &&
+                                     i <= static_cast<int64_t>(std::numeric_limits<T>::max())
+                               : i >= 0;
+    out = static_cast<T>(i);
+  }
+  if (!fits) {
+    throw PlanFieldError("\"" + std::string(key) + "\" must be an integer in [" +
+                         std::to_string(std::numeric_limits<T>::min()) + ", " +
+                         std::to_string(std::numeric_limits<T>::max()) + "], got " + v.dump());
+  }
+  return out;
+}
+
+// The required integer field `key` of object `j`.
+template <typename T>
+T IntegerAt(const json& j, const char* key) {
+  return IntegerFrom<T>(j.at(key), key);
+}
+
+// The integer field `key`, or `fallback` when the object has no such field.
+template <typename T>
+T IntegerOr(const json& j, const char* key, T fallback) {
+  auto it = j.find(key);
+  return it == j.end() ? fallback : IntegerFrom<T>(*it, key);
+}
 
 json RangesJson(const loader::SlotSet& slots) {
   json out = json::array();
@@ -161,13 +210,13 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
   try {
     json j = json::parse(text);
     if (!j.is_object()) return Status::Corruption(where + ": not a JSON object");
-    if (j.value("format", 0) != loader::kRecoveryPlanFormat) {
+    if (IntegerOr<int>(j, "format", 0) != loader::kRecoveryPlanFormat) {
       return Status::NotSupported(where + ": plan format " + j.value("format", json()).dump() +
                                   " (this shardkit reads format " +
                                   std::to_string(loader::kRecoveryPlanFormat) + ")");
     }
     p.fingerprint = j.at("fingerprint").get<std::string>();
-    p.created_ms = j.at("created_ms").get<int64_t>();
+    p.created_ms = IntegerAt<int64_t>(j, "created_ms");
     p.slots.strategy = j.value("strategy", "");
     p.slots.fingerprint = j.value("slot_plan_fingerprint", "");
     p.warnings = j.value("warnings", std::vector<std::string>{});
@@ -178,21 +227,21 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
       src.kind = s.at("kind").get<std::string>();
       src.path = s.at("path").get<std::string>();
       src.rdb_path = s.at("rdb_path").get<std::string>();
-      src.rdb_bytes = s.at("rdb_bytes").get<uint64_t>();
-      src.rdb_mtime_ms = s.at("rdb_mtime_ms").get<int64_t>();
-      src.rdb_version = s.value("rdb_version", 0);
+      src.rdb_bytes = IntegerAt<uint64_t>(s, "rdb_bytes");
+      src.rdb_mtime_ms = IntegerAt<int64_t>(s, "rdb_mtime_ms");
+      src.rdb_version = IntegerOr<int>(s, "rdb_version", 0);
       src.has_log_commands = s.at("has_log_commands").get<bool>();
       for (const json& f : s.at("files")) {
-        src.files.push_back({f.at("path").get<std::string>(), f.at("bytes").get<uint64_t>(),
-                             f.at("mtime_ms").get<int64_t>()});
+        src.files.push_back({f.at("path").get<std::string>(), IntegerAt<uint64_t>(f, "bytes"),
+                             IntegerAt<int64_t>(f, "mtime_ms")});
       }
       if (src.files.empty()) return Status::Corruption(where + ": a source lists no files");
-      src.flush_file = s.value("flush_file", -1);
-      src.flush_end_offset = s.value("flush_end_offset", uint64_t{0});
+      src.flush_file = IntegerOr<int>(s, "flush_file", -1);
+      src.flush_end_offset = IntegerOr<uint64_t>(s, "flush_end_offset", 0);
       if (src.flush_file >= static_cast<int>(src.files.size())) {
         return Status::Corruption(where + ": flush_file out of range");
       }
-      src.keys = s.value("keys", uint64_t{0});
+      src.keys = IntegerOr<uint64_t>(s, "keys", 0);
       SK_ASSIGN_OR_RETURN(src.owned_slots, RangesFrom(s.at("owned_slots"), where + " source"));
       SK_ASSIGN_OR_RETURN(src.present_slots,
                           RangesFrom(s.at("present_slots"), where + " source"));
@@ -201,11 +250,11 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
     std::set<std::string> ids;
     for (const json& n : j.at("nodes")) {
       loader::PlannedNode node;
-      node.index = n.at("index").get<int>();
+      node.index = IntegerAt<int>(n, "index");
       node.node_id = n.at("node_id").get<std::string>();
       node.endpoint = n.value("endpoint", "");
-      node.keys = n.value("keys", uint64_t{0});
-      node.bytes = n.value("bytes", uint64_t{0});
+      node.keys = IntegerOr<uint64_t>(n, "keys", 0);
+      node.bytes = IntegerOr<uint64_t>(n, "bytes", 0);
       SK_ASSIGN_OR_RETURN(node.slots, RangesFrom(n.at("slots"), where + " node"));
       if (node.index != static_cast<int>(p.slots.nodes.size())) {
         return Status::Corruption(where + ": node indices must be 0..N-1 in order");
@@ -217,6 +266,8 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
       p.slots.nodes.push_back(std::move(node));
     }
   } catch (const json::exception& e) {
+    return Status::Corruption(where + ": " + e.what());
+  } catch (const PlanFieldError& e) {
     return Status::Corruption(where + ": " + e.what());
   }
   if (p.slots.nodes.empty()) return Status::Corruption(where + ": plan has no nodes");

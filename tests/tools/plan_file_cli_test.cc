@@ -1,0 +1,88 @@
+// `shardkit recover --plan` on plan files whose numbers are not integers of
+// the field's type: a plan made by `shardkit plan` over a real corpus volume,
+// with one number replaced. Each is refused as a corrupt plan naming the
+// field (exit 1, nothing written), never converted with undefined behaviour
+// (fuzz_plan_json found "bytes": 111111111111111111148, which JSON parses as
+// a double, cast to uint64_t).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "tests/support/temp_dir.h"
+#include "tests/tools/verify_cli_util.h"
+
+namespace shardkit {
+namespace {
+
+namespace fs = std::filesystem;
+using shardkit::testing::CliRun;
+using shardkit::testing::RunShardkit;
+using shardkit::testing::TempDir;
+
+// A real old-cluster volume of the public corpus (RU301 exercise 4.1).
+const std::string kVolume = std::string(SHARDKIT_SOURCE_DIR) +
+                            "/../shared/corpus/public/Albert0i__RU301/Ex-4.1/7002";
+
+class PlanFileCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!fs::exists(kVolume + "/dump.rdb")) GTEST_SKIP() << "corpus volume missing: " << kVolume;
+    const CliRun plan = RunShardkit({"plan", "--nodes", "2", "--allow-missing-shards", "--out",
+                                     dir_.File("plan.json"), kVolume});
+    ASSERT_EQ(plan.exit_code, 0) << plan.err;
+    plan_ = nlohmann::json::parse(testing::ReadFileOrDie(dir_.File("plan.json")));
+    ASSERT_TRUE(plan_.at("nodes").is_array() && plan_.at("nodes").size() == 2u);
+  }
+
+  // Writes the plan with `edit` applied as text (so a number JSON cannot
+  // hold as an integer stays as written) and runs recover on it.
+  CliRun RecoverWith(const std::string& path_in_plan, const std::string& raw_number) {
+    nlohmann::json edited = plan_;
+    const std::string marker = "\"@number@\"";
+    edited[nlohmann::json::json_pointer(path_in_plan)] = "@number@";
+    std::string text = edited.dump(2);
+    text.replace(text.find(marker), marker.size(), raw_number);
+    const std::string file = dir_.File("edited.json");
+    testing::WriteFileOrDie(file, text);
+    return RunShardkit({"recover", "--plan", file, "--out", dir_.File("out")});
+  }
+
+  TempDir dir_{"shardkit-plan-file"};
+  nlohmann::json plan_;
+};
+
+TEST_F(PlanFileCliTest, TheUnchangedPlanRecovers) {
+  const CliRun run = RecoverWith("/nodes/1/bytes", plan_["nodes"][1]["bytes"].dump());
+  EXPECT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_TRUE(fs::exists(dir_.File("out/node-1")));
+}
+
+TEST_F(PlanFileCliTest, NumbersThatAreNotIntegersOfTheFieldAreRefusedByName) {
+  struct Case {
+    std::string field_path;
+    std::string number;
+    std::string field;
+  };
+  const Case cases[] = {
+      {"/nodes/1/bytes", "111111111111111111148", "\"bytes\""},  // the fuzz input: a double
+      {"/nodes/1/keys", "2.5", "\"keys\""},
+      {"/nodes/0/index", "1e300", "\"index\""},
+      {"/nodes/0/index", "4294967296", "\"index\""},  // past int
+      {"/sources/0/rdb_bytes", "-1", "\"rdb_bytes\""},
+      {"/sources/0/files/0/mtime_ms", "1.0e19", "\"mtime_ms\""},
+      {"/format", "1.5", "\"format\""},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.field_path + " = " + c.number);
+    const CliRun run = RecoverWith(c.field_path, c.number);
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_NE(run.err.find(c.field + " must be an integer"), std::string::npos) << run.err;
+    EXPECT_NE(run.err.find("edited.json"), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(dir_.File("out/node-0"))) << "a refused plan wrote output";
+  }
+}
+
+}  // namespace
+}  // namespace shardkit
