@@ -2,7 +2,8 @@
 // tools use). The first input byte picks the ByteReader chunk size.
 // Invariant (what we write, we read back): when a REDIS-magic file of a
 // writable version reads cleanly, copying every record through RdbWriter at
-// the same version yields a file the reader accepts with the same keys.
+// the same version yields a file the reader accepts with the same keys, and
+// the same value bytes unless the writer reports a conversion loss.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -57,9 +58,13 @@ void CheckRewrite(const RdbSummary& summary, const std::vector<RdbEntry>& entrie
   auto result = ReadRdb(&again, RawOptions(), &reread);
   SK_FUZZ_CHECK("fuzz_rdb_raw", result.ok());
   SK_FUZZ_CHECK("fuzz_rdb_raw", result->keys == summary.keys);
+  // A value of a type newer than the file's version (the reader accepts it,
+  // as Redis does) is converted by the writer, which lists the loss: only
+  // then may a value's bytes differ.
+  const bool converted = !(*writer)->losses().empty();
   for (size_t i = 0; i < entries.size(); ++i) {
     SK_FUZZ_CHECK("fuzz_rdb_raw", reread.entries[i].key == entries[i].key);
-    SK_FUZZ_CHECK("fuzz_rdb_raw", reread.entries[i].value == entries[i].value);
+    SK_FUZZ_CHECK("fuzz_rdb_raw", converted || reread.entries[i].value == entries[i].value);
   }
 }
 }  // namespace fuzz_rdb_raw
