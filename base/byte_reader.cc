@@ -8,7 +8,10 @@
 namespace shardkit {
 
 ByteReader::ByteReader(ChunkSource* source, uint64_t start_offset)
-    : source_(source), start_offset_(start_offset), window_base_(start_offset) {}
+    : source_(source),
+      source_size_(source->size()),
+      start_offset_(start_offset),
+      window_base_(start_offset) {}
 
 // Records the first error and empties the window, so every fast path falls
 // through to a slow path that returns the error.
@@ -17,7 +20,8 @@ Status ByteReader::Sticky(Status s) {
   FeedObservers();
   window_base_ = offset();
   window_ = {};
-  pos_ = fed_ = 0;
+  pos_ = 0;
+  ResetObserverPositions();
   return s;
 }
 
@@ -29,29 +33,39 @@ Status ByteReader::CorruptionAt(uint64_t offset, std::string_view what) const {
   return Status::Corruption(std::move(msg));
 }
 
-void ByteReader::FeedObservers() {
-  if (pos_ > fed_) {
-    ByteSpan fresh = window_.subspan(fed_, pos_ - fed_);
-    for (int i = 0; i < observer_count_; ++i) observers_[i]->Observe(fresh);
+void ByteReader::FeedObserver(int i) {
+  if (pos_ > observer_fed_[i]) {
+    observers_[i]->Observe(window_.subspan(observer_fed_[i], pos_ - observer_fed_[i]));
   }
-  fed_ = pos_;
+  observer_fed_[i] = pos_;
+}
+
+void ByteReader::FeedObservers() {
+  for (int i = 0; i < observer_count_; ++i) FeedObserver(i);
 }
 
 void ByteReader::AttachObserver(ByteObserver* observer) {
-  FeedObservers();
   assert(observer_count_ < kMaxObservers);
-  observers_[observer_count_++] = observer;
+  observers_[observer_count_] = observer;
+  observer_fed_[observer_count_] = pos_;  // only bytes consumed from now on
+  ++observer_count_;
 }
 
 void ByteReader::DetachObserver(ByteObserver* observer) {
-  FeedObservers();
   for (int i = 0; i < observer_count_; ++i) {
     if (observers_[i] == observer) {
+      FeedObserver(i);
       std::copy(observers_ + i + 1, observers_ + observer_count_, observers_ + i);
+      std::copy(observer_fed_ + i + 1, observer_fed_ + observer_count_, observer_fed_ + i);
       --observer_count_;
       return;
     }
   }
+}
+
+// The window is about to change: every observer has been fed up to pos_.
+void ByteReader::ResetObserverPositions() {
+  for (int i = 0; i < observer_count_; ++i) observer_fed_[i] = 0;
 }
 
 void ByteReader::FlushObservers() { FeedObservers(); }
@@ -72,7 +86,8 @@ Result<bool> ByteReader::NextWindow() {
     if (chunk->empty()) {
       eof_ = true;
       window_ = {};
-      pos_ = fed_ = 0;
+      pos_ = 0;
+      ResetObserverPositions();
       window_base_ = base;
       in_carry_ = false;
       return false;
@@ -80,7 +95,8 @@ Result<bool> ByteReader::NextWindow() {
     window_ = *chunk;
   }
   in_carry_ = false;
-  pos_ = fed_ = 0;
+  pos_ = 0;
+  ResetObserverPositions();
   window_base_ = base;
   return true;
 }
@@ -117,7 +133,8 @@ Result<bool> ByteReader::Fill(size_t n) {
   }
   carry_.swap(gathered);
   window_ = ByteSpan(carry_.data(), carry_.size());
-  pos_ = fed_ = 0;
+  pos_ = 0;
+  ResetObserverPositions();
   window_base_ = base;
   in_carry_ = true;
   return !at_end;

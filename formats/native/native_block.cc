@@ -21,7 +21,7 @@ Status BlockError(const BlockInfo& b, std::string_view file_name, const std::str
 
 }  // namespace
 
-void EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, std::string* out) {
+Lz4Result EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, std::string* out) {
   assert(raw.size() <= kMaxBlockRawBytes);
   d->raw_bytes = static_cast<uint32_t>(raw.size());
   d->raw_xxh3 = Xxh3(raw);
@@ -29,25 +29,34 @@ void EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, std::s
   const size_t header_at = out->size();
   out->resize(header_at + kBlockHeaderBytes);
   const size_t payload_at = out->size();
+  Lz4Result result = Lz4Result::kNotTried;
   if (compress && !raw.empty()) {
     const int bound = LZ4_compressBound(static_cast<int>(raw.size()));
     out->resize(payload_at + static_cast<size_t>(bound));
     const int n = LZ4_compress_default(raw.data(), out->data() + payload_at,
                                        static_cast<int>(raw.size()), bound);
-    if (n > 0 && static_cast<size_t>(n) < raw.size()) {
+    if (n > 0 && static_cast<size_t>(n) <= raw.size() - raw.size() / kLz4MinSavingDivisor &&
+        static_cast<size_t>(n) < raw.size()) {
       out->resize(payload_at + static_cast<size_t>(n));
       d->compression = Compression::kLz4;
+      result = Lz4Result::kKept;
     } else {
       out->resize(payload_at);
+      result = Lz4Result::kNotWorthIt;
     }
   }
-  if (d->compression == Compression::kNone) out->append(raw);
+  if (d->compression == Compression::kNone) {
+    out->append(raw);
+    d->stored_xxh3 = d->raw_xxh3;  // the same bytes
+  } else {
+    d->stored_xxh3 = Xxh3(std::string_view(*out).substr(payload_at));
+  }
   d->stored_bytes = static_cast<uint32_t>(out->size() - payload_at);
-  d->stored_xxh3 = Xxh3(std::string_view(*out).substr(payload_at));
   std::string header;
   AppendBlockHeader(&header, *d);
   assert(header.size() == kBlockHeaderBytes);
   out->replace(header_at, kBlockHeaderBytes, header);
+  return result;
 }
 
 Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_view file_name,
@@ -78,7 +87,8 @@ Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_vi
                             " raw bytes the index lists (result " + std::to_string(n) + ")");
     }
   }
-  const uint64_t raw_xxh3 = Xxh3(*raw);
+  // A raw block's payload is its raw bytes: one XXH3 serves both checks.
+  const uint64_t raw_xxh3 = info.compression == Compression::kNone ? stored_xxh3 : Xxh3(*raw);
   if (raw_xxh3 != info.raw_xxh3) {
     return BlockError(info, file_name,
                       "raw checksum mismatch (expected " + Hex(info.raw_xxh3) + ", found " +

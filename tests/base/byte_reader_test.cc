@@ -4,6 +4,7 @@
 
 #include <random>
 #include <string>
+#include <vector>
 
 namespace shardkit {
 namespace {
@@ -85,6 +86,55 @@ TEST(ByteReaderTest, ObserverAttachedMidStreamSeesOnlyLaterBytes) {
   reader.DetachObserver(&capture);
   ASSERT_TRUE(reader.Skip(10).ok());
   EXPECT_EQ(observed, data.substr(30, 15));
+}
+
+// Records the size of every span it is fed.
+class SpanSizes final : public ByteObserver {
+ public:
+  void Observe(ByteSpan bytes) override {
+    sizes.push_back(bytes.size());
+    all.append(AsChars(bytes));
+  }
+  std::vector<size_t> sizes;
+  std::string all;
+};
+
+// A long-lived observer (the CRC's place) beside a capture attached and
+// detached per record (the raw-value capture's): each sees exactly its
+// bytes, in order, and the long-lived one is fed whole chunks, not pieces cut
+// at every attach/detach.
+TEST(ByteReaderTest, ShortCapturesDoNotCutALongObserversSpans) {
+  const std::string data = Pattern(64 << 10);
+  constexpr size_t kChunk = 16 << 10;
+  MemoryChunkSource source(AsBytes(data), kChunk, "mem");
+  ByteReader reader(&source);
+  SpanSizes crc;
+  reader.AttachObserver(&crc);
+  std::string captured, expected_captured;
+  size_t at = 0;
+  for (size_t record = 0; at < data.size(); ++record) {
+    const size_t header = std::min<size_t>(5, data.size() - at);
+    ASSERT_TRUE(reader.Skip(header).ok());
+    at += header;
+    const size_t value = std::min<size_t>(37 + record % 50, data.size() - at);
+    std::string one;
+    CaptureObserver capture(&one);
+    reader.AttachObserver(&capture);
+    ASSERT_TRUE(reader.Skip(value).ok());
+    reader.DetachObserver(&capture);
+    EXPECT_EQ(one, data.substr(at, value));
+    captured += one;
+    expected_captured += data.substr(at, value);
+    at += value;
+  }
+  auto end = reader.AtEnd();
+  ASSERT_TRUE(end.ok() && *end);
+  reader.FlushObservers();
+  EXPECT_EQ(crc.all, data);
+  EXPECT_EQ(captured, expected_captured);
+  // Only chunk switches (and straddling reads) end a span: a handful, not
+  // one per record (~1,500 records here).
+  EXPECT_LE(crc.sizes.size(), 2 * data.size() / kChunk + 2) << crc.sizes.size() << " spans";
 }
 
 TEST(ByteReaderTest, ReadPastEndIsCorruptionNamingOffsetAndIsSticky) {

@@ -316,5 +316,85 @@ TEST(NativeWriterReader, VerifyCountsEverythingOnASoundFile) {
   }
 }
 
+namespace lz4_policy {
+
+// String entries in db 0, slots spread: values of random bytes (LZ4 cannot
+// shrink them) or of a repeated word (LZ4 shrinks them many times).
+std::vector<rdb::RdbEntry> StringEntries(size_t n, bool random, uint32_t seed) {
+  std::mt19937 rng(seed);
+  std::vector<rdb::RdbEntry> out(n);
+  for (size_t i = 0; i < n; ++i) {
+    rdb::RdbEntry& e = out[i];
+    e.type = 0;
+    e.key = "k:" + std::to_string(seed) + ":" + std::to_string(i);
+    std::string value(200, 'x');
+    for (size_t j = 0; j < value.size(); ++j) {
+      value[j] = random ? static_cast<char>(rng()) : "redis"[j % 5];
+    }
+    // An RDB string value: 6-bit length prefix would not hold 200; use the
+    // 14-bit form (0x40 | high bits, low byte).
+    e.value = std::string{static_cast<char>(0x40 | (value.size() >> 8)),
+                          static_cast<char>(value.size() & 0xff)} +
+              value;
+  }
+  return out;
+}
+
+struct BlockMix {
+  uint64_t lz4 = 0, raw = 0;
+};
+
+BlockMix Mix(const testing::Built& built) {
+  MemoryRandomAccessSource file(AsBytes(built.bytes), "test.skn");
+  auto reader = NativeReader::Open(&file);
+  EXPECT_TRUE(reader.ok());
+  BlockMix mix;
+  if (!reader.ok()) return mix;
+  for (uint32_t n : (*reader)->KeyBlocks()) {
+    ((*reader)->blocks()[n].compression == Compression::kLz4 ? mix.lz4 : mix.raw) += 1;
+  }
+  return mix;
+}
+
+}  // namespace lz4_policy
+
+// Incompressible values are stored raw (LZ4 is then skipped for the next
+// blocks, which must not change what is stored); compressible ones are LZ4;
+// the same bytes inline and in the background; every entry reads back.
+TEST(NativeWriterReader, Lz4IsKeptOnlyWhereItSavesAndSkippedAfterItDidNot) {
+  using namespace lz4_policy;
+  NativeWriterOptions o = SmallBlocks();
+  o.slot_ranges = 1;  // one bucket: blocks in entry order
+  const auto random_values = StringEntries(4000, true, 1);
+  const auto words = StringEntries(4000, false, 2);
+  auto all_random = BuildNative(random_values, o);
+  ASSERT_TRUE(all_random.ok());
+  EXPECT_EQ(Mix(*all_random).lz4, 0u);
+  EXPECT_GT(Mix(*all_random).raw, 10u);
+  auto all_words = BuildNative(words, o);
+  ASSERT_TRUE(all_words.ok());
+  EXPECT_EQ(Mix(*all_words).raw, 0u);
+  EXPECT_GT(Mix(*all_words).lz4, 3u);
+
+  // Random values first, then words: LZ4 comes back within the skip window
+  // after the values turn compressible.
+  std::vector<rdb::RdbEntry> mixed = random_values;
+  mixed.insert(mixed.end(), words.begin(), words.end());
+  auto inline_built = BuildNative(mixed, o);
+  o.background_encode = true;
+  auto background_built = BuildNative(mixed, o);
+  ASSERT_TRUE(inline_built.ok() && background_built.ok());
+  EXPECT_TRUE(inline_built->bytes == background_built->bytes);
+  const BlockMix m = Mix(*inline_built);
+  EXPECT_GT(m.lz4, 0u) << "LZ4 never tried again after the incompressible blocks";
+  EXPECT_LE(m.raw, Mix(*all_random).raw + NativeWriter::kLz4SkipBlocks + 1);
+  MemoryRandomAccessSource file(AsBytes(inline_built->bytes), "test.skn");
+  auto reader = NativeReader::Open(&file);
+  ASSERT_TRUE(reader.ok());
+  auto read = ReadBlocks(**reader, (*reader)->KeyBlocks());
+  ASSERT_TRUE(read.ok()) << read.status().ToString();
+  EXPECT_EQ(*read, ToMap(mixed));
+}
+
 }  // namespace
 }  // namespace shardkit::formats::native
