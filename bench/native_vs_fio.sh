@@ -49,11 +49,13 @@ fio_read() {
 fio_same_io() {
   local scratch
   scratch="$(dirname "$1")/fio-same-io.scratch"
+  # --output: with two jobs fio also prints their descriptions on stdout.
   fio --name=r --filename="$1" --rw=read --bs=1M --iodepth=32 --ioengine=io_uring --direct=1 \
       --name=w --filename="$scratch" --rw=write --bs=1M --iodepth=32 --ioengine=io_uring \
-      --direct=1 --size="$2" --end_fsync=1 --output-format=json |
-    python3 -c 'import json,sys; j=json.load(sys.stdin); ms=max(max(x["read"]["runtime"], x["write"]["runtime"]) for x in j["jobs"]); print(round(int(sys.argv[1])/1e3/ms,1))' "$(stat -c %s "$1")"
-  rm -f "$scratch"
+      --direct=1 --size="$2" --end_fsync=1 --output-format=json --output="$scratch.json" >/dev/null
+  python3 -c 'import json,sys; j=json.load(open(sys.argv[2])); ms=max(max(x["read"]["runtime"], x["write"]["runtime"]) for x in j["jobs"]); print(round(int(sys.argv[1])/1e3/ms,1))' \
+    "$(stat -c %s "$1")" "$scratch.json"
+  rm -f "$scratch" "$scratch.json"
 }
 
 # Runs a command; prints "<wall s> <cpu s>" and keeps its stdout in $OUT_FILE.
