@@ -14,9 +14,10 @@
 #                  fallocate=native, shardkit's size hint); 0: neither does
 #   STORAGE_BENCH  the storage_bench binary (default build/bench/storage_bench)
 #
-# Each run does, in this order: fio write, shardkit write, (drop caches) fio
-# read, (drop caches) shardkit read. fio: ioengine=io_uring, direct=1,
-# end_fsync=1, a fresh file each write (preallocated per PREALLOC, the same
+# Each run does, in this order: fio write, shardkit write, then each engine
+# reads each of the two files (caches dropped before every read; which engine
+# reads first alternates per run), so reads compare on the same files.
+# fio: ioengine=io_uring, direct=1, end_fsync=1, a fresh file each write (preallocated per PREALLOC, the same
 # for both). shardkit: storage_bench seq-read/seq-write
 # on the io_uring backend with O_DIRECT. Dropping the page cache needs root;
 # without it the script warns (direct I/O bypasses the cache anyway).
@@ -66,18 +67,19 @@ drop_caches() {
 }
 
 # fio's terse output (v3): field 7 = read KiB/s, field 48 = write KiB/s.
-fio_mibs() {  # rw field
-  local rw=$1 field=$2
-  fio --name=seq --filename="$FIO_FILE" --rw="$rw" --bs="$BS" --iodepth="$QD" \
+fio_mibs() {  # rw field [file]
+  local rw=$1 field=$2 file=${3:-$FIO_FILE}
+  fio --name=seq --filename="$file" --rw="$rw" --bs="$BS" --iodepth="$QD" \
       --ioengine=io_uring --direct=1 --size="$SIZE_BYTES" --end_fsync=1 \
       --fallocate="$( ((PREALLOC)) && echo native || echo none)" \
       --output-format=terse --terse-version=3 |
     awk -F';' -v f="$field" '{ printf "%.1f\n", $f / 1024 }'
 }
-sk_mibs() {  # mode [extra args]
-  local mode=$1; shift
+sk_mibs() {  # mode [file] [extra args]
+  local mode=$1 file=$SK_FILE; shift
+  if [[ $# -gt 0 && $1 != --* ]]; then file=$1; shift; fi
   local line
-  line=$("$STORAGE_BENCH" "$mode" "$SK_FILE" --bs "$BS" --qd "$QD" --backend uring "$@")
+  line=$("$STORAGE_BENCH" "$mode" "$file" --bs "$BS" --qd "$QD" --backend uring "$@")
   [[ "$line" == *"direct=1"* ]] || echo "WARNING: shardkit $mode did not use O_DIRECT: $line" >&2
   sed -n 's/.*MiB\/s=\([0-9.]*\).*/\1/p' <<<"$line"
 }
@@ -89,18 +91,27 @@ for run in $(seq 1 "$RUNS"); do
   fio_w+=("$(fio_mibs write 48)")
   rm -f "$SK_FILE"; sync
   sk_w+=("$(sk_mibs seq-write --size "$SIZE_BYTES" --prealloc "$PREALLOC")")
-  drop_caches
-  fio_r+=("$(fio_mibs read 7)")
-  drop_caches
-  sk_r+=("$(sk_mibs seq-read)")
+  # Reads: both engines read both files (each file written by one engine),
+  # the order alternating per run, so neither gains from where on the device
+  # (or in the host's cache) a file landed or from going first.
+  for file in "$FIO_FILE" "$SK_FILE"; do
+    if ((run % 2)); then
+      drop_caches; fio_r+=("$(fio_mibs read 7 "$file")")
+      drop_caches; sk_r+=("$(sk_mibs seq-read "$file")")
+    else
+      drop_caches; sk_r+=("$(sk_mibs seq-read "$file")")
+      drop_caches; fio_r+=("$(fio_mibs read 7 "$file")")
+    fi
+  done
   echo "run $run: write fio ${fio_w[-1]} shardkit ${sk_w[-1]} MiB/s;" \
-       "read fio ${fio_r[-1]} shardkit ${sk_r[-1]} MiB/s"
+       "read (fio's file, shardkit's file) fio ${fio_r[-2]} ${fio_r[-1]}" \
+       "shardkit ${sk_r[-2]} ${sk_r[-1]} MiB/s"
 done
 
 report() {  # what fio-median shardkit-median
   awk -v what="$1" -v f="$2" -v s="$3" 'BEGIN {
     printf "%-6s fio %8.1f MiB/s   shardkit %8.1f MiB/s   shardkit/fio %.2f\n", what, f, s, s / f }'
 }
-echo "== medians of $RUNS runs"
+echo "== medians of $RUNS runs (reads: of 2 x $RUNS, both files)"
 report read "$(median "${fio_r[@]}")" "$(median "${sk_r[@]}")"
 report write "$(median "${fio_w[@]}")" "$(median "${sk_w[@]}")"
