@@ -153,6 +153,11 @@ class Salvager final : public RdbVisitor {
     std::set<uint64_t> boundaries;  // first byte and end of each key record read
   };
   Result<std::optional<Candidate>> TryCandidate(uint64_t offset, bool ignore_count = false);
+  // Reads the source from `from` (behind the header's bytes, so the reader
+  // knows the version), deep, without the CRC, at most lookahead_bytes, into
+  // `visitor`. The outer Result is the window's I/O error; the inner one is
+  // the read's own outcome (a candidate's rejection is an error there).
+  Result<Result<RdbSummary>> ReadAhead(uint64_t from, RdbVisitor* visitor);
   // The last TryCandidate rejected a key record only for exceeding the
   // current db's RESIZEDB count.
   bool last_count_rejected_ = false;
@@ -494,20 +499,25 @@ Result<uint64_t> Salvager::SettleDamage(const Status& error, std::string* reason
   return start;
 }
 
-Result<std::optional<Salvager::Candidate>> Salvager::TryCandidate(uint64_t offset,
-                                                                  bool ignore_count) {
-  ++report_.resync_candidates_tried;
-  const uint64_t limit = std::min(window_.size(), offset + options_.lookahead_bytes);
-  WindowCursor cursor(&window_, header_bytes_, offset, limit);
-  ByteReader in(&cursor, offset - header_bytes_.size());
+Result<Result<RdbSummary>> Salvager::ReadAhead(uint64_t from, RdbVisitor* visitor) {
+  const uint64_t limit = std::min(window_.size(), from + options_.lookahead_bytes);
+  WindowCursor cursor(&window_, header_bytes_, from, limit);
+  ByteReader in(&cursor, from - header_bytes_.size());
   RdbReadOptions ro;
   ro.deep = true;
   ro.verify_crc = false;
   ro.limits = options_.limits;
   RdbReader reader(&in, ro);
-  CandidateVisitor visitor(this, ignore_count);
-  Result<RdbSummary> summary = reader.Read(&visitor);
+  Result<RdbSummary> summary = reader.Read(visitor);
   if (!window_.io_error().ok()) return window_.io_error();
+  return summary;
+}
+
+Result<std::optional<Salvager::Candidate>> Salvager::TryCandidate(uint64_t offset,
+                                                                  bool ignore_count) {
+  ++report_.resync_candidates_tried;
+  CandidateVisitor visitor(this, ignore_count);
+  SK_ASSIGN_OR_RETURN(Result<RdbSummary> summary, ReadAhead(offset, &visitor));
   const bool at_end = summary.ok() && summary->end_offset == window_.size();
   last_count_rejected_ = visitor.count_rejected();
   if (!visitor.complete() && !at_end) return std::optional<Candidate>();
@@ -598,17 +608,10 @@ class Salvager::SelectScanVisitor final : public RdbVisitor {
 
 Result<bool> Salvager::InferLostDb(uint64_t from) {
   if (!dbs_ascending_) return false;
-  const uint64_t limit = std::min(window_.size(), from + options_.lookahead_bytes);
-  WindowCursor cursor(&window_, header_bytes_, from, limit);
-  ByteReader in(&cursor, from - header_bytes_.size());
-  RdbReadOptions ro;
-  ro.deep = true;
-  ro.verify_crc = false;
-  ro.limits = options_.limits;
-  RdbReader reader(&in, ro);
   SelectScanVisitor visitor(this);
-  Result<RdbSummary> summary = reader.Read(&visitor);
-  if (!window_.io_error().ok()) return window_.io_error();
+  // The scan ends in an error by design (its visitor stops the read): only
+  // the window's I/O error matters here.
+  SK_RETURN_IF_ERROR(ReadAhead(from, &visitor).status());
   if (visitor.db() != db_ + 2) return false;
   report_.warnings.push_back("keys from offset " + std::to_string(from) + " written to db " +
                              std::to_string(db_ + 1) + ": their SELECTDB was lost in damage (db " +
