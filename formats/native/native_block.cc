@@ -2,6 +2,7 @@
 
 #include <lz4.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cinttypes>
 #include <cstdio>
@@ -35,8 +36,9 @@ Lz4Result EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, s
     out->resize(payload_at + static_cast<size_t>(bound));
     const int n = LZ4_compress_default(raw.data(), out->data() + payload_at,
                                        static_cast<int>(raw.size()), bound);
-    if (n > 0 && static_cast<size_t>(n) <= raw.size() - raw.size() / kLz4MinSavingDivisor &&
-        static_cast<size_t>(n) < raw.size()) {
+    // Saves at least 1/kLz4MinSavingDivisor of the raw bytes, and at least one byte.
+    const size_t min_saving = std::max<size_t>(1, raw.size() / kLz4MinSavingDivisor);
+    if (n > 0 && static_cast<size_t>(n) + min_saving <= raw.size()) {
       out->resize(payload_at + static_cast<size_t>(n));
       d->compression = Compression::kLz4;
       result = Lz4Result::kKept;

@@ -70,9 +70,14 @@ void NativeWriter::EncoderLoop() {
 }
 
 void NativeWriter::Encode(std::string_view raw, BlockDescriptor* d, std::string* out) {
-  const bool try_lz4 = options_.compress && lz4_skip_left_ == 0;
-  if (!try_lz4 && lz4_skip_left_ > 0) --lz4_skip_left_;
-  if (EncodeBlock(raw, try_lz4, d, out) == Lz4Result::kNotWorthIt) lz4_skip_left_ = kLz4SkipBlocks;
+  if (lz4_skip_left_ > 0) {
+    --lz4_skip_left_;
+    (void)EncodeBlock(raw, /*compress=*/false, d, out);
+    return;
+  }
+  if (EncodeBlock(raw, options_.compress, d, out) == Lz4Result::kNotWorthIt) {
+    lz4_skip_left_ = kLz4SkipBlocks;
+  }
 }
 
 void NativeWriter::StopEncoder() {

@@ -127,7 +127,6 @@ class NativeWriter {
   // (the encoder thread, or the caller's without background encoding), in
   // block order, so the output does not depend on the mode.
   void Encode(std::string_view raw, BlockDescriptor* d, std::string* out);
-  uint32_t lz4_skip_left_ = 0;
   void StopEncoder();
   Status Check();
 
@@ -147,6 +146,7 @@ class NativeWriter {
   SlotStats slot_stats_;
   std::vector<BlockInfo> index_;
   std::string block_buffer_;
+  uint32_t lz4_skip_left_ = 0;  // blocks still to store raw untried (Encode's thread only)
   NativeWriteStats stats_;
   Status error_;
 
