@@ -1,11 +1,19 @@
 // ByteWriter: buffered appends to a ChunkSink with an optional observer (a
 // running CRC) that sees every byte exactly once, in order.
 //
+// Buffering: when the sink lends its own buffer (ChunkSink::Lend, as the
+// storage writers do) the bytes are written straight into it and committed
+// when it is full or on Flush, so each byte is copied once; otherwise they
+// are staged in a buffer of `buffer_bytes` owned here and handed over with
+// Append.
+//
 // Ownership: the sink and the observer are borrowed and must outlive the
 // writer. Threading: one thread. Errors: the first sink error is sticky and
-// returned by every later call.
+// returned by every later call. Destroying the writer without Flush or
+// Finish drops what it has staged (a lent span is simply not committed).
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -18,7 +26,7 @@ namespace shardkit {
 class ByteWriter {
  public:
   explicit ByteWriter(ChunkSink* sink, size_t buffer_bytes = 256 << 10)
-      : sink_(sink), buffer_(buffer_bytes) {}
+      : sink_(sink), buffer_bytes_(std::max<size_t>(buffer_bytes, 1)) {}
   ByteWriter(const ByteWriter&) = delete;
   ByteWriter& operator=(const ByteWriter&) = delete;
 
@@ -35,21 +43,12 @@ class ByteWriter {
   void FlushObserver() { FeedObserver(); }
 
   Status Append(ByteSpan bytes) {
-    if (!error_.ok()) return error_;
-    if (bytes.size() <= buffer_.size() - used_) {
+    if (bytes.size() <= buffer_.size() - used_) {  // the common case: it fits
       std::memcpy(buffer_.data() + used_, bytes.data(), bytes.size());
       used_ += bytes.size();
       return Status();
     }
-    SK_RETURN_IF_ERROR(FlushBuffer());
-    if (bytes.size() >= buffer_.size()) {
-      if (observer_ != nullptr) observer_->Observe(bytes);
-      flushed_ += bytes.size();
-      return Keep(sink_->Append(bytes));
-    }
-    std::memcpy(buffer_.data(), bytes.data(), bytes.size());
-    used_ = bytes.size();
-    return Status();
+    return AppendSlow(bytes);
   }
   Status Append(std::string_view s) { return Append(AsBytes(s)); }
   Status AppendByte(uint8_t b) {
@@ -69,6 +68,44 @@ class ByteWriter {
   }
 
  private:
+  // Bytes that do not fit in the current buffer (or there is none yet).
+  Status AppendSlow(ByteSpan bytes) {
+    if (!error_.ok()) return error_;
+    while (!bytes.empty()) {
+      if (used_ == buffer_.size()) {
+        SK_RETURN_IF_ERROR(FlushBuffer());
+        SK_RETURN_IF_ERROR(NextBuffer());
+        // A large piece for a sink that copies anyway: hand it over whole.
+        if (!lent_ && bytes.size() >= buffer_.size()) {
+          if (observer_ != nullptr) observer_->Observe(bytes);
+          flushed_ += bytes.size();
+          return Keep(sink_->Append(bytes));
+        }
+      }
+      const size_t n = std::min(bytes.size(), buffer_.size() - used_);
+      std::memcpy(buffer_.data() + used_, bytes.data(), n);
+      used_ += n;
+      bytes = bytes.subspan(n);
+    }
+    return Status();
+  }
+  // REQUIRES: nothing staged. The sink's next lent span, else our own buffer.
+  Status NextBuffer() {
+    if (sink_lends_) {
+      Result<MutableByteSpan> lent = sink_->Lend();
+      if (!lent.ok()) return Keep(lent.status());
+      if (!lent->empty()) {
+        buffer_ = *lent;
+        lent_ = true;
+        return Status();
+      }
+      sink_lends_ = false;
+    }
+    own_.resize(buffer_bytes_);
+    buffer_ = MutableByteSpan(own_);
+    lent_ = false;
+    return Status();
+  }
   void FeedObserver() {
     if (observer_ != nullptr && used_ > observed_) {
       observer_->Observe(ByteSpan(buffer_.data() + observed_, used_ - observed_));
@@ -77,6 +114,15 @@ class ByteWriter {
   }
   Status FlushBuffer() {
     FeedObserver();
+    if (lent_) {
+      // A lent span is given back even when empty: the sink expects Commit.
+      Status s = sink_->Commit(used_);
+      flushed_ += used_;
+      used_ = observed_ = 0;
+      buffer_ = MutableByteSpan();
+      lent_ = false;
+      return Keep(std::move(s));
+    }
     if (used_ == 0) return Status();
     Status s = sink_->Append(ByteSpan(buffer_.data(), used_));
     flushed_ += used_;
@@ -84,12 +130,22 @@ class ByteWriter {
     return Keep(std::move(s));
   }
   Status Keep(Status s) {
-    if (!s.ok() && error_.ok()) error_ = s;
+    if (!s.ok() && error_.ok()) {
+      error_ = s;
+      // Every later Append takes the slow path, which returns the error.
+      buffer_ = MutableByteSpan();
+      used_ = observed_ = 0;
+      lent_ = false;
+    }
     return s;
   }
 
   ChunkSink* sink_;
-  std::vector<std::byte> buffer_;
+  size_t buffer_bytes_;
+  bool sink_lends_ = true;       // until the sink's Lend says otherwise
+  bool lent_ = false;            // buffer_ is the sink's
+  std::vector<std::byte> own_;   // used when the sink does not lend
+  MutableByteSpan buffer_;       // where bytes are staged: own_ or a lent span
   size_t used_ = 0;
   size_t observed_ = 0;
   uint64_t flushed_ = 0;

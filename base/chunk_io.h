@@ -55,6 +55,19 @@ class ChunkSink {
   // (fdatasync for files). After Finish() no Append is allowed.
   virtual Status Finish() = 0;
   virtual const std::string& name() const = 0;
+
+  // Optional zero-copy appends, for sinks that stage bytes in a buffer of
+  // their own (the storage writer's aligned I/O buffers). Lend() returns
+  // writable space in that buffer; an empty span means the sink does not
+  // lend (use Append). The caller fills a prefix of the span and then calls
+  // Commit(n), n <= its size, which appends those n bytes exactly as
+  // Append would have; until Commit no other call may be made on the sink,
+  // and after it the span must not be touched. Errors are sticky as above.
+  // (ByteWriter uses this: it saves one copy of every byte written.)
+  virtual Result<MutableByteSpan> Lend() { return MutableByteSpan(); }
+  virtual Status Commit(size_t n) {
+    return n == 0 ? Status() : Status::InvalidArgument(name() + ": Commit without a Lend");
+  }
 };
 
 // Serves a borrowed buffer in chunks of at most `chunk_size` bytes (tests use

@@ -189,6 +189,19 @@ Status NodeOutput::File::Append(ByteSpan bytes) {
   return inner_->Append(bytes);
 }
 
+Result<MutableByteSpan> NodeOutput::File::Lend() {
+  SK_ASSIGN_OR_RETURN(lent_, inner_->Lend());
+  return lent_;
+}
+
+Status NodeOutput::File::Commit(size_t n) {
+  if (n > lent_.size()) return inner_->Commit(n);  // the writer names the misuse
+  crc_ = formats::Crc64(crc_, lent_.first(n));
+  bytes_ += n;
+  lent_ = MutableByteSpan();
+  return inner_->Commit(n);
+}
+
 Status NodeOutput::File::Publish() {
   SK_RETURN_IF_ERROR(inner_->Publish());
   owner_->files_.push_back({file_name_, bytes_, Hex64(crc_)});

@@ -71,6 +71,9 @@ class NodeOutput {
     File(const File&) = delete;
     File& operator=(const File&) = delete;
     Status Append(ByteSpan bytes) override;
+    // Lends the storage writer's buffer; Commit hashes what was written.
+    Result<MutableByteSpan> Lend() override;
+    Status Commit(size_t n) override;
     Status Finish() override { return inner_->Finish(); }
     const std::string& name() const override { return inner_->name(); }
     Status Publish();
@@ -83,6 +86,7 @@ class NodeOutput {
     std::unique_ptr<storage::AtomicFileWriter> inner_;
     uint64_t crc_ = 0;  // CRC-64/Jones of the bytes appended
     uint64_t bytes_ = 0;
+    MutableByteSpan lent_;  // the span of the last Lend, until its Commit
   };
   Result<std::unique_ptr<File>> CreateFile(const std::string& name);
   // A subdirectory of the staging directory (e.g. "appendonlydir").

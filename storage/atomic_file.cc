@@ -40,6 +40,19 @@ class AtomicFileWriterImpl final : public AtomicFileWriter {
     return Fail(writer_->Append(bytes));
   }
 
+  Result<MutableByteSpan> Lend() override {
+    if (!status_.ok()) return status_;
+    if (published_) return Fail(Status::InvalidArgument("append " + final_path_ + ": published"));
+    Result<MutableByteSpan> lent = writer_->Lend();
+    if (!lent.ok()) return Fail(lent.status());
+    return lent;
+  }
+
+  Status Commit(size_t n) override {
+    if (!status_.ok()) return status_;
+    return Fail(writer_->Commit(n));
+  }
+
   Status Finish() override {
     if (!status_.ok()) return status_;
     return Fail(writer_->Finish());

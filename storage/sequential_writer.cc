@@ -98,6 +98,28 @@ Status SequentialWriter::Append(ByteSpan bytes) {
   return Status();
 }
 
+Result<MutableByteSpan> SequentialWriter::Lend() {
+  if (!status_.ok()) return status_;
+  if (finished_) return Fail(Status::InvalidArgument("append " + path_ + ": after Finish"));
+  Slot& slot = slots_[fill_slot_];
+  while (slot.state != SlotState::kFree) {
+    Status s = ReapSome();
+    if (!s.ok()) return Fail(std::move(s));
+  }
+  return MutableByteSpan(slot.buffer + fill_bytes_, block_bytes_ - fill_bytes_);
+}
+
+Status SequentialWriter::Commit(size_t n) {
+  if (!status_.ok()) return status_;
+  if (n > block_bytes_ - fill_bytes_ || slots_[fill_slot_].state != SlotState::kFree) {
+    return Fail(Status::InvalidArgument("append " + path_ + ": Commit of more than was lent"));
+  }
+  fill_bytes_ += static_cast<uint32_t>(n);
+  bytes_appended_ += n;
+  if (fill_bytes_ == block_bytes_) return Fail(SubmitFill());
+  return Status();
+}
+
 // Sends the slot being filled as one write and moves to the next slot.
 Status SequentialWriter::SubmitFill() {
   if (!started_) {

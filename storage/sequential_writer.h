@@ -11,7 +11,8 @@
 //
 // Threading: one thread (the io_uring ring is created at the first write,
 // on the calling thread). Not copyable.
-// Lifetime: Append copies; `bytes` need only live for the call.
+// Lifetime: Append copies; `bytes` need only live for the call. A span
+// from Lend() is valid until the next Commit().
 // Errors: naming path, operation (open, write, ftruncate, fdatasync, close)
 // and offset; ENOSPC is kResourceExhausted. Sticky: after the first error
 // every call returns it.
@@ -40,6 +41,11 @@ class SequentialWriter final : public ChunkSink {
   SequentialWriter& operator=(const SequentialWriter&) = delete;
 
   Status Append(ByteSpan bytes) override;
+  // Lends the rest of the slot being filled (waiting for it to come back
+  // from its previous write first); Commit(n) counts n bytes of it as
+  // appended and sends the slot when it is full.
+  Result<MutableByteSpan> Lend() override;
+  Status Commit(size_t n) override;
   // Writes everything, truncates to the exact size, fdatasyncs. Idempotent.
   Status Finish() override;
   // Finish() if not done, then closes the file. Idempotent.
