@@ -13,6 +13,11 @@
 #                                                                    time, peak RSS
 # and prints every figure, the medians and recover/fio.
 #
+# SHARDKIT_BENCH_OUT=DIR puts recover's outputs and fio's write files in DIR
+# (default: beside the dataset, on the sources' disk). A directory on another
+# device stands in for a real bootstrap, where each new node writes to its
+# own persistent volume and reads and writes do not share one disk.
+#
 # SHARDKIT_BASELINE=/path/to/an/older/shardkit adds, in every round, a timed
 # recover by that binary (same plan, caches dropped) for an A/B in one run.
 set -euo pipefail
@@ -64,6 +69,9 @@ fio_mixed() {
 
 for name in "${names[@]}"; do
   dir="$bench_data/$name"
+  out_root="${SHARDKIT_BENCH_OUT:-$dir}"
+  mkdir -p "$out_root"
+  echo "# outputs in $out_root: $(df --output=source,fstype "$out_root" | tail -1)"
   sources=("$dir"/volumes/node-*/dump.rdb)
   # Volumes holding native snapshots instead (shardkit convert of each dump.rdb).
   [ -e "${sources[0]}" ] || sources=("$dir"/volumes/node-*/dump.skn)
@@ -80,15 +88,15 @@ for name in "${names[@]}"; do
     bw="$(fio_read "${sources[@]}")"
     fio_mbs+=("$(awk -v b="$bw" 'BEGIN { printf "%.1f", b / 1e6 }')")
     drop_caches
-    mixed_secs="$(fio_mixed "$dir/fio-mixed.tmp" 5 "$bytes" "${sources[@]}")"
+    mixed_secs="$(fio_mixed "$out_root/fio-mixed.tmp" 5 "$bytes" "${sources[@]}")"
     mixed_mbs+=("$(awk -v b="$bytes" -v s="$mixed_secs" 'BEGIN { printf "%.1f", b / s / 1e6 }')")
     echo "run $run: fio same I/O as recover (read sources + write as many bytes to 5 files):" \
          "${mixed_secs}s = ${mixed_mbs[-1]} MB/s of source"
-    rm -rf "$dir/out"
+    rm -rf "$out_root/out"
     drop_caches
     t0="$(now)"
     /usr/bin/time -v -o "$dir/time.txt" "$shardkit" recover --plan "$dir/plan.json" \
-      --out "$dir/out" --json > "$dir/report.json"
+      --out "$out_root/out" --json > "$dir/report.json"
     t1="$(now)"
     secs="$(elapsed "$t0" "$t1")"
     rec_secs+=("$secs")
@@ -99,17 +107,17 @@ for name in "${names[@]}"; do
          "(source_bytes_read $read_bytes), peak RSS ${rss_mib[-1]} MiB," \
          "$(grep -E 'Percent of CPU' "$dir/time.txt" | awk '{print $NF}') CPU"
     if [ -n "${SHARDKIT_BASELINE:-}" ]; then
-      rm -rf "$dir/out"
+      rm -rf "$out_root/out"
       drop_caches
       t0="$(now)"
-      "$SHARDKIT_BASELINE" recover --plan "$dir/plan.json" --out "$dir/out" > /dev/null 2>&1
+      "$SHARDKIT_BASELINE" recover --plan "$dir/plan.json" --out "$out_root/out" > /dev/null 2>&1
       t1="$(now)"
       base_secs="$(elapsed "$t0" "$t1")"
       base_mbs+=("$(awk -v b="$bytes" -v s="$base_secs" 'BEGIN { printf "%.1f", b / s / 1e6 }')")
       echo "run $run: baseline recover ${base_secs}s = ${base_mbs[-1]} MB/s"
     fi
   done
-  rm -rf "$dir/out"
+  rm -rf "$out_root/out"
   fio_m="$(median "${fio_mbs[@]}")"
   rec_m="$(median "${rec_mbs[@]}")"
   echo "median: fio $fio_m MB/s, recover $rec_m MB/s ($(median "${rec_secs[@]}") s)," \

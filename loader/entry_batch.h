@@ -4,6 +4,7 @@
 #pragma once
 
 #include <mutex>
+#include <utility>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,22 @@ struct EntryBatch {
       entries[used] = e;
     } else {
       entries.push_back(e);
+    }
+    return entries[used++];
+  }
+  // Takes `e`'s strings by swapping them with a spare's (which keeps both
+  // sides' capacity: the reader's next record reuses the spare's buffers),
+  // so neither key nor value is copied.
+  formats::rdb::RdbEntry& Take(formats::rdb::RdbEntry& e) {
+    if (used < entries.size()) {
+      std::swap(entries[used], e);  // moves: every string keeps its buffer
+    } else {
+      // A new spare: `e` keeps buffers of the same sizes, so the reader's
+      // next capture does not regrow its value from nothing (one malloc
+      // here instead of a doubling series there).
+      entries.push_back(std::move(e));
+      e.key.reserve(entries.back().key.capacity());
+      e.value.reserve(entries.back().value.capacity());
     }
     return entries[used++];
   }

@@ -46,6 +46,7 @@ class GuardedVisitor final : public RdbVisitor {
     return Keep(inner_->OnElement(e, el));
   }
   Status OnEntry(const RdbEntry& e) override { return Keep(inner_->OnEntry(e)); }
+  Status OnEntryOwned(RdbEntry& e) override { return Keep(inner_->OnEntryOwned(e)); }
   Status OnEnd(const RdbSummary& s) override { return Keep(inner_->OnEnd(s)); }
 
  private:
@@ -322,7 +323,7 @@ Status RdbReader::Impl::ReadKeyRecord(uint8_t type, uint64_t at) {
   SK_RETURN_IF_ERROR(Context(std::move(s), "reading the value", &entry.key, type));
   entry.value_bytes = in_.offset() - entry.value_offset;
   ++summary_.keys;
-  return visitor_.OnEntry(entry);
+  return visitor_.OnEntryOwned(entry);
 }
 
 Status RdbReader::Impl::ReadRecords() {

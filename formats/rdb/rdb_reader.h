@@ -105,6 +105,11 @@ class RdbVisitor {
   }
   // A complete key record (both modes).
   virtual Status OnEntry(const RdbEntry& /*entry*/) { return Status(); }
+  // The reader calls this one: a complete key record whose strings the
+  // visitor may take (swap or move them out; the reader resets every field
+  // before the next record). Visitors that keep entries override it to save
+  // a copy of every key and value; the default calls OnEntry.
+  virtual Status OnEntryOwned(RdbEntry& entry) { return OnEntry(entry); }
   virtual Status OnEnd(const RdbSummary& /*summary*/) { return Status(); }
 };
 
