@@ -3,6 +3,7 @@
 // which recycles drained batches. Internal to recover (loader/recover.cc).
 #pragma once
 
+#include <algorithm>
 #include <mutex>
 #include <utility>
 #include <span>
@@ -34,6 +35,17 @@ struct EntryBatch {
   std::vector<RoutedCommand> commands;
   size_t bytes = 0;
 
+  // The largest buffer Take leaves the reader for its next capture.
+  static constexpr size_t kMaxReserveBytes = 64 << 10;
+
+  // Total capacity of the strings this batch holds, live and spare (what it
+  // costs in memory beyond `bytes`).
+  size_t CapacityBytes() const {
+    size_t total = 0;
+    for (const formats::rdb::RdbEntry& e : entries) total += e.key.capacity() + e.value.capacity();
+    return total;
+  }
+
   formats::rdb::RdbEntry& Add(const formats::rdb::RdbEntry& e) {
     if (used < entries.size()) {
       entries[used] = e;
@@ -49,12 +61,15 @@ struct EntryBatch {
     if (used < entries.size()) {
       std::swap(entries[used], e);  // moves: every string keeps its buffer
     } else {
-      // A new spare: `e` keeps buffers of the same sizes, so the reader's
-      // next capture does not regrow its value from nothing (one malloc
-      // here instead of a doubling series there).
+      // A new spare: `e` gets buffers as large as the strings just taken
+      // (their sizes, not capacities, and at most kMaxReserveBytes), so the
+      // reader's next capture does not regrow its value from nothing (one
+      // malloc here instead of a doubling series there). Sizing by capacity
+      // would chain: after one 1 MiB value every later spare of the batch
+      // would hold 1 MiB, and a batch of small keys would hold gigabytes.
       entries.push_back(std::move(e));
-      e.key.reserve(entries.back().key.capacity());
-      e.value.reserve(entries.back().value.capacity());
+      e.key.reserve(std::min(entries.back().key.size(), kMaxReserveBytes));
+      e.value.reserve(std::min(entries.back().value.size(), kMaxReserveBytes));
     }
     return entries[used++];
   }
