@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <map>
 
 #include "formats/rdb/rdb_reader.h"
@@ -404,9 +405,16 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     for (const OutputFile& f : job->output->files()) {
       if (f.name == "dump.rdb" || f.name.find(".base.rdb") != std::string::npos) {
         r.bytes = f.bytes;
-        r.rdb_crc64 = f.crc64;
       }
       if (f.name == "dump.skn") r.native_bytes = f.bytes;
+    }
+    if (job->writer) {
+      // The RDB's own checksum, as its trailer holds it (the marker's
+      // whole-file CRC of an intact RDB is always 0: the CRC residue).
+      char hex[17];
+      std::snprintf(hex, sizeof(hex), "%016llx",
+                    static_cast<unsigned long long>(job->writer->checksum()));
+      r.rdb_crc64 = hex;
     }
     r.commands = job->commands_written;
     r.layout = job->incr_writer ? "appendonlydir" : job->writer ? "dump.rdb" : "dump.skn";

@@ -91,7 +91,7 @@ struct NodeReport {
   uint64_t commands = 0;           // in the incr file (appendonlydir layout)
   uint64_t bytes = 0;              // size of dump.rdb / the AOF base
   uint64_t native_bytes = 0;       // size of dump.skn (native output), else 0
-  std::string rdb_crc64;           // 16 hex: CRC-64/Jones of the whole file
+  std::string rdb_crc64;           // 16 hex: the RDB's checksum (its trailer); empty when skipped
   size_t slot_count = 0;
   double seconds = 0;
 };

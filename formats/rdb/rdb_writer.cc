@@ -123,6 +123,7 @@ Status RdbWriter::Finish() {
   SK_RETURN_IF_ERROR(out_.AppendByte(kOpEof));
   out_.FlushObserver();
   const uint64_t crc = options_.checksum ? crc_.value() : 0;
+  checksum_ = crc;
   out_.SetObserver(nullptr);
   std::string trailer;
   AppendU64Le(&trailer, crc);

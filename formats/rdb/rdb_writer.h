@@ -72,6 +72,10 @@ class RdbWriter {
 
   // Bytes written so far.
   uint64_t offset() const { return out_.offset(); }
+  // After Finish: the CRC-64 written in the trailer (0 with checksum off).
+  // Not a CRC of the whole file: that is 0 for every intact RDB (the CRC
+  // residue of a message followed by its own reflected CRC).
+  uint64_t checksum() const { return checksum_; }
   // What conversions dropped (one line per kind, with counts).
   std::vector<std::string> losses() const;
 
@@ -85,6 +89,7 @@ class RdbWriter {
   std::string record_;
   std::vector<std::pair<std::string, uint64_t>> losses_;
   bool finished_ = false;
+  uint64_t checksum_ = 0;
 };
 
 }  // namespace shardkit::formats::rdb

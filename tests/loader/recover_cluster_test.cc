@@ -283,6 +283,22 @@ class RecoverClusterTest : public ::testing::Test {
     ASSERT_EQ(rec->exit_code, 0) << rec->output;
     const bool aof_layout = fs::exists(work.File("out/node-0/appendonlydir"));
     EXPECT_EQ(aof_layout, expect_aof_) << rec->output;
+    // The report names each node's RDB by its size and its own checksum
+    // (the trailer's CRC-64, which redis-server checks on load).
+    const auto report = nlohmann::json::parse(rec->output, nullptr, /*allow_exceptions=*/false);
+    ASSERT_FALSE(report.is_discarded()) << rec->output;
+    ASSERT_EQ(report["nodes"].size(), static_cast<size_t>(n));
+    for (const auto& node : report["nodes"]) {
+      const std::string rdb = ReadFileOrDie(NodeRdb(node["dir"].get<std::string>()));
+      ASSERT_GE(rdb.size(), 8u);
+      uint64_t trailer = 0;
+      for (int b = 7; b >= 0; --b) trailer = trailer << 8 | static_cast<uint8_t>(rdb[rdb.size() - 8 + b]);
+      char hex[17];
+      std::snprintf(hex, sizeof(hex), "%016llx", static_cast<unsigned long long>(trailer));
+      EXPECT_NE(trailer, 0u);
+      EXPECT_EQ(node["rdb_crc64"].get<std::string>(), hex) << node.dump();
+      EXPECT_EQ(node["rdb_bytes"].get<uint64_t>(), rdb.size()) << node.dump();
+    }
     if (aof_layout) {
       EXPECT_NE(rec->output.find("\"layout\": \"appendonlydir\""), std::string::npos)
           << rec->output;
