@@ -1,8 +1,10 @@
 // shardkit plan --nodes N [--endpoints h:p,...] [--weights w,...] [--out plan.json]
-//               [--allow-missing-shards] [--json] DIR...
+//               [--discovery-out discovery.json] [--allow-missing-shards] DIR...
 // Discovers the volumes (full scan), then assigns the 16384 slots to N new
 // nodes balanced by bytes and writes the recovery plan (atomically) to --out,
-// or to stdout. A summary goes to stderr.
+// or to stdout. --discovery-out also writes the discovery report (what
+// `discover --json` prints) from the same scan, so a bootstrapper that keeps
+// both reads every source once. A summary goes to stderr.
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -22,6 +24,7 @@ struct PlanArgs {
   std::vector<std::string> endpoints;
   std::vector<double> weights;
   std::string out;
+  std::string discovery_out;
   bool allow_missing = false;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
@@ -33,6 +36,12 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
   dopt.io = IoOptionsFor(env);
   auto d = loader::Discover(args.dirs, dopt);
   if (!d.ok()) return ReportError("plan", d.status());
+  if (!args.discovery_out.empty()) {
+    // Written before planning: when the plan fails (a shard with no usable
+    // source), the report says why.
+    Status s = WriteFileAtomically(args.discovery_out, DiscoveryToJson(*d).dump(2) + "\n", dopt.io);
+    if (!s.ok()) return ReportError("plan", s.WithPrefix("writing " + args.discovery_out));
+  }
   loader::PlanOptions popt;
   popt.node_count = args.nodes;
   popt.endpoints = args.endpoints;
@@ -45,7 +54,7 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
     std::cout << text << std::flush;
   } else {
     Status s = WriteFileAtomically(args.out, text, dopt.io);
-    if (!s.ok()) return ReportError("plan", s);
+    if (!s.ok()) return ReportError("plan", s.WithPrefix("writing " + args.out));
   }
   std::fprintf(stderr, "plan %s: %zu sources, %llu keys, %llu bytes, strategy %s\n",
                plan->fingerprint.c_str(), plan->sources.size(),
@@ -76,6 +85,9 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
   cmd->add_option("--weights", args->weights, "Relative share of each new node")
       ->delimiter(',');
   cmd->add_option("--out", args->out, "Write the plan here (atomically) instead of stdout");
+  cmd->add_option("--discovery-out", args->discovery_out,
+                  "Also write the discovery report (as discover --json prints it) here, "
+                  "atomically, from the same scan");
   cmd->add_flag("--allow-missing-shards", args->allow_missing,
                 "Plan even when an old shard has no usable source (its keys are lost)");
   cmd->add_option("--threads", args->threads, "Files scanned in parallel")
