@@ -44,6 +44,9 @@ class ByteWriter {
 
   Status Append(ByteSpan bytes) {
     if (bytes.size() <= buffer_.size() - used_) {  // the common case: it fits
+      // memcpy's pointers must not be null even for 0 bytes (before the
+      // first buffer, or an empty string_view).
+      if (bytes.empty()) return Status();
       std::memcpy(buffer_.data() + used_, bytes.data(), bytes.size());
       used_ += bytes.size();
       return Status();
