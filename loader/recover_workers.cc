@@ -467,8 +467,16 @@ Status RunNativeSource(SourceRouter* router) {
   // More decoders than cores: each spends part of its time waiting on a read.
   const size_t k_decoders = std::min<size_t>(
       blocks.size(), std::clamp<size_t>(2 * static_cast<size_t>(state->options->threads), 2, 8));
-  struct Slot {
+  // A decoded block. Entry objects are recycled: the router takes each
+  // entry's strings by swap (leaving the spare buffers of its batch), and
+  // the vector goes back to a decoder, which decodes into the kept
+  // capacity, so blocks cost no allocation per key after the first few.
+  struct Decoded {
     std::vector<rdb::RdbEntry> entries;
+    size_t used = 0;
+  };
+  struct Slot {
+    Decoded decoded;
     Status status;
     bool ready = false;
   };
@@ -476,18 +484,27 @@ Status RunNativeSource(SourceRouter* router) {
   std::mutex mu;
   std::condition_variable cv;
   bool stop = false;
+  auto decode = [&](uint32_t number, native::NativeReader::BlockBuffers* buffers,
+                    Decoded* out) -> Status {
+    out->used = 0;
+    SK_ASSIGN_OR_RETURN(std::string_view raw, reader.ReadBlockView(number, buffers));
+    native::EntryDecoder entries(raw, reader.blocks()[number], reader.name());
+    for (;;) {
+      if (out->used == out->entries.size()) out->entries.emplace_back();
+      SK_ASSIGN_OR_RETURN(bool more, entries.Next(&out->entries[out->used]));
+      if (!more) return Status();
+      ++out->used;
+    }
+  };
   auto decoder = [&](size_t w) {
-    std::vector<rdb::RdbEntry> local;
+    native::NativeReader::BlockBuffers buffers;
+    Decoded local;
     for (size_t j = w; j < blocks.size(); j += k_decoders) {
-      local.clear();
-      Status st = reader.ForEachEntry(blocks[j], [&](const rdb::RdbEntry& e) {
-        local.push_back(e);
-        return Status();
-      });
+      Status st = decode(blocks[j], &buffers, &local);
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return stop || !slots[w].ready; });
       if (stop) return;
-      slots[w].entries.swap(local);
+      std::swap(slots[w].decoded, local);
       slots[w].status = std::move(st);
       slots[w].ready = true;
       cv.notify_all();
@@ -495,7 +512,7 @@ Status RunNativeSource(SourceRouter* router) {
   };
   std::vector<std::thread> pool;
   for (size_t w = 0; w < k_decoders; ++w) pool.emplace_back(decoder, w);
-  std::vector<rdb::RdbEntry> mine;
+  Decoded mine;
   Status result;
   for (size_t j = 0; j < blocks.size() && result.ok(); ++j) {
     if (state->failed.load(std::memory_order_relaxed)) {
@@ -506,13 +523,15 @@ Status RunNativeSource(SourceRouter* router) {
     {
       std::unique_lock<std::mutex> lock(mu);
       cv.wait(lock, [&] { return slot.ready; });
-      mine.swap(slot.entries);
+      std::swap(mine, slot.decoded);
       result = std::move(slot.status);
       slot.status = Status();
       slot.ready = false;
       cv.notify_all();
     }
-    for (size_t i = 0; i < mine.size() && result.ok(); ++i) result = visitor.OnEntry(mine[i]);
+    for (size_t i = 0; i < mine.used && result.ok(); ++i) {
+      result = visitor.OnEntryOwned(mine.entries[i]);
+    }
     state->bytes_read.fetch_add(reader.StoredBytesOf({blocks[j]}), std::memory_order_relaxed);
   }
   {

@@ -61,8 +61,9 @@ Lz4Result EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, s
   return result;
 }
 
-Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_view file_name,
-                          std::string* raw) {
+Result<std::string_view> CheckStoredPayloadView(const BlockInfo& info, ByteSpan stored,
+                                                std::string_view file_name,
+                                                std::string* decompressed) {
   if (stored.size() != info.stored_bytes) {
     return BlockError(info, file_name,
                       "stored payload is " + std::to_string(stored.size()) + " bytes, expected " +
@@ -75,32 +76,45 @@ Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_vi
                           Hex(stored_xxh3) + ")");
   }
   if (info.compression == Compression::kNone) {
-    raw->assign(AsChars(stored));
-  } else {
-    // raw_bytes was checked against kMaxBlockRawBytes and the LZ4 ratio bound
-    // (CheckBlockInfo) before this allocation.
-    raw->resize(info.raw_bytes);
-    const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(stored.data()), raw->data(),
-                                      static_cast<int>(stored.size()),
-                                      static_cast<int>(info.raw_bytes));
-    if (n < 0 || static_cast<uint32_t>(n) != info.raw_bytes) {
+    // A raw block's payload is its raw bytes: one XXH3 serves both checks.
+    if (stored_xxh3 != info.raw_xxh3) {
       return BlockError(info, file_name,
-                        "LZ4 payload does not decompress to the " + std::to_string(info.raw_bytes) +
-                            " raw bytes the index lists (result " + std::to_string(n) + ")");
+                        "raw checksum mismatch (expected " + Hex(info.raw_xxh3) + ", found " +
+                            Hex(stored_xxh3) + ")");
     }
+    return AsChars(stored);
   }
-  // A raw block's payload is its raw bytes: one XXH3 serves both checks.
-  const uint64_t raw_xxh3 = info.compression == Compression::kNone ? stored_xxh3 : Xxh3(*raw);
+  // raw_bytes was checked against kMaxBlockRawBytes and the LZ4 ratio bound
+  // (CheckBlockInfo) before this allocation.
+  decompressed->resize(info.raw_bytes);
+  const int n = LZ4_decompress_safe(reinterpret_cast<const char*>(stored.data()),
+                                    decompressed->data(), static_cast<int>(stored.size()),
+                                    static_cast<int>(info.raw_bytes));
+  if (n < 0 || static_cast<uint32_t>(n) != info.raw_bytes) {
+    return BlockError(info, file_name,
+                      "LZ4 payload does not decompress to the " + std::to_string(info.raw_bytes) +
+                          " raw bytes the index lists (result " + std::to_string(n) + ")");
+  }
+  const uint64_t raw_xxh3 = Xxh3(*decompressed);
   if (raw_xxh3 != info.raw_xxh3) {
     return BlockError(info, file_name,
                       "raw checksum mismatch (expected " + Hex(info.raw_xxh3) + ", found " +
                           Hex(raw_xxh3) + ")");
   }
+  return std::string_view(*decompressed);
+}
+
+Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_view file_name,
+                          std::string* raw) {
+  SK_ASSIGN_OR_RETURN(std::string_view view,
+                      CheckStoredPayloadView(info, stored, file_name, raw));
+  if (view.data() != raw->data()) raw->assign(view);
   return Status();
 }
 
-Status DecodeBlock(const BlockInfo& expected, ByteSpan block, std::string_view file_name,
-                   std::string* raw) {
+Result<std::string_view> DecodeBlockView(const BlockInfo& expected, ByteSpan block,
+                                         std::string_view file_name,
+                                         std::string* decompressed) {
   if (block.size() < kBlockHeaderBytes) {
     return BlockError(expected, file_name, "shorter than a block header");
   }
@@ -111,7 +125,15 @@ Status DecodeBlock(const BlockInfo& expected, ByteSpan block, std::string_view f
   if (!(*header == static_cast<const BlockDescriptor&>(expected))) {
     return BlockError(expected, file_name, "block header does not match its index record");
   }
-  return CheckStoredPayload(expected, block.subspan(kBlockHeaderBytes), file_name, raw);
+  return CheckStoredPayloadView(expected, block.subspan(kBlockHeaderBytes), file_name,
+                                decompressed);
+}
+
+Status DecodeBlock(const BlockInfo& expected, ByteSpan block, std::string_view file_name,
+                   std::string* raw) {
+  SK_ASSIGN_OR_RETURN(std::string_view view, DecodeBlockView(expected, block, file_name, raw));
+  if (view.data() != raw->data()) raw->assign(view);
+  return Status();
 }
 
 }  // namespace shardkit::formats::native

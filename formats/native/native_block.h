@@ -35,9 +35,20 @@ Lz4Result EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, s
 Status DecodeBlock(const BlockInfo& expected, ByteSpan block, std::string_view file_name,
                    std::string* raw);
 
+// The same checks without a copy of a raw block: returns the raw payload as
+// a view into `block` when the block is stored raw, else into
+// *decompressed (LZ4 output; its capacity is reused across calls). The view
+// lives as long as both.
+Result<std::string_view> DecodeBlockView(const BlockInfo& expected, ByteSpan block,
+                                         std::string_view file_name, std::string* decompressed);
+
 // The same checks split in two, for the streaming verifier: the header
 // against the index record (or alone when expected is null), then the payload.
 Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_view file_name,
                           std::string* raw);
+// CheckStoredPayload without the copy (views as DecodeBlockView).
+Result<std::string_view> CheckStoredPayloadView(const BlockInfo& info, ByteSpan stored,
+                                                std::string_view file_name,
+                                                std::string* decompressed);
 
 }  // namespace shardkit::formats::native

@@ -106,17 +106,29 @@ Status NativeReader::ReadBlock(uint32_t number, std::string* raw) const {
   if (number >= blocks_.size()) {
     return Status::InvalidArgument(file_->name() + ": no block " + std::to_string(number));
   }
+  BlockBuffers buffers;
+  SK_ASSIGN_OR_RETURN(std::string_view view, ReadBlockView(number, &buffers));
+  raw->assign(view);
+  return Status();
+}
+
+Result<std::string_view> NativeReader::ReadBlockView(uint32_t number,
+                                                     BlockBuffers* buffers) const {
+  if (number >= blocks_.size()) {
+    return Status::InvalidArgument(file_->name() + ": no block " + std::to_string(number));
+  }
   const BlockInfo& b = blocks_[number];
   // The length was checked against the file layout in Open.
-  std::vector<std::byte> stored(kBlockHeaderBytes + size_t{b.stored_bytes});
-  SK_RETURN_IF_ERROR(file_->ReadAt(b.offset, stored));
-  return DecodeBlock(b, stored, file_->name(), raw);
+  SK_ASSIGN_OR_RETURN(
+      ByteSpan stored,
+      file_->ReadRange(b.offset, kBlockHeaderBytes + size_t{b.stored_bytes}, &buffers->stored));
+  return DecodeBlockView(b, stored, file_->name(), &buffers->decompressed);
 }
 
 Status NativeReader::ForEachEntry(uint32_t number,
                                   const std::function<Status(const rdb::RdbEntry&)>& fn) const {
-  std::string raw;
-  SK_RETURN_IF_ERROR(ReadBlock(number, &raw));
+  BlockBuffers buffers;
+  SK_ASSIGN_OR_RETURN(std::string_view raw, ReadBlockView(number, &buffers));
   const BlockInfo& b = blocks_[number];
   if (b.kind != BlockKind::kKeys) {
     return Status::InvalidArgument(file_->name() + ": " + DescribeBlock(b) + " holds no keys");

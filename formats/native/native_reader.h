@@ -47,6 +47,16 @@ class NativeReader {
 
   // Reads block `number`, verifies it and puts its raw payload in *raw.
   Status ReadBlock(uint32_t number, std::string* raw) const;
+  // Memory ReadBlockView reuses from one call to the next: keep one per
+  // reading thread (a block's worth each, no allocation after the first).
+  struct BlockBuffers {
+    ReadScratch stored;        // the block as read (direct I/O lands here)
+    std::string decompressed;  // LZ4 output
+  };
+  // ReadBlock without copies: the raw payload as a view into
+  // buffers->stored (a block stored raw) or buffers->decompressed (LZ4).
+  // Valid until *buffers is used again.
+  Result<std::string_view> ReadBlockView(uint32_t number, BlockBuffers* buffers) const;
   // Calls `fn` for every entry of key block `number`, in block order; the
   // entry is valid during the call. A non-OK Status from fn stops the walk.
   Status ForEachEntry(uint32_t number,
