@@ -128,9 +128,30 @@ Result<std::unique_ptr<RandomAccessSource>> OpenPositionalReader(const std::stri
     return Status::InvalidArgument(path + ": not a regular file");
   }
   uint32_t alignment = (flags & O_DIRECT) ? PosixFileSystem()->DirectIoAlignment(fd) : 0;
-  if (alignment > ReadScratch::kAlignment) {
-    // Stricter than the scratch memory's alignment: read buffered instead
-    // (Linux lets F_SETFL clear O_DIRECT on the open file).
+  bool buffered = alignment > ReadScratch::kAlignment;  // stricter than the scratch memory's
+  if (alignment != 0 && !buffered && st.st_size > 0) {
+    // Some file systems accept O_DIRECT at open and refuse it at the first
+    // read (EINVAL): find out now with one aligned read of the first block.
+    ReadScratch probe;
+    Result<MutableByteSpan> buf = probe.Reserve(alignment);
+    if (!buf.ok()) {
+      ::close(fd);
+      return buf.status();
+    }
+    ssize_t n;
+    do {
+      n = ::pread(fd, buf->data(), alignment, 0);
+    } while (n < 0 && errno == EINTR);
+    if (n < 0 && errno == EINVAL) {
+      buffered = true;
+    } else if (n < 0) {
+      const int e = errno;
+      ::close(fd);
+      return IoErrorStatus(e, "read", path, 0);
+    }
+  }
+  if (buffered) {
+    // Linux lets F_SETFL clear O_DIRECT on the open file.
     const int fl = ::fcntl(fd, F_GETFL);
     if (fl < 0 || ::fcntl(fd, F_SETFL, fl & ~O_DIRECT) != 0) {
       const int e = errno;

@@ -1,8 +1,9 @@
 // OpenPositionalReader: a file as a RandomAccessSource, read with pread at
 // chosen offsets (the native snapshot reader fetches its trailer, index and
 // the blocks it wants). With options.direct (the default) the file is opened
-// O_DIRECT where the file system allows it (else buffered, as for
-// alignments above ReadScratch::kAlignment): ReadRange then reads the
+// O_DIRECT where the file system allows it (else buffered: EINVAL at open or
+// at a first aligned read made at open, or an alignment above
+// ReadScratch::kAlignment): ReadRange then reads the
 // aligned window around a block straight into the caller's scratch, with no
 // page-cache copy (a buffered pread's copy was 22% of the CPU of a recover
 // from native sources); ReadAt goes through a bounce buffer. Readers keep
