@@ -75,6 +75,7 @@ void ByteReader::FlushObservers() { FeedObservers(); }
 Result<bool> ByteReader::NextWindow() {
   if (!error_.ok()) return error_;
   FeedObservers();
+  if (!error_.ok()) return error_;  // an observer aborted (Abort)
   const uint64_t base = offset();
   if (in_carry_ && !pending_.empty()) {
     window_ = pending_;

@@ -102,6 +102,13 @@ class ByteReader {
   void DetachObserver(ByteObserver* observer);
   // Feeds every consumed byte to the observers.
   void FlushObservers();
+  // Makes the reader fail with `s` (when it has no error yet) from its next
+  // window switch on: for an observer that must stop the parse (it cannot
+  // return a Status). Safe to call from ByteObserver::Observe. Reads within
+  // the current window still succeed.
+  void Abort(Status s) {
+    if (error_.ok()) error_ = std::move(s);
+  }
 
   // Builds the standard corruption Status: "<name> offset 0x<hex> (<dec>): <what>".
   Status CorruptionAt(uint64_t offset, std::string_view what) const;

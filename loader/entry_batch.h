@@ -73,6 +73,25 @@ struct EntryBatch {
     }
     return entries[used++];
   }
+  // A piece of a value read in pieces (entry.part kFirst/kMiddle/kLast):
+  // the record's fields are copied (a piece is at least megabytes, the key
+  // small), the value bytes taken by swap. `e` keeps every other field, as
+  // RdbVisitor::OnValuePiece requires.
+  formats::rdb::RdbEntry& AddPiece(formats::rdb::RdbEntry& e) {
+    formats::rdb::RdbEntry& slot = used < entries.size() ? entries[used] : entries.emplace_back();
+    ++used;
+    slot.db = e.db;
+    slot.key = e.key;
+    slot.type = e.type;
+    slot.expire_ms = e.expire_ms;
+    slot.lru_idle_s = e.lru_idle_s;
+    slot.lfu_freq = e.lfu_freq;
+    slot.key_meta = e.key_meta;
+    slot.module_name = e.module_name;
+    slot.part = e.part;
+    slot.value.swap(e.value);
+    return slot;
+  }
   std::span<const formats::rdb::RdbEntry> live() const { return {entries.data(), used}; }
   bool empty() const { return used == 0 && commands.empty(); }
   void Reset() {

@@ -384,6 +384,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   }
 
   state.sources = sources;
+  state.output_version = version;
   RunPipeline(&state);
   if (state.failed) return state.first_error;
 
@@ -422,6 +423,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     report.keys_written += job->keys_written;
     report.duplicates_dropped += job->duplicates_dropped;
     report.spilled_bytes += job->spilled_bytes;
+    report.values_in_pieces += job->values_in_pieces;
     report.non_owner_kept += job->non_owner_kept;
     report.nodes.push_back(r);
   }

@@ -76,6 +76,13 @@ struct RecoverOptions {
   // whatever rdb_version says).
   OutputFormat output_format = OutputFormat::kRdb;
   size_t batch_bytes = 1 << 20;   // serialized records per batch
+  // RDB values of at least this many bytes are read, routed and written in
+  // pieces of about this size (RdbReadOptions::value_piece_bytes), so a
+  // multi-GB hash or string never sits in memory whole: peak memory stays
+  // bounded by the queues. 0 holds every value whole. Native output
+  // (kNative/kBoth) always holds values whole (a native entry is one piece),
+  // as does a value whose type must be converted to the output version.
+  size_t value_piece_bytes = 4 << 20;
   int queue_batches = 8;          // batches queued per node before source workers block
   storage::IoOptions io;
   RecoverProgress* progress = nullptr;  // borrowed, may be null
@@ -111,6 +118,7 @@ struct RecoverReport {
   uint64_t commands_non_owner = 0;   // for slots their source did not own: dropped
   uint64_t duplicates_dropped = 0;   // non-owner copies of keys the owner has
   uint64_t spilled_bytes = 0;        // parked in spill segments (see recover_pipeline.h)
+  uint64_t values_in_pieces = 0;     // keys whose value was written piece by piece
   uint64_t non_owner_kept = 0;       // keys only a non-owner held
   uint64_t functions = 0;
   double seconds = 0;

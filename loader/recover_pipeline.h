@@ -48,6 +48,7 @@ struct NodeJob {
   // closed, so the writer never waits for (or parks behind) that source.
   std::vector<bool> fed_by;
   uint64_t spilled_bytes = 0;  // writer thread only
+  uint64_t values_in_pieces = 0;  // writer thread only
   // Keys whose slot a non-owner source also holds: the owner's keys in those
   // slots, and the non-owner copies held back (per source) until every
   // source is read.
@@ -69,6 +70,7 @@ struct PipelineState {
   const RecoverOptions* options = nullptr;
   std::vector<std::unique_ptr<NodeJob>> jobs;
   std::vector<int> sources;                        // plan indices read, in order
+  int output_version = 0;                          // RDB version of the outputs
   std::vector<std::unique_ptr<BatchPool>> pools;   // per source position
   std::array<int16_t, kSlotCount> job_of_slot{};  // index into jobs; -1: not written here
   std::array<int16_t, kSlotCount> owner_source{};  // plan source whose copy wins; -1: none

@@ -11,6 +11,7 @@
 
 #include "formats/aof/command_keys.h"
 #include "formats/rdb/rdb_reader.h"
+#include "formats/rdb/rdb_value_convert.h"
 #include "loader/aof_source.h"
 #include "loader/native_source.h"
 #include "loader/recover_pipeline.h"
@@ -38,6 +39,12 @@ void PipelineState::CancelAll() {
 }
 
 namespace {
+
+// Values are read in pieces only for RDB output: a native entry holds its
+// value whole.
+size_t ValuePieceBytes(const RecoverOptions& options) {
+  return options.output_format == OutputFormat::kRdb ? options.value_piece_bytes : 0;
+}
 
 const Status& Cancelled() {
   static const Status kCancelled = Status::IoError("recover cancelled after another error");
@@ -143,8 +150,22 @@ class RoutingVisitor final : public rdb::RdbVisitor {
   }
 
   Status OnEntry(const rdb::RdbEntry& entry) override { return Route(entry, nullptr); }
-  // From the RDB reader: the entry's strings are ours to take (no copy).
-  Status OnEntryOwned(rdb::RdbEntry& entry) override { return Route(entry, &entry); }
+  // From the RDB reader: the entry's strings are ours to take (no copy). A
+  // record whose value came in pieces ends here with its last piece.
+  Status OnEntryOwned(rdb::RdbEntry& entry) override {
+    if (entry.part != rdb::ValuePart::kLast) return Route(entry, &entry);
+    state_->keys_read.fetch_add(1, std::memory_order_relaxed);
+    Status s = RoutePiece(entry);
+    piece_ = PieceRoute();
+    return s;
+  }
+  // A large value's pieces (RecoverOptions::value_piece_bytes): routed as
+  // they are read, so only a few pieces are ever in memory.
+  Status OnValuePiece(rdb::RdbEntry& entry) override {
+    if (entry.part == rdb::ValuePart::kFirst) SK_RETURN_IF_ERROR(StartPieces(entry));
+    ReportBytes();
+    return RoutePiece(entry);
+  }
 
   void ReportBytes() {
     if (in_ == nullptr) return;  // native sources report per block
@@ -187,16 +208,98 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     return router_->MaybeFlush(job);
   }
 
+  // Where the pieces of the current large value go, decided at its first
+  // piece by the rules Route applies to a whole record.
+  struct PieceRoute {
+    enum Action {
+      kDrop,             // expired, other db dropped, another process's node, discarded
+      kToJob,            // each piece to the job's batch as it comes
+      kWholeToJob,       // gathered, then routed whole (its type needs conversion)
+      kWholeDeferred,    // gathered, then held back (slot not owned by this source)
+    } action = kDrop;
+    int job = -1;
+    std::string value;  // gathered pieces (kWholeToJob, kWholeDeferred)
+  };
+
+  Status StartPieces(const rdb::RdbEntry& entry) {
+    piece_ = PieceRoute();
+    if (state_->failed.load(std::memory_order_relaxed)) return Cancelled();
+    if (discard_) return Status();
+    const RecoverOptions& opt = *state_->options;
+    if (!opt.keep_expired && entry.expire_ms && *entry.expire_ms < state_->plan->created_ms) {
+      state_->expired_dropped.fetch_add(1, std::memory_order_relaxed);
+      return Status();
+    }
+    SK_ASSIGN_OR_RETURN(bool keep,
+                        router_->KeepDb(entry.db, [&] { return "key \"" + entry.key + "\""; }));
+    if (!keep) return Status();
+    const uint16_t slot = entry.HashSlot();
+    const int job = router_->JobFor(slot);
+    if (job == -1) return Status();
+    if (job == -3) {
+      return router_->Unclaimed(slot, router_->source().path + ": key \"" + entry.key + "\"");
+    }
+    if (job == -2) {
+      piece_.action = PieceRoute::kWholeDeferred;
+      piece_.job = state_->job_of_slot[slot];
+      return Status();
+    }
+    if (state_->contested.Contains(slot)) {
+      NodeJob* j = state_->jobs[job].get();
+      std::lock_guard<std::mutex> lock(j->contested_mu);
+      j->owner_keys.insert(entry.key);
+    }
+    piece_.job = job;
+    piece_.action = rdb::TypeWritableAt(entry.type, magic_, state_->output_version)
+                        ? PieceRoute::kToJob
+                        : PieceRoute::kWholeToJob;
+    return Status();
+  }
+
+  Status RoutePiece(rdb::RdbEntry& entry) {
+    switch (piece_.action) {
+      case PieceRoute::kDrop:
+        return Status();
+      case PieceRoute::kToJob: {
+        EntryBatch& batch = router_->batch(static_cast<size_t>(piece_.job));
+        batch.magic = magic_;
+        batch.bytes += entry.key.size() + entry.value.size() + 32;
+        batch.AddPiece(entry).db = 0;
+        return router_->MaybeFlush(static_cast<size_t>(piece_.job));
+      }
+      case PieceRoute::kWholeToJob:
+      case PieceRoute::kWholeDeferred:
+        break;
+    }
+    if (piece_.action == PieceRoute::kWholeDeferred &&
+        piece_.value.size() + entry.value.size() > kMaxDeferredBytes) {
+      return DeferredTooLarge();
+    }
+    piece_.value.append(entry.value);
+    if (entry.part != rdb::ValuePart::kLast) return Status();
+    // The whole value is gathered: route it as one record.
+    entry.value.swap(piece_.value);
+    entry.part = rdb::ValuePart::kWhole;
+    if (piece_.action == PieceRoute::kWholeDeferred) return Defer(piece_.job, entry);
+    EntryBatch& batch = router_->batch(static_cast<size_t>(piece_.job));
+    batch.magic = magic_;
+    batch.bytes += entry.key.size() + entry.value.size() + 32;
+    batch.Take(entry).db = 0;
+    return router_->MaybeFlush(static_cast<size_t>(piece_.job));
+  }
+
+  Status DeferredTooLarge() const {
+    return Status::ResourceExhausted(
+        router_->source().path + ": more than " + std::to_string(kMaxDeferredBytes >> 20) +
+        " MiB of keys in slots this shard does not own (expected only keys of slots being "
+        "migrated); the plan's slot ownership looks wrong");
+  }
+
   Status Defer(int job_index, const rdb::RdbEntry& entry) {
     NodeJob* job = state_->jobs[job_index].get();
     std::lock_guard<std::mutex> lock(job->contested_mu);
     job->deferred_bytes += entry.key.size() + entry.value.size();
-    if (job->deferred_bytes > kMaxDeferredBytes) {
-      return Status::ResourceExhausted(
-          router_->source().path + ": more than " + std::to_string(kMaxDeferredBytes >> 20) +
-          " MiB of keys in slots this shard does not own (expected only keys of slots being "
-          "migrated); the plan's slot ownership looks wrong");
-    }
+    if (job->deferred_bytes > kMaxDeferredBytes) return DeferredTooLarge();
     auto& held_list = job->deferred[static_cast<size_t>(router_->position())];
     if (held_list.empty()) held_list.emplace_back();
     EntryBatch& held = held_list.back();
@@ -212,6 +315,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
   rdb::Magic magic_ = rdb::Magic::kRedis;
   uint64_t entries_ = 0;
   uint64_t reported_ = 0;
+  PieceRoute piece_;
 };
 
 // Runs the routing visitor over the RDB part of an AOF file.
@@ -222,6 +326,7 @@ class RoutingRdbPart final : public aof::RdbPartReader {
     RoutingVisitor visitor(router_, in, discard_);
     rdb::RdbReadOptions options;
     options.capture_values = !discard_;
+    options.value_piece_bytes = ValuePieceBytes(*router_->state()->options);
     rdb::RdbReader reader(in, options);
     SK_ASSIGN_OR_RETURN(rdb::RdbSummary summary, reader.Read(&visitor));
     visitor.ReportBytes();
@@ -429,6 +534,7 @@ Status RunRdbSource(SourceRouter* router) {
   RoutingVisitor visitor(router, &in, /*discard=*/false);
   rdb::RdbReadOptions options;
   options.capture_values = true;
+  options.value_piece_bytes = ValuePieceBytes(*router->state()->options);
   rdb::RdbReader reader(&in, options);
   SK_RETURN_IF_ERROR(reader.Read(&visitor).status());
   visitor.ReportBytes();
@@ -571,8 +677,25 @@ Status WriteOne(NodeJob* job, const rdb::RdbEntry& e, rdb::Magic magic) {
 
 Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
   for (const rdb::RdbEntry& e : batch.live()) {
-    SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
-    ++job->keys_written;
+    if (e.part == rdb::ValuePart::kWhole) {
+      SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
+      ++job->keys_written;
+      continue;
+    }
+    // A piece of a large value (RDB output only: see ValuePieceBytes).
+    if (!job->writer || job->native_writer) {
+      return Status::InvalidArgument("internal: key \"" + e.key.substr(0, 128) +
+                                     "\" arrived in pieces for a native output");
+    }
+    if (e.part == rdb::ValuePart::kFirst) {
+      SK_RETURN_IF_ERROR(job->writer->WriteEntryStart(e, batch.magic));
+    } else {
+      SK_RETURN_IF_ERROR(job->writer->AppendValuePiece(e.value));
+    }
+    if (e.part == rdb::ValuePart::kLast) {
+      ++job->keys_written;
+      ++job->values_in_pieces;
+    }
   }
   for (const RoutedCommand& c : batch.commands) {
     SK_RETURN_IF_ERROR(job->incr_writer->Write(c.db, c.args));

@@ -20,12 +20,14 @@ constexpr size_t kBufferBytes = 1 << 20;
 
 // Record layout (all integers native-endian, fixed width):
 //   batch:   u32 tag 'SPLB', u8 magic, u64 entries, u64 commands
-//   entry:   u64 db, u8 type, u8 flags (1 expire, 2 lru, 4 lfu), i64 expire_ms,
+//   entry:   u64 db, u8 type, u8 flags (1 expire, 2 lru, 4 lfu, bits 3-4 the
+//            formats::rdb::ValuePart of a value read in pieces), i64 expire_ms,
 //            u64 lru_idle_s, u8 lfu_freq, then key, key_meta, value,
 //            module_name as u64 length + bytes
 //   command: i32 db, u64 argc, then each argument as u64 length + bytes
 constexpr uint32_t kBatchTag = 0x424c5053;  // "SPLB"
 constexpr uint8_t kHasExpire = 1, kHasLru = 2, kHasLfu = 4;
+constexpr int kPartShift = 3;
 
 template <typename T>
 void Put(std::string* out, T v) {
@@ -76,6 +78,7 @@ Status ReadBatch(ByteReader& in, EntryBatch* batch) {
     out.expire_ms = (flags & kHasExpire) ? std::optional<int64_t>(expire) : std::nullopt;
     out.lru_idle_s = (flags & kHasLru) ? std::optional<uint64_t>(lru) : std::nullopt;
     out.lfu_freq = (flags & kHasLfu) ? std::optional<uint8_t>(lfu) : std::nullopt;
+    out.part = static_cast<formats::rdb::ValuePart>((flags >> kPartShift) & 3);
     SK_RETURN_IF_ERROR(GetString(in, &out.key));
     SK_RETURN_IF_ERROR(GetString(in, &out.key_meta));
     SK_RETURN_IF_ERROR(GetString(in, &out.value));
@@ -150,7 +153,8 @@ Status SpillSegment::Append(const EntryBatch& batch) {
     Put<uint8_t>(&buffer_, e.type);
     Put<uint8_t>(&buffer_, static_cast<uint8_t>((e.expire_ms ? kHasExpire : 0) |
                                                 (e.lru_idle_s ? kHasLru : 0) |
-                                                (e.lfu_freq ? kHasLfu : 0)));
+                                                (e.lfu_freq ? kHasLfu : 0) |
+                                                (static_cast<uint8_t>(e.part) << kPartShift)));
     Put<int64_t>(&buffer_, e.expire_ms.value_or(0));
     Put<uint64_t>(&buffer_, e.lru_idle_s.value_or(0));
     Put<uint8_t>(&buffer_, e.lfu_freq.value_or(0));

@@ -84,6 +84,7 @@ nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::Recovery
           {"other_db_moved", r.other_db_moved},
           {"duplicates_dropped", r.duplicates_dropped},
           {"spilled_bytes", r.spilled_bytes},
+          {"values_in_pieces", r.values_in_pieces},
           {"non_owner_kept", r.non_owner_kept},
           {"commands_read", r.commands_read},
           {"commands_written", r.commands_written},

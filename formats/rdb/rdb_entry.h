@@ -19,6 +19,12 @@
 
 namespace shardkit::formats::rdb {
 
+// Which part of a value RdbEntry::value holds. kWhole unless the reader
+// streams large values in pieces (RdbReadOptions::value_piece_bytes): then
+// RdbVisitor::OnValuePiece gets kFirst and kMiddle pieces in order, and the
+// complete record (OnEntryOwned) carries kLast with the value's last bytes.
+enum class ValuePart : uint8_t { kWhole, kFirst, kMiddle, kLast };
+
 struct RdbEntry {
   uint64_t db = 0;
   std::string key;
@@ -32,6 +38,7 @@ struct RdbEntry {
   uint64_t value_offset = 0;            // first byte of the value
   uint64_t value_bytes = 0;             // serialized size of the value
   std::string module_name;              // "<name>/<encver>" for MODULE_2 values
+  ValuePart part = ValuePart::kWhole;   // see ValuePart
 
   uint16_t HashSlot() const { return KeyHashSlot(key); }
 };

@@ -22,6 +22,34 @@ namespace {
 
 // Forwards to the caller's visitor and remembers whether an error came from
 // it, so that visitor errors are returned unchanged (never given file context).
+// Captures a value like CaptureObserver, but hands it to the visitor in
+// pieces of at least `piece_bytes` as it grows (RdbReadOptions::
+// value_piece_bytes): entry->part becomes kFirst for the first piece and
+// kMiddle after. A visitor error aborts the reader (ByteReader::Abort) and
+// is kept for ReadKeyRecord to return.
+class PieceCapture final : public ByteObserver {
+ public:
+  PieceCapture(RdbEntry* entry, size_t piece_bytes, RdbVisitor* visitor, ByteReader* in)
+      : entry_(entry), piece_bytes_(piece_bytes), visitor_(visitor), in_(in) {}
+  void Observe(ByteSpan bytes) override {
+    if (!status_.ok()) return;
+    entry_->value.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (entry_->value.size() < piece_bytes_) return;
+    entry_->part = entry_->part == ValuePart::kWhole ? ValuePart::kFirst : ValuePart::kMiddle;
+    status_ = visitor_->OnValuePiece(*entry_);
+    entry_->value.clear();
+    if (!status_.ok()) in_->Abort(status_);
+  }
+  const Status& status() const { return status_; }
+
+ private:
+  RdbEntry* entry_;
+  size_t piece_bytes_;
+  RdbVisitor* visitor_;
+  ByteReader* in_;
+  Status status_;
+};
+
 class GuardedVisitor final : public RdbVisitor {
  public:
   explicit GuardedVisitor(RdbVisitor* inner) : inner_(inner) {}
@@ -47,6 +75,7 @@ class GuardedVisitor final : public RdbVisitor {
   }
   Status OnEntry(const RdbEntry& e) override { return Keep(inner_->OnEntry(e)); }
   Status OnEntryOwned(RdbEntry& e) override { return Keep(inner_->OnEntryOwned(e)); }
+  Status OnValuePiece(RdbEntry& e) override { return Keep(inner_->OnValuePiece(e)); }
   Status OnEnd(const RdbSummary& s) override { return Keep(inner_->OnEnd(s)); }
 
  private:
@@ -314,14 +343,22 @@ Status RdbReader::Impl::ReadKeyRecord(uint8_t type, uint64_t at) {
       Context(ReadString(in_, options_.limits, &entry.key), "reading the key", nullptr, type));
   entry.value_offset = in_.offset();
   if (options_.deep) SK_RETURN_IF_ERROR(visitor_.OnEntryStart(entry));
-  CaptureObserver capture(&entry.value);
+  entry.part = ValuePart::kWhole;
   const bool capture_on = options_.capture_values && !options_.deep;
-  if (capture_on) in_.AttachObserver(&capture);
+  const bool in_pieces = capture_on && options_.value_piece_bytes > 0;
+  CaptureObserver capture(&entry.value);
+  PieceCapture pieces(&entry, options_.value_piece_bytes, &visitor_, &in_);
+  ByteObserver* observer = in_pieces ? static_cast<ByteObserver*>(&pieces) : &capture;
+  if (capture_on) in_.AttachObserver(observer);
   ValueReader values(&in_, options_, summary_.header, &visitor_);
   Status s = values.Read(&entry);
-  if (capture_on) in_.DetachObserver(&capture);
+  if (capture_on) in_.DetachObserver(observer);
+  // A piece the visitor refused stopped the read: its error, not the
+  // reader's, is the one to return.
+  if (!pieces.status().ok()) return pieces.status();
   SK_RETURN_IF_ERROR(Context(std::move(s), "reading the value", &entry.key, type));
   entry.value_bytes = in_.offset() - entry.value_offset;
+  if (entry.part != ValuePart::kWhole) entry.part = ValuePart::kLast;
   ++summary_.keys;
   return visitor_.OnEntryOwned(entry);
 }

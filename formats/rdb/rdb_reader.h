@@ -55,6 +55,12 @@ std::string_view CrcStatusName(CrcStatus status);
 struct RdbReadOptions {
   bool deep = false;            // decode and validate every element
   bool capture_values = false;  // raw mode: fill RdbEntry::value
+  // Raw mode with capture: 0 holds every value whole in RdbEntry::value
+  // (peak memory = the largest value). N > 0 hands a value over in pieces of
+  // at least N bytes as it is read (RdbVisitor::OnValuePiece, then the
+  // record with part kLast), so a multi-GB value never sits in memory;
+  // values under N bytes still come whole (part kWhole).
+  size_t value_piece_bytes = 0;
   bool verify_crc = true;
   bool fail_on_crc_mismatch = true;  // else report kMismatch in the summary
   RdbLimits limits;
@@ -110,6 +116,18 @@ class RdbVisitor {
   // before the next record). Visitors that keep entries override it to save
   // a copy of every key and value; the default calls OnEntry.
   virtual Status OnEntryOwned(RdbEntry& entry) { return OnEntry(entry); }
+  // With options.value_piece_bytes: the next piece of the current record's
+  // value, in order (entry.part kFirst, then kMiddle; the record itself
+  // follows through OnEntryOwned with part kLast). entry has the key, type,
+  // expiry, LRU/LFU and key_meta; entry.value holds just this piece, which
+  // the visitor may take (swap it out); every other field must be left as
+  // it is (later pieces and error messages use them). Called while the
+  // value is being parsed: a non-OK Status stops the read at the next
+  // buffer switch and is returned by Read. The default refuses.
+  virtual Status OnValuePiece(RdbEntry& entry) {
+    return Status::InvalidArgument("key \"" + entry.key.substr(0, 128) +
+                                   "\": this visitor does not take values in pieces");
+  }
   virtual Status OnEnd(const RdbSummary& /*summary*/) { return Status(); }
 };
 

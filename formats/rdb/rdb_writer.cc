@@ -87,6 +87,23 @@ Status RdbWriter::WriteEntry(const RdbEntry& entry, Magic source_magic) {
                                              entry.key.substr(0, 128) + "\")");
     for (const auto& l : lost) NoteLoss(l);
   }
+  SK_RETURN_IF_ERROR(WritePrefix(entry, type));
+  return out_.Append(convert ? converted : entry.value);
+}
+
+Status RdbWriter::WriteEntryStart(const RdbEntry& entry, Magic source_magic) {
+  if (!TypeWritableAt(entry.type, source_magic, options_.version)) {
+    return Status::NotSupported("key \"" + entry.key.substr(0, 128) + "\": a value of type " +
+                                std::to_string(entry.type) + " read in pieces cannot be converted "
+                                "to RDB " + std::to_string(options_.version) +
+                                " (conversion needs the whole value)");
+  }
+  SK_RETURN_IF_ERROR(WritePrefix(entry, entry.type));
+  return out_.Append(entry.value);
+}
+
+// Opcodes before the value (expiry, IDLE/FREQ, KEY_META), the type and the key.
+Status RdbWriter::WritePrefix(const RdbEntry& entry, uint8_t type) {
   record_.clear();
   if (entry.expire_ms.has_value()) {
     record_.push_back(static_cast<char>(kOpExpireTimeMs));
@@ -113,8 +130,7 @@ Status RdbWriter::WriteEntry(const RdbEntry& entry, Magic source_magic) {
   }
   record_.push_back(static_cast<char>(type));
   AppendString(&record_, entry.key);
-  SK_RETURN_IF_ERROR(out_.Append(record_));
-  return out_.Append(convert ? converted : entry.value);
+  return out_.Append(record_);
 }
 
 Status RdbWriter::Finish() {

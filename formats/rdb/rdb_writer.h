@@ -67,6 +67,14 @@ class RdbWriter {
   // mode with capture_values). `source_magic` tells how to read type 22/23.
   // The caller writes SELECTDB when entry.db changes (entry.db is not used).
   Status WriteEntry(const RdbEntry& entry, Magic source_magic = Magic::kRedis);
+  // A key record whose value arrives in pieces (RdbReadOptions::
+  // value_piece_bytes): WriteEntryStart writes the record's prefix and
+  // entry.value (the first piece), AppendValuePiece each later piece in
+  // order; the record is complete after the last one. The value is copied
+  // through as it is: a type this version cannot hold unconverted is
+  // kNotSupported (conversion needs the whole value).
+  Status WriteEntryStart(const RdbEntry& entry, Magic source_magic = Magic::kRedis);
+  Status AppendValuePiece(std::string_view bytes) { return out_.Append(bytes); }
   // EOF + CRC64, then sink->Finish(). No calls after this.
   Status Finish();
 
@@ -82,6 +90,7 @@ class RdbWriter {
  private:
   RdbWriter(ChunkSink* sink, const RdbWriterOptions& options);
   void NoteLoss(const std::string& what);
+  Status WritePrefix(const RdbEntry& entry, uint8_t type);
 
   RdbWriterOptions options_;
   ByteWriter out_;

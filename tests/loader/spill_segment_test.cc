@@ -24,6 +24,9 @@ RdbEntry MakeEntry(int i, size_t value_bytes) {
   if (i % 5 == 2) e.lfu_freq = static_cast<uint8_t>(i);
   if (i % 7 == 3) e.key_meta = "meta" + std::to_string(i);
   if (i % 11 == 4) e.module_name = "mod/" + std::to_string(i);
+  // Every part of a value read in pieces (recover_pieces_test covers them
+  // end to end) must come back as it was parked.
+  e.part = static_cast<formats::rdb::ValuePart>(i % 4);
   e.value.resize(value_bytes);
   for (size_t k = 0; k < value_bytes; ++k) e.value[k] = static_cast<char>((k * 31 + i) & 0xff);
   e.value_bytes = e.value.size();
@@ -40,6 +43,7 @@ void ExpectSameEntry(const RdbEntry& a, const RdbEntry& b) {
   EXPECT_EQ(a.key_meta, b.key_meta);
   EXPECT_EQ(a.value, b.value);
   EXPECT_EQ(a.module_name, b.module_name);
+  EXPECT_EQ(a.part, b.part);
 }
 
 TEST(SpillSegmentTest, ReplaysEveryBatchExactlyAndInOrderThenRemovesTheFile) {

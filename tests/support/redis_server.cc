@@ -8,6 +8,7 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -157,10 +158,12 @@ Result<ProcessResult> RunProcess(const std::vector<std::string>& argv) {
   }
   close(fds[0]);
   int wstatus = 0;
-  while (waitpid(pid, &wstatus, 0) < 0) {
-    if (errno != EINTR) return Status::FromErrno(errno, "waitpid", argv[0]);
+  struct rusage usage = {};
+  while (wait4(pid, &wstatus, 0, &usage) < 0) {
+    if (errno != EINTR) return Status::FromErrno(errno, "wait4", argv[0]);
   }
   result.exit_code = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
+  result.max_rss_kib = usage.ru_maxrss;
   return result;
 }
 

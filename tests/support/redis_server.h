@@ -119,6 +119,7 @@ std::string FindRedisBinary(const std::string& name);
 struct ProcessResult {
   int exit_code = -1;
   std::string output;
+  int64_t max_rss_kib = 0;  // the child's peak resident set (getrusage ru_maxrss)
 };
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv);
 
