@@ -175,24 +175,32 @@ class RoutingVisitor final : public rdb::RdbVisitor {
   }
 
  private:
-  // `owned` is `entry` when its strings may be taken, else nullptr (copied).
-  Status Route(const rdb::RdbEntry& entry, rdb::RdbEntry* owned) {
-    state_->keys_read.fetch_add(1, std::memory_order_relaxed);
-    if ((++entries_ & 1023) == 0) ReportBytes();
+  // Where a record goes: the rules every record follows, whole or in pieces.
+  struct Destination {
+    enum Kind {
+      kDrop,   // discarded (flushed later in the log), expired, other db dropped,
+               // or another process's node
+      kJob,    // job `job` (this source owns the slot)
+      kDefer,  // held back for job `job` until every source is read (not owned)
+    } kind = kDrop;
+    int job = -1;
+  };
+
+  Result<Destination> Decide(const rdb::RdbEntry& entry) {
     if (state_->failed.load(std::memory_order_relaxed)) return Cancelled();
-    if (discard_) return Status();  // flushed later in this source's log
+    if (discard_) return Destination();  // flushed later in this source's log
     const RecoverOptions& opt = *state_->options;
     if (!opt.keep_expired && entry.expire_ms && *entry.expire_ms < state_->plan->created_ms) {
       state_->expired_dropped.fetch_add(1, std::memory_order_relaxed);
-      return Status();
+      return Destination();
     }
     SK_ASSIGN_OR_RETURN(bool keep,
                         router_->KeepDb(entry.db, [&] { return "key \"" + entry.key + "\""; }));
-    if (!keep) return Status();
+    if (!keep) return Destination();
     const uint16_t slot = entry.HashSlot();
     const int job = router_->JobFor(slot);
-    if (job == -1) return Status();  // another process writes that node
-    if (job == -2) return Defer(state_->job_of_slot[slot], entry);
+    if (job == -1) return Destination();  // another process writes that node
+    if (job == -2) return Destination{Destination::kDefer, state_->job_of_slot[slot]};
     if (job == -3) {
       return router_->Unclaimed(slot, router_->source().path + ": key \"" + entry.key + "\"");
     }
@@ -201,18 +209,28 @@ class RoutingVisitor final : public rdb::RdbVisitor {
       std::lock_guard<std::mutex> lock(j->contested_mu);
       j->owner_keys.insert(entry.key);
     }
-    EntryBatch& batch = router_->batch(job);
+    return Destination{Destination::kJob, job};
+  }
+
+  // `owned` is `entry` when its strings may be taken, else nullptr (copied).
+  Status Route(const rdb::RdbEntry& entry, rdb::RdbEntry* owned) {
+    state_->keys_read.fetch_add(1, std::memory_order_relaxed);
+    if ((++entries_ & 1023) == 0) ReportBytes();
+    SK_ASSIGN_OR_RETURN(Destination to, Decide(entry));
+    if (to.kind == Destination::kDrop) return Status();
+    if (to.kind == Destination::kDefer) return Defer(to.job, entry);
+    EntryBatch& batch = router_->batch(static_cast<size_t>(to.job));
     batch.magic = magic_;
     batch.bytes += entry.key.size() + entry.value.size() + 32;
     (owned != nullptr ? batch.Take(*owned) : batch.Add(entry)).db = 0;
-    return router_->MaybeFlush(job);
+    return router_->MaybeFlush(static_cast<size_t>(to.job));
   }
 
   // Where the pieces of the current large value go, decided at its first
-  // piece by the rules Route applies to a whole record.
+  // piece (Decide).
   struct PieceRoute {
     enum Action {
-      kDrop,             // expired, other db dropped, another process's node, discarded
+      kDrop,             // see Destination::kDrop
       kToJob,            // each piece to the job's batch as it comes
       kWholeToJob,       // gathered, then routed whole (its type needs conversion)
       kWholeDeferred,    // gathered, then held back (slot not owned by this source)
@@ -223,36 +241,21 @@ class RoutingVisitor final : public rdb::RdbVisitor {
 
   Status StartPieces(const rdb::RdbEntry& entry) {
     piece_ = PieceRoute();
-    if (state_->failed.load(std::memory_order_relaxed)) return Cancelled();
-    if (discard_) return Status();
-    const RecoverOptions& opt = *state_->options;
-    if (!opt.keep_expired && entry.expire_ms && *entry.expire_ms < state_->plan->created_ms) {
-      state_->expired_dropped.fetch_add(1, std::memory_order_relaxed);
-      return Status();
+    SK_ASSIGN_OR_RETURN(Destination to, Decide(entry));
+    piece_.job = to.job;
+    switch (to.kind) {
+      case Destination::kDrop:
+        piece_.action = PieceRoute::kDrop;
+        break;
+      case Destination::kDefer:
+        piece_.action = PieceRoute::kWholeDeferred;
+        break;
+      case Destination::kJob:
+        piece_.action = rdb::TypeWritableAt(entry.type, magic_, state_->output_version)
+                            ? PieceRoute::kToJob
+                            : PieceRoute::kWholeToJob;
+        break;
     }
-    SK_ASSIGN_OR_RETURN(bool keep,
-                        router_->KeepDb(entry.db, [&] { return "key \"" + entry.key + "\""; }));
-    if (!keep) return Status();
-    const uint16_t slot = entry.HashSlot();
-    const int job = router_->JobFor(slot);
-    if (job == -1) return Status();
-    if (job == -3) {
-      return router_->Unclaimed(slot, router_->source().path + ": key \"" + entry.key + "\"");
-    }
-    if (job == -2) {
-      piece_.action = PieceRoute::kWholeDeferred;
-      piece_.job = state_->job_of_slot[slot];
-      return Status();
-    }
-    if (state_->contested.Contains(slot)) {
-      NodeJob* j = state_->jobs[job].get();
-      std::lock_guard<std::mutex> lock(j->contested_mu);
-      j->owner_keys.insert(entry.key);
-    }
-    piece_.job = job;
-    piece_.action = rdb::TypeWritableAt(entry.type, magic_, state_->output_version)
-                        ? PieceRoute::kToJob
-                        : PieceRoute::kWholeToJob;
     return Status();
   }
 
