@@ -68,12 +68,17 @@ std::string ThreeKeyRdb(std::string* big_value) {
   return sink.data();
 }
 
+RdbReadOptions PieceOptions(size_t piece_bytes) {
+  RdbReadOptions options;
+  options.capture_values = true;
+  options.value_piece_bytes = piece_bytes;
+  return options;
+}
+
 TEST(RdbValuePiecesTest, PiecesConcatenateToTheWholeValueInOrder) {
   std::string big;
   const std::string rdb = ThreeKeyRdb(&big);
-  RdbReadOptions options;
-  options.capture_values = true;
-  options.value_piece_bytes = 100 << 10;
+  const RdbReadOptions options = PieceOptions(100 << 10);
   PieceRecorder visitor;
   auto summary = ReadBytes(rdb, options, &visitor, /*chunk=*/64 << 10);
   ASSERT_TRUE(summary.ok()) << summary.status().ToString();
@@ -102,9 +107,7 @@ TEST(RdbValuePiecesTest, PiecesConcatenateToTheWholeValueInOrder) {
 TEST(RdbValuePiecesTest, ValuesUnderThePieceSizeStayWhole) {
   std::string big;
   const std::string rdb = ThreeKeyRdb(&big);
-  RdbReadOptions options;
-  options.capture_values = true;
-  options.value_piece_bytes = 8u << 20;  // larger than the 3 MiB value
+  const RdbReadOptions options = PieceOptions(8u << 20);  // larger than the 3 MiB value
   PieceRecorder visitor;
   ASSERT_TRUE(ReadBytes(rdb, options, &visitor, 64 << 10).ok());
   ASSERT_EQ(visitor.seen.size(), 3u);
@@ -115,9 +118,7 @@ TEST(RdbValuePiecesTest, ValuesUnderThePieceSizeStayWhole) {
 TEST(RdbValuePiecesTest, APieceTheVisitorRefusesStopsTheReadWithItsError) {
   std::string big;
   const std::string rdb = ThreeKeyRdb(&big);
-  RdbReadOptions options;
-  options.capture_values = true;
-  options.value_piece_bytes = 100 << 10;
+  const RdbReadOptions options = PieceOptions(100 << 10);
   PieceRecorder visitor;
   visitor.fail_at_piece = 2;
   auto summary = ReadBytes(rdb, options, &visitor, 64 << 10);
