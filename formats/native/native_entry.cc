@@ -62,6 +62,7 @@ Result<bool> EntryDecoder::Next(rdb::RdbEntry* e) {
   e->lfu_freq.reset();
   e->key_meta.clear();
   e->module_name.clear();
+  e->part = rdb::ValuePart::kWhole;  // a recycled entry may carry a piece's part
   if (flags & kEntryHasExpire) {
     SK_ASSIGN_OR_RETURN(uint64_t ms, in_.Fixed64("expire"));
     e->expire_ms = static_cast<int64_t>(ms);
