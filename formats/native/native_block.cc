@@ -61,9 +61,9 @@ Lz4Result EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, s
   return result;
 }
 
-Result<std::string_view> CheckStoredPayloadView(const BlockInfo& info, ByteSpan stored,
-                                                std::string_view file_name,
-                                                std::string* decompressed) {
+Result<std::string_view> CheckStoredPayload(const BlockInfo& info, ByteSpan stored,
+                                            std::string_view file_name,
+                                            std::string* decompressed) {
   if (stored.size() != info.stored_bytes) {
     return BlockError(info, file_name,
                       "stored payload is " + std::to_string(stored.size()) + " bytes, expected " +
@@ -104,17 +104,8 @@ Result<std::string_view> CheckStoredPayloadView(const BlockInfo& info, ByteSpan 
   return std::string_view(*decompressed);
 }
 
-Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_view file_name,
-                          std::string* raw) {
-  SK_ASSIGN_OR_RETURN(std::string_view view,
-                      CheckStoredPayloadView(info, stored, file_name, raw));
-  if (view.data() != raw->data()) raw->assign(view);
-  return Status();
-}
-
-Result<std::string_view> DecodeBlockView(const BlockInfo& expected, ByteSpan block,
-                                         std::string_view file_name,
-                                         std::string* decompressed) {
+Result<std::string_view> DecodeBlock(const BlockInfo& expected, ByteSpan block,
+                                     std::string_view file_name, std::string* decompressed) {
   if (block.size() < kBlockHeaderBytes) {
     return BlockError(expected, file_name, "shorter than a block header");
   }
@@ -125,15 +116,7 @@ Result<std::string_view> DecodeBlockView(const BlockInfo& expected, ByteSpan blo
   if (!(*header == static_cast<const BlockDescriptor&>(expected))) {
     return BlockError(expected, file_name, "block header does not match its index record");
   }
-  return CheckStoredPayloadView(expected, block.subspan(kBlockHeaderBytes), file_name,
-                                decompressed);
-}
-
-Status DecodeBlock(const BlockInfo& expected, ByteSpan block, std::string_view file_name,
-                   std::string* raw) {
-  SK_ASSIGN_OR_RETURN(std::string_view view, DecodeBlockView(expected, block, file_name, raw));
-  if (view.data() != raw->data()) raw->assign(view);
-  return Status();
+  return CheckStoredPayload(expected, block.subspan(kBlockHeaderBytes), file_name, decompressed);
 }
 
 }  // namespace shardkit::formats::native

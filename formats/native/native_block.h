@@ -31,24 +31,17 @@ inline constexpr uint32_t kLz4MinSavingDivisor = 16;
 Lz4Result EncodeBlock(std::string_view raw, bool compress, BlockDescriptor* d, std::string* out);
 
 // `block` = the kBlockHeaderBytes + stored bytes at expected.offset.
-// `*raw` receives the raw payload (its capacity is reused across calls).
-Status DecodeBlock(const BlockInfo& expected, ByteSpan block, std::string_view file_name,
-                   std::string* raw);
-
-// The same checks without a copy of a raw block: returns the raw payload as
-// a view into `block` when the block is stored raw, else into
-// *decompressed (LZ4 output; its capacity is reused across calls). The view
-// lives as long as both.
-Result<std::string_view> DecodeBlockView(const BlockInfo& expected, ByteSpan block,
-                                         std::string_view file_name, std::string* decompressed);
+// Returns the raw payload without copying a block stored raw: a view into
+// `block` for a raw block, else into *decompressed (the LZ4 output; its
+// capacity is reused across calls). The view lives as long as both.
+Result<std::string_view> DecodeBlock(const BlockInfo& expected, ByteSpan block,
+                                     std::string_view file_name, std::string* decompressed);
 
 // The same checks split in two, for the streaming verifier: the header
-// against the index record (or alone when expected is null), then the payload.
-Status CheckStoredPayload(const BlockInfo& info, ByteSpan stored, std::string_view file_name,
-                          std::string* raw);
-// CheckStoredPayload without the copy (views as DecodeBlockView).
-Result<std::string_view> CheckStoredPayloadView(const BlockInfo& info, ByteSpan stored,
-                                                std::string_view file_name,
-                                                std::string* decompressed);
+// against the index record (or alone when expected is null), then the
+// payload (views as DecodeBlock).
+Result<std::string_view> CheckStoredPayload(const BlockInfo& info, ByteSpan stored,
+                                            std::string_view file_name,
+                                            std::string* decompressed);
 
 }  // namespace shardkit::formats::native

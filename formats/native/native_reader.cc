@@ -103,9 +103,6 @@ Status NativeReader::CheckLayout() {
 }
 
 Status NativeReader::ReadBlock(uint32_t number, std::string* raw) const {
-  if (number >= blocks_.size()) {
-    return Status::InvalidArgument(file_->name() + ": no block " + std::to_string(number));
-  }
   BlockBuffers buffers;
   SK_ASSIGN_OR_RETURN(std::string_view view, ReadBlockView(number, &buffers));
   raw->assign(view);
@@ -122,7 +119,7 @@ Result<std::string_view> NativeReader::ReadBlockView(uint32_t number,
   SK_ASSIGN_OR_RETURN(
       ByteSpan stored,
       file_->ReadRange(b.offset, kBlockHeaderBytes + size_t{b.stored_bytes}, &buffers->stored));
-  return DecodeBlockView(b, stored, file_->name(), &buffers->decompressed);
+  return DecodeBlock(b, stored, file_->name(), &buffers->decompressed);
 }
 
 Status NativeReader::ForEachEntry(uint32_t number,

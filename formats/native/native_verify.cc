@@ -50,8 +50,8 @@ class Verifier {
  private:
   Status ReadHeader();
   Status ReadBlock();
-  Status CheckPayload(const BlockInfo& info, const std::string& raw);
-  Status CheckKeyBlock(const BlockInfo& info, const std::string& raw);
+  Status CheckPayload(const BlockInfo& info, std::string_view raw);
+  Status CheckKeyBlock(const BlockInfo& info, std::string_view raw);
   Status ReadIndexAndTrailer();
   Status Fail(uint64_t offset, const std::string& what) {
     report_.error_offset = offset;
@@ -63,7 +63,7 @@ class Verifier {
   NativeVerifyReport& report_;
   std::vector<BlockInfo> seen_;
   std::string stored_;
-  std::string raw_;
+  std::string decompressed_;  // LZ4 output of the current block (reused)
   SlotStats computed_;
   std::array<uint64_t, 256> keys_per_type_byte_{};
   bool stats_checked_ = false;
@@ -137,8 +137,9 @@ Status Verifier::ReadBlock() {
   ++report_.blocks;
   report_.stored_bytes += info.stored_bytes;
   if (info.kind == BlockKind::kKeys) ++report_.key_blocks;
-  Status s = CheckStoredPayload(info, AsBytes(stored_), in_.name(), &raw_);
-  if (s.ok()) s = CheckPayload(info, raw_);
+  Result<std::string_view> raw =
+      CheckStoredPayload(info, AsBytes(stored_), in_.name(), &decompressed_);
+  Status s = raw.ok() ? CheckPayload(info, *raw) : raw.status();
   if (!s.ok()) {
     if (report_.error.ok()) {
       report_.error = s;
@@ -152,7 +153,7 @@ Status Verifier::ReadBlock() {
   return Status();
 }
 
-Status Verifier::CheckKeyBlock(const BlockInfo& info, const std::string& raw) {
+Status Verifier::CheckKeyBlock(const BlockInfo& info, std::string_view raw) {
   EntryDecoder decoder(raw, info, in_.name());
   std::vector<rdb::RdbEntry> entries;
   // Applied to the report only when the whole block is sound.
@@ -188,7 +189,7 @@ Status Verifier::CheckKeyBlock(const BlockInfo& info, const std::string& raw) {
   return Status();
 }
 
-Status Verifier::CheckPayload(const BlockInfo& info, const std::string& raw) {
+Status Verifier::CheckPayload(const BlockInfo& info, std::string_view raw) {
   switch (info.kind) {
     case BlockKind::kKeys:
       return CheckKeyBlock(info, raw);
