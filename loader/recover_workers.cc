@@ -219,11 +219,20 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     SK_ASSIGN_OR_RETURN(Destination to, Decide(entry));
     if (to.kind == Destination::kDrop) return Status();
     if (to.kind == Destination::kDefer) return Defer(to.job, entry);
-    EntryBatch& batch = router_->batch(static_cast<size_t>(to.job));
+    return ToBatch(to.job, entry, [&](EntryBatch& batch) -> rdb::RdbEntry& {
+      return owned != nullptr ? batch.Take(*owned) : batch.Add(entry);
+    });
+  }
+
+  // Adds `entry` to `job`'s batch with `add` (Add, Take or AddPiece) and
+  // hands the batch on when it is full.
+  template <typename AddFn>
+  Status ToBatch(int job, const rdb::RdbEntry& entry, const AddFn& add) {
+    EntryBatch& batch = router_->batch(static_cast<size_t>(job));
     batch.magic = magic_;
     batch.bytes += entry.key.size() + entry.value.size() + 32;
-    (owned != nullptr ? batch.Take(*owned) : batch.Add(entry)).db = 0;
-    return router_->MaybeFlush(static_cast<size_t>(to.job));
+    add(batch).db = 0;
+    return router_->MaybeFlush(static_cast<size_t>(job));
   }
 
   // Where the pieces of the current large value go, decided at its first
@@ -263,13 +272,9 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     switch (piece_.action) {
       case PieceRoute::kDrop:
         return Status();
-      case PieceRoute::kToJob: {
-        EntryBatch& batch = router_->batch(static_cast<size_t>(piece_.job));
-        batch.magic = magic_;
-        batch.bytes += entry.key.size() + entry.value.size() + 32;
-        batch.AddPiece(entry).db = 0;
-        return router_->MaybeFlush(static_cast<size_t>(piece_.job));
-      }
+      case PieceRoute::kToJob:
+        return ToBatch(piece_.job, entry,
+                       [&](EntryBatch& batch) -> rdb::RdbEntry& { return batch.AddPiece(entry); });
       case PieceRoute::kWholeToJob:
       case PieceRoute::kWholeDeferred:
         break;
@@ -284,11 +289,8 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     entry.value.swap(piece_.value);
     entry.part = rdb::ValuePart::kWhole;
     if (piece_.action == PieceRoute::kWholeDeferred) return Defer(piece_.job, entry);
-    EntryBatch& batch = router_->batch(static_cast<size_t>(piece_.job));
-    batch.magic = magic_;
-    batch.bytes += entry.key.size() + entry.value.size() + 32;
-    batch.Take(entry).db = 0;
-    return router_->MaybeFlush(static_cast<size_t>(piece_.job));
+    return ToBatch(piece_.job, entry,
+                   [&](EntryBatch& batch) -> rdb::RdbEntry& { return batch.Take(entry); });
   }
 
   Status DeferredTooLarge() const {

@@ -1,5 +1,6 @@
 #include "formats/rdb/rdb_reader.h"
 
+#include <cstdint>
 #include <cstdio>
 
 #include "formats/encodings/crc64.h"
@@ -22,15 +23,19 @@ namespace {
 
 // Forwards to the caller's visitor and remembers whether an error came from
 // it, so that visitor errors are returned unchanged (never given file context).
-// Captures a value like CaptureObserver, but hands it to the visitor in
-// pieces of at least `piece_bytes` as it grows (RdbReadOptions::
-// value_piece_bytes): entry->part becomes kFirst for the first piece and
-// kMiddle after. A visitor error aborts the reader (ByteReader::Abort) and
-// is kept for ReadKeyRecord to return.
-class PieceCapture final : public ByteObserver {
+// Captures a value into entry->value. With `piece_bytes` > 0
+// (RdbReadOptions::value_piece_bytes) it hands the value to the visitor in
+// pieces of at least that size as it grows: entry->part becomes kFirst for
+// the first piece and kMiddle after; 0 keeps the value whole. A visitor
+// error aborts the reader (ByteReader::Abort) and is kept for
+// ReadKeyRecord to return.
+class ValueCapture final : public ByteObserver {
  public:
-  PieceCapture(RdbEntry* entry, size_t piece_bytes, RdbVisitor* visitor, ByteReader* in)
-      : entry_(entry), piece_bytes_(piece_bytes), visitor_(visitor), in_(in) {}
+  ValueCapture(RdbEntry* entry, size_t piece_bytes, RdbVisitor* visitor, ByteReader* in)
+      : entry_(entry),
+        piece_bytes_(piece_bytes > 0 ? piece_bytes : SIZE_MAX),
+        visitor_(visitor),
+        in_(in) {}
   void Observe(ByteSpan bytes) override {
     if (!status_.ok()) return;
     entry_->value.append(reinterpret_cast<const char*>(bytes.data()), bytes.size());
@@ -345,17 +350,14 @@ Status RdbReader::Impl::ReadKeyRecord(uint8_t type, uint64_t at) {
   if (options_.deep) SK_RETURN_IF_ERROR(visitor_.OnEntryStart(entry));
   entry.part = ValuePart::kWhole;
   const bool capture_on = options_.capture_values && !options_.deep;
-  const bool in_pieces = capture_on && options_.value_piece_bytes > 0;
-  CaptureObserver capture(&entry.value);
-  PieceCapture pieces(&entry, options_.value_piece_bytes, &visitor_, &in_);
-  ByteObserver* observer = in_pieces ? static_cast<ByteObserver*>(&pieces) : &capture;
-  if (capture_on) in_.AttachObserver(observer);
+  ValueCapture capture(&entry, options_.value_piece_bytes, &visitor_, &in_);
+  if (capture_on) in_.AttachObserver(&capture);
   ValueReader values(&in_, options_, summary_.header, &visitor_);
   Status s = values.Read(&entry);
-  if (capture_on) in_.DetachObserver(observer);
+  if (capture_on) in_.DetachObserver(&capture);
   // A piece the visitor refused stopped the read: its error, not the
   // reader's, is the one to return.
-  if (!pieces.status().ok()) return pieces.status();
+  if (!capture.status().ok()) return capture.status();
   SK_RETURN_IF_ERROR(Context(std::move(s), "reading the value", &entry.key, type));
   entry.value_bytes = in_.offset() - entry.value_offset;
   if (entry.part != ValuePart::kWhole) entry.part = ValuePart::kLast;
