@@ -182,8 +182,37 @@ bool Fresher(const SourceCandidate& a, bool a_master, const SourceCandidate& b, 
   return a_master && !b_master;
 }
 
-void DecideShard(const std::vector<VolumeReport>& volumes, const std::vector<int>& members,
+// A standalone volume counts as a master unless its redis.conf says
+// `replicaof`; a cluster node as its nodes.conf says.
+bool ActsAsMaster(const VolumeReport& v) {
+  return v.node_id.empty() ? !v.files.conf.replicaof.has_value() : v.is_master;
+}
+
+// The replication id of a volume's sources: the first healthy scanned
+// candidate that has one (an AOF base often has none, the RDB beside it does).
+std::string VolumeLineage(const VolumeReport& v) {
+  for (const SourceCandidate& c : v.candidates) {
+    if (c.health.ok() && c.scan && !c.scan->repl_id.empty()) return c.scan->repl_id;
+  }
+  return "";
+}
+
+// Orders volume indices by directory (real path, then as given), so that no
+// decision depends on the order the volumes were named in.
+void SortByDirectory(const std::vector<VolumeReport>& volumes, std::vector<int>* members) {
+  std::sort(members->begin(), members->end(), [&](int a, int b) {
+    const VolumeFiles& fa = volumes[a].files;
+    const VolumeFiles& fb = volumes[b].files;
+    if (fa.real_dir != fb.real_dir) return fa.real_dir < fb.real_dir;
+    if (fa.dir != fb.dir) return fa.dir < fb.dir;
+    return a < b;
+  });
+}
+
+void DecideShard(const std::vector<VolumeReport>& volumes, std::vector<int> members,
                  ShardDecision* d) {
+  SortByDirectory(volumes, &members);
+  d->members = members;
   Pick best;
   std::string why = "only usable source";
   for (int vi : members) {
@@ -205,8 +234,8 @@ void DecideShard(const std::vector<VolumeReport>& volumes, const std::vector<int
     }
     std::string reason;
     const VolumeReport& bv = volumes[best.volume];
-    if (Fresher(v.candidates[ci], v.is_master, bv.candidates[best.candidate], bv.is_master,
-                &reason)) {
+    if (Fresher(v.candidates[ci], ActsAsMaster(v), bv.candidates[best.candidate],
+                ActsAsMaster(bv), &reason)) {
       best = {vi, ci};
     }
     why = reason;
@@ -220,10 +249,72 @@ void DecideShard(const std::vector<VolumeReport>& volumes, const std::vector<int
   }
   const VolumeReport& v = volumes[best.volume];
   const SourceCandidate& c = v.candidates[best.candidate];
-  d->reason = std::string(SourceKindName(c.kind)) + " of " +
-              (v.node_id.empty() ? "standalone " : v.is_master ? "master " : "replica ") +
-              v.files.dir + " (" + why + ")";
+  const char* role = v.node_id.empty()
+                         ? (ActsAsMaster(v) ? "standalone " : "standalone replica ")
+                         : (v.is_master ? "master " : "replica ");
+  d->reason = std::string(SourceKindName(c.kind)) + " of " + role + v.files.dir + " (" + why + ")";
   if (best.candidate > 0) d->reason += "; preferred source unusable";
+  if (members.size() > 1 && !d->lineage.empty()) {
+    d->reason += "; " + std::to_string(members.size()) + " volumes of replication id " +
+                 d->lineage;
+  }
+}
+
+// Save time / file time of a shard's chosen source (0 when none is usable).
+int64_t ChosenWhenMs(const Discovery& d, const ShardDecision& s) {
+  const SourceCandidate* c = d.Chosen(s);
+  if (c == nullptr) return 0;
+  const int64_t ctime_ms = c->scan ? c->scan->ctime_s * 1000 : 0;
+  return std::max(ctime_ms, c->newest_mtime_ms);
+}
+
+// The slots a shard's keys may be in: those it owns and those its chosen
+// source holds keys in.
+SlotSet ShardKeySlots(const Discovery& d, const ShardDecision& s) {
+  SlotSet out = s.slots;
+  if (const SourceCandidate* c = d.Chosen(s); c != nullptr && c->scan) out |= c->scan->present_slots;
+  return out;
+}
+
+std::string ShardVolumes(const Discovery& d, const ShardDecision& s) {
+  std::string out;
+  for (int vi : s.members) out += (out.empty() ? "" : ", ") + d.volumes[vi].files.dir;
+  return out.empty() ? s.master_id : out;
+}
+
+// Step 6 of the header: pairs of shards, one of them standalone, whose keys
+// share a slot (or both hold keys outside db 0).
+void FindAmbiguities(Discovery* d) {
+  for (size_t a = 0; a < d->shards.size(); ++a) {
+    const ShardDecision& sa = d->shards[a];
+    if (!sa.standalone) continue;
+    const SourceCandidate* ca = d->Chosen(sa);
+    if (ca == nullptr || !ca->scan) continue;
+    for (size_t b = 0; b < d->shards.size(); ++b) {
+      const ShardDecision& sb = d->shards[b];
+      if (b == a || (sb.standalone && b < a)) continue;
+      const SourceCandidate* cb = d->Chosen(sb);
+      if (cb == nullptr || !cb->scan) continue;
+      Ambiguity amb;
+      amb.shard_a = static_cast<int>(std::min(a, b));
+      amb.shard_b = static_cast<int>(std::max(a, b));
+      amb.slot = ca->scan->present_slots.FirstShared(ShardKeySlots(*d, sb));
+      const bool other_dbs = ca->scan->keys_other_dbs > 0 && cb->scan->keys_other_dbs > 0;
+      if (amb.slot < 0 && !other_dbs) continue;
+      const ShardDecision& first = d->shards[amb.shard_a];
+      const ShardDecision& second = d->shards[amb.shard_b];
+      auto lineage = [](const ShardDecision& s) {
+        return s.lineage.empty() ? std::string("no replication id")
+                                 : "replication id " + s.lineage;
+      };
+      amb.message = "volumes [" + ShardVolumes(*d, first) + "] (" + lineage(first) +
+                    ") and [" + ShardVolumes(*d, second) + "] (" + lineage(second) +
+                    ") are not copies of one database but both hold keys " +
+                    (amb.slot >= 0 ? "in slot " + std::to_string(amb.slot)
+                                   : std::string("outside db 0"));
+      d->ambiguous.push_back(std::move(amb));
+    }
+  }
 }
 
 }  // namespace
@@ -248,6 +339,21 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     out.warnings.push_back(std::to_string(out.topology.unowned_slots()) +
                            " slots have no owner in any nodes.conf");
   }
+  for (VolumeReport& v : out.volumes) v.lineage = VolumeLineage(v);
+  // Standalone volumes: no nodes.conf at all (a volume whose nodes.conf names
+  // a node of no slot-owning shard is a cluster node and is ignored).
+  std::vector<int> standalone;
+  for (size_t i = 0; i < out.volumes.size(); ++i) {
+    const VolumeReport& v = out.volumes[i];
+    if (!v.node_id.empty() && out.topology.ShardOfNode(v.node_id) != nullptr) continue;
+    if (v.nodes) {
+      out.warnings.push_back(v.files.dir + ": node " + v.node_id +
+                             " belongs to no shard that owns slots; ignored");
+      continue;
+    }
+    standalone.push_back(static_cast<int>(i));
+  }
+  std::vector<bool> joined(out.volumes.size(), false);
   for (const OldShard& shard : out.topology.shards) {
     ShardDecision d;
     d.master_id = shard.master_id;
@@ -262,22 +368,64 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
         members.push_back(static_cast<int>(i));
       }
     }
-    DecideShard(out.volumes, members, &d);
-    out.shards.push_back(std::move(d));
-  }
-  for (size_t i = 0; i < out.volumes.size(); ++i) {
-    const VolumeReport& v = out.volumes[i];
-    if (!v.node_id.empty() && out.topology.ShardOfNode(v.node_id) != nullptr) continue;
-    if (v.nodes) {
-      out.warnings.push_back(v.files.dir + ": node " + v.node_id +
-                             " belongs to no shard that owns slots; ignored");
-      continue;
+    // A standalone volume of the same lineage is a node of this shard whose
+    // nodes.conf was lost.
+    const size_t cluster_members = members.size();
+    for (int vi : standalone) {
+      const std::string& lineage = out.volumes[vi].lineage;
+      if (lineage.empty() || joined[vi]) continue;
+      for (size_t m = 0; m < cluster_members; ++m) {
+        if (out.volumes[members[m]].lineage == lineage) {
+          members.push_back(vi);
+          joined[vi] = true;
+          d.lineage = lineage;
+          out.warnings.push_back(out.volumes[vi].files.dir + ": no nodes.conf, but replication id " +
+                                 lineage + " is shard " + shard.master_id +
+                                 "'s: taken as one of its copies");
+          break;
+        }
+      }
     }
-    ShardDecision d;
-    d.master_id = "standalone:" + v.files.dir;
-    DecideShard(out.volumes, {static_cast<int>(i)}, &d);
+    DecideShard(out.volumes, std::move(members), &d);
     out.shards.push_back(std::move(d));
   }
+  // The other standalone volumes, one shard per lineage.
+  std::vector<std::vector<int>> groups;
+  for (int vi : standalone) {
+    if (joined[vi]) continue;
+    const std::string& lineage = out.volumes[vi].lineage;
+    auto same = std::find_if(groups.begin(), groups.end(), [&](const std::vector<int>& g) {
+      return !lineage.empty() && out.volumes[g[0]].lineage == lineage;
+    });
+    if (same != groups.end()) {
+      same->push_back(vi);
+    } else {
+      groups.push_back({vi});
+    }
+  }
+  std::vector<ShardDecision> singles;
+  for (std::vector<int>& g : groups) {
+    ShardDecision d;
+    d.standalone = true;
+    d.lineage = out.volumes[g[0]].lineage;
+    DecideShard(out.volumes, std::move(g), &d);
+    d.master_id = "standalone:" + out.volumes[d.volume >= 0 ? d.volume : d.members[0]].files.dir;
+    singles.push_back(std::move(d));
+  }
+  // Freshest first (a merge lets the first source holding a slot win), then
+  // by directory.
+  std::stable_sort(singles.begin(), singles.end(),
+                   [&](const ShardDecision& a, const ShardDecision& b) {
+                     const int64_t wa = ChosenWhenMs(out, a), wb = ChosenWhenMs(out, b);
+                     if (wa != wb) return wa > wb;
+                     const VolumeFiles& fa = out.volumes[a.members[0]].files;
+                     const VolumeFiles& fb = out.volumes[b.members[0]].files;
+                     return fa.real_dir != fb.real_dir ? fa.real_dir < fb.real_dir
+                                                       : fa.dir < fb.dir;
+                   });
+  for (ShardDecision& d : singles) out.shards.push_back(std::move(d));
+  FindAmbiguities(&out);
+  for (const Ambiguity& a : out.ambiguous) out.warnings.push_back(a.message);
   return out;
 }
 

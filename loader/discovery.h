@@ -15,8 +15,23 @@
 //    freshest healthy source: same replication id -> larger offset; else the
 //    newer of (AUX ctime, newest file mtime); the master on a tie. A shard
 //    whose master volume is missing or corrupt falls back to a replica's.
-// Volumes without any nodes.conf (standalone sources) become one shard each,
-// owning no slots: every key they hold is accepted.
+// 5. Volumes without any nodes.conf (standalone volumes) are grouped by
+//    replication lineage: the `repl-id` AUX field of their sources. A
+//    standalone volume of the same lineage as a cluster shard's volume (a
+//    cluster node whose nodes.conf was lost) joins that shard; other
+//    standalone volumes of one lineage form one shard (a standalone master
+//    and its replicas), decided as in step 4 (a volume whose redis.conf has
+//    `replicaof` counts as a replica). A volume with no repl-id is a lineage
+//    of its own. Standalone shards own no slots: every key they hold is
+//    accepted. They are listed freshest first (save time / file time of the
+//    chosen source), then by directory, whatever the argument order.
+// 6. Shards of different lineages that hold keys in a common slot, where one
+//    of them is standalone, are ambiguous (two unrelated databases, or a
+//    copy whose lineage cannot be told): each such pair is reported in
+//    `ambiguous` with one slot they share; `plan` refuses them unless asked
+//    to merge (loader/recovery_plan.h).
+// The choice never depends on the order the volumes are given in: members of
+// a shard are considered in directory order and full ties go to the first.
 // Every choice carries a one-line reason; every rejected candidate and every
 // topology conflict is reported.
 //
@@ -66,6 +81,7 @@ struct SourceCandidate {
 
 struct VolumeReport {
   VolumeFiles files;
+  std::string lineage;        // repl-id of its sources (scan only); empty = unknown
   std::optional<NodesConf> nodes;
   Status nodes_status;        // parse error of nodes.conf, if any
   std::string node_id;        // "myself" in nodes.conf; empty if none
@@ -78,10 +94,22 @@ struct VolumeReport {
 struct ShardDecision {
   std::string master_id;      // "standalone:<dir>" for volumes without nodes.conf
   SlotSet slots;              // slots the shard owns (empty for standalone)
+  bool standalone = false;    // from volumes without nodes.conf
+  std::string lineage;        // replication id shared by its volumes; may be empty
+  std::vector<int> members;   // volumes considered, in directory order
   int volume = -1;            // chosen volume index, -1 = none usable
   int candidate = -1;         // index into that volume's candidates
   std::string reason;
   std::vector<std::string> rejected;
+};
+
+// Two shards of different lineages, one of them standalone, that hold keys in
+// a common slot (or both in dbs other than 0: slot -1).
+struct Ambiguity {
+  int shard_a = -1;           // indices into Discovery::shards
+  int shard_b = -1;
+  int slot = -1;              // one slot both hold keys in; -1: other dbs
+  std::string message;        // names both shards' volumes and the slot
 };
 
 struct DiscoverOptions {
@@ -94,7 +122,8 @@ struct DiscoverOptions {
 struct Discovery {
   std::vector<VolumeReport> volumes;
   ClusterTopology topology;
-  std::vector<ShardDecision> shards;
+  std::vector<ShardDecision> shards;  // cluster shards, then standalone ones
+  std::vector<Ambiguity> ambiguous;
   std::vector<std::string> warnings;
 
   const SourceCandidate* Chosen(const ShardDecision& d) const {

@@ -33,9 +33,21 @@ bool RecoveryPlan::UsesAof() const {
 
 Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOptions& options,
                                        int64_t now_ms) {
+  if (!discovery.ambiguous.empty() && !options.merge_standalone) {
+    std::string list;
+    for (const Ambiguity& a : discovery.ambiguous) list += "\n  " + a.message;
+    return Status::InvalidArgument(
+        "refusing to merge volumes of different databases:" + list +
+        "\n(volumes of one database share a replication id; give only the volumes of one "
+        "database, or --merge-standalone to merge them: the freshest copy of a key wins and "
+        "keys only an older volume holds are kept)");
+  }
   RecoveryPlan plan;
   plan.created_ms = now_ms;
   plan.warnings = discovery.warnings;
+  for (const Ambiguity& a : discovery.ambiguous) {
+    plan.warnings.push_back("merged (--merge-standalone): " + a.message);
+  }
   PlanRequest request;
   request.node_count = options.node_count;
   request.weights = options.weights;

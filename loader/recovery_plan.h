@@ -60,11 +60,18 @@ struct PlanOptions {
   std::vector<double> weights;
   std::vector<std::string> endpoints;
   bool allow_missing_shards = false;  // else a shard with no usable source is an error
+  // Merge shards that Discover found ambiguous (Discovery::ambiguous) instead
+  // of refusing them. Sources keep Discover's order (cluster shards, then
+  // standalone ones freshest first), so in a slot no cluster shard owns, the
+  // freshest standalone source holding keys there owns it: its copy of a key
+  // wins, and keys only an older source holds are kept.
+  bool merge_standalone = false;
 };
 
-// Errors: kInvalidArgument for bad node_count/weights/endpoints; kNotFound
-// when a shard has no usable source (naming it and every rejected candidate)
-// unless allow_missing_shards.
+// Errors: kInvalidArgument for bad node_count/weights/endpoints, and for
+// ambiguous shards (naming their volumes and a slot they share) unless
+// merge_standalone; kNotFound when a shard has no usable source (naming it
+// and every rejected candidate) unless allow_missing_shards.
 Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOptions& options,
                                        int64_t now_ms);
 

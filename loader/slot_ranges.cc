@@ -57,4 +57,13 @@ Result<SlotRange> ParseSlotRange(std::string_view text) {
   return r;
 }
 
+int SlotSet::FirstShared(const SlotSet& other) const {
+  const std::bitset<kSlotCount> both = bits_ & other.bits_;
+  if (both.none()) return -1;
+  for (int slot = 0; slot < kSlotCount; ++slot) {
+    if (both.test(slot)) return slot;
+  }
+  return -1;
+}
+
 }  // namespace shardkit::loader

@@ -28,6 +28,12 @@ class SlotSet {
   bool Contains(uint16_t slot) const { return slot < kSlotCount && bits_.test(slot); }
   size_t count() const { return bits_.count(); }
   bool empty() const { return bits_.none(); }
+  // The smallest slot in both this set and `other`, or -1 when they are disjoint.
+  int FirstShared(const SlotSet& other) const;
+  SlotSet& operator|=(const SlotSet& other) {
+    bits_ |= other.bits_;
+    return *this;
+  }
   std::vector<SlotRange> Ranges() const;
   // "0-5460 5462" (space separated; "" when empty).
   std::string ToString() const;

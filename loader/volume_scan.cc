@@ -77,6 +77,14 @@ Result<RedisConfSettings> ParseRedisConf(std::string_view text, std::string_view
     if (key == "appenddirname") s.appenddirname = w[1];
     if (key == "appendfilename") s.appendfilename = w[1];
     if (key == "cluster-config-file") s.cluster_config_file = w[1];
+    if (key == "replicaof" || key == "slaveof") {
+      const bool no_one = w.size() >= 3 && w[1] == "no" && w[2] == "one";
+      if (no_one) {
+        s.replicaof.reset();
+      } else {
+        s.replicaof = w.size() >= 3 ? w[1] + " " + w[2] : w[1];
+      }
+    }
   }
   return s;
 }

@@ -29,6 +29,8 @@ struct RedisConfSettings {
   std::optional<std::string> appenddirname;
   std::optional<std::string> appendfilename;
   std::optional<std::string> cluster_config_file;
+  // `replicaof` / `slaveof` ("host port"): a standalone replica's volume.
+  std::optional<std::string> replicaof;
 };
 
 struct VolumeFiles {

@@ -1,5 +1,6 @@
 // shardkit plan --nodes N [--endpoints h:p,...] [--weights w,...] [--out plan.json]
-//               [--discovery-out discovery.json] [--allow-missing-shards] DIR...
+//               [--discovery-out discovery.json] [--allow-missing-shards]
+//               [--merge-standalone] DIR...
 // Discovers the volumes (full scan), then assigns the 16384 slots to N new
 // nodes balanced by bytes and writes the recovery plan (atomically) to --out,
 // or to stdout. --discovery-out also writes the discovery report (what
@@ -26,6 +27,7 @@ struct PlanArgs {
   std::string out;
   std::string discovery_out;
   bool allow_missing = false;
+  bool merge_standalone = false;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
@@ -47,6 +49,7 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
   popt.endpoints = args.endpoints;
   popt.weights = args.weights;
   popt.allow_missing_shards = args.allow_missing;
+  popt.merge_standalone = args.merge_standalone;
   auto plan = loader::BuildRecoveryPlan(*d, popt, dopt.now_ms);
   if (!plan.ok()) return ReportError("plan", plan.status());
   const std::string text = PlanToJson(*plan).dump(2) + "\n";
@@ -90,6 +93,10 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
                   "atomically, from the same scan");
   cmd->add_flag("--allow-missing-shards", args->allow_missing,
                 "Plan even when an old shard has no usable source (its keys are lost)");
+  cmd->add_flag("--merge-standalone", args->merge_standalone,
+                "Merge volumes of different databases whose keys share slots (refused "
+                "otherwise): the freshest volume's copy of a key wins, keys only an older "
+                "volume holds are kept");
   cmd->add_option("--threads", args->threads, "Files scanned in parallel")
       ->check(CLI::Range(1, 256));
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });

@@ -131,6 +131,7 @@ json DiscoveryToJson(const loader::Discovery& d) {
               {"node_id", v.node_id},
               {"role", v.node_id.empty() ? "standalone" : (v.is_master ? "master" : "replica")},
               {"aof_enabled", v.aof_enabled},
+              {"lineage", v.lineage},
               {"notes", v.files.notes}};
     if (!v.master_id.empty()) j["master_id"] = v.master_id;
     if (v.files.nodes_conf) j["nodes_conf"] = *v.files.nodes_conf;
@@ -142,7 +143,12 @@ json DiscoveryToJson(const loader::Discovery& d) {
   }
   json shards = json::array();
   for (const loader::ShardDecision& s : d.shards) {
+    json members = json::array();
+    for (int vi : s.members) members.push_back(d.volumes[vi].files.dir);
     json j = {{"master_id", s.master_id},
+              {"standalone", s.standalone},
+              {"lineage", s.lineage},
+              {"volumes", members},
               {"slots", s.slots.ToString()},
               {"slot_count", s.slots.count()},
               {"reason", s.reason},
@@ -156,8 +162,15 @@ json DiscoveryToJson(const loader::Discovery& d) {
     }
     shards.push_back(j);
   }
+  json ambiguous = json::array();
+  for (const loader::Ambiguity& a : d.ambiguous) {
+    ambiguous.push_back({{"shards", {d.shards[a.shard_a].master_id, d.shards[a.shard_b].master_id}},
+                         {"slot", a.slot},
+                         {"message", a.message}});
+  }
   return {{"volumes", volumes},
           {"shards", shards},
+          {"ambiguous", ambiguous},
           {"warnings", d.warnings},
           {"unowned_slots", d.topology.unowned_slots()},
           {"current_epoch", d.topology.current_epoch}};
