@@ -112,8 +112,9 @@ TEST_F(CrashConsistency, KillNineDuringRecover) {
   const auto sources_before = TreeContents(vol_a);
   const auto sources_b_before = TreeContents(vol_b);
   testing::TempDir dir("shardkit-crash-recover");
-  ChildResult r = Shardkit({"plan", "--nodes", "3", "--allow-missing-shards", "--out",
-                            dir.File("plan.json"), vol_a, vol_b});
+  // Two unrelated databases whose keys share slots: merged on purpose.
+  ChildResult r = Shardkit({"plan", "--nodes", "3", "--allow-missing-shards",
+                            "--merge-standalone", "--out", dir.File("plan.json"), vol_a, vol_b});
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const std::vector<std::string> recover = {"recover", "--plan", dir.File("plan.json"),
                                             "--other-dbs", "drop", "--out"};
