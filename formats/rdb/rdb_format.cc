@@ -1,6 +1,7 @@
 #include "formats/rdb/rdb_format.h"
 
 #include <cstdio>
+#include <optional>
 
 namespace shardkit::formats::rdb {
 
@@ -151,6 +152,228 @@ std::string_view OpcodeName(uint8_t opcode, Magic magic) {
     case 243: return magic == Magic::kValkey ? "SLOT_IMPORT" : "KEY_META";
     default: return "";
   }
+}
+
+int FirstVersionWithOpcode(uint8_t opcode) {
+  switch (opcode) {
+    case kOpEof: case kOpSelectDb: case kOpExpireTime: return 1;
+    case kOpExpireTimeMs: return 3;
+    case kOpResizeDb: case kOpAux: return 7;
+    case kOpFreq: case kOpIdle: case kOpModuleAux: return 9;
+    case kOpFunctionPreGa: case kOpFunction2: return 10;
+    case kOpSlotInfo: return 12;
+    case kOpKeyMeta: return 13;
+    default: return 0;
+  }
+}
+
+// Parses "<major>.<minor>.<patch>"; false unless all three are numbers.
+static bool ParseRelease(std::string_view text, int* major, int* minor, int* patch) {
+  int* parts[3] = {major, minor, patch};
+  for (int i = 0; i < 3; ++i) {
+    const size_t dot = i < 2 ? text.find('.') : text.size();
+    if (dot == std::string_view::npos || dot == 0 || dot > 4) return false;
+    *parts[i] = ParseDigits(text.substr(0, dot));
+    if (*parts[i] < 0) return false;
+    text.remove_prefix(i < 2 ? dot + 1 : dot);
+  }
+  return true;
+}
+
+// formats-reference.md §8: the RDB version each release line writes. Dev
+// and RC numbering (odd minors such as 7.1.241, 3.9.x for 4.0 RCs, patch
+// numbers >= 200, 255.255.255, 999.999.999) name no release: 0.
+int RdbVersionOfRedisRelease(std::string_view redis_ver) {
+  int major, minor, patch;
+  if (!ParseRelease(redis_ver, &major, &minor, &patch) || patch >= 200) return 0;
+  switch (major * 100 + minor) {
+    case 206: case 208: case 300: return 6;
+    case 302: return 7;
+    case 400: return 8;
+    case 500: case 600: case 602: return 9;
+    case 700: return 10;
+    case 702: return 11;
+    case 704: case 800: case 802: case 804: return 12;
+    case 806: return 13;
+    case 808: return 14;
+    default: return 0;
+  }
+}
+
+std::string_view ProducerName(Producer producer) {
+  switch (producer) {
+    case Producer::kRedis: return "Redis";
+    case Producer::kValkey: return "Valkey";
+    case Producer::kDragonfly: return "Dragonfly";
+    case Producer::kRedisEnterprise: return "Redis Enterprise";
+    case Producer::kKeyDb: return "KeyDB";
+  }
+  return "?";
+}
+
+void ProducerClues::NoteHeader(const RdbHeader& h) {
+  header = h;
+  if (h.magic == Magic::kValkey && producer == Producer::kRedis) producer = Producer::kValkey;
+}
+
+// The AUX keys only one producer writes (formats-reference.md §1.3-§1.4;
+// Dragonfly: src/server/rdb_save.cc RdbSaver::SaveAux; Redis Enterprise:
+// librdb test/dumps/redis_ent_opcode_ram_lru.rdb). The first one seen names
+// the producer; redis-ver is written by every one of them and names none.
+static std::optional<Producer> ProducerOfAuxKey(std::string_view key) {
+  if (key == "df-ver") return Producer::kDragonfly;
+  if (key == "big-used-ram" || key == "big-used-disk" || key == "big-ram-overhead" ||
+      key == "big-used-data" || key == "bigdb-ram-keys" || key == "bigdb-disk-keys") {
+    return Producer::kRedisEnterprise;
+  }
+  if (key == "mvcc-tstamp" || key == "keydb-subexpire-key" || key == "keydb-subexpire-when") {
+    return Producer::kKeyDb;
+  }
+  if (key == "valkey-ver") return Producer::kValkey;
+  return std::nullopt;
+}
+
+void ProducerClues::NoteAux(std::string_view key, std::string_view value) {
+  if (key == "redis-ver") redis_ver = std::string(value);
+  if (key == "valkey-ver") valkey_ver = std::string(value);
+  const std::optional<Producer> named = ProducerOfAuxKey(key);
+  // Valkey is only a fallback: a Dragonfly or Enterprise file may also say
+  // which OSS version it is compatible with.
+  if (named.has_value() && (producer == Producer::kRedis || producer == Producer::kValkey)) {
+    producer = *named;
+    named_by = std::string(key);
+  }
+}
+
+namespace {
+
+// The producer whose own records use `byte` (ForeignByteName), if any. 242
+// is Valkey's UPDATE only under the VALKEY magic; Redis gives it a meaning
+// only in RDB 15, which the header check already refuses.
+std::optional<Producer> ForeignByteOwner(uint8_t byte, Magic magic) {
+  if ((byte >= 30 && byte <= 37) || (byte >= 200 && byte <= 203) || byte == 210 || byte == 211 ||
+      byte == 220 || (byte >= 222 && byte <= 224)) {
+    return Producer::kDragonfly;
+  }
+  if (byte == 64) return Producer::kKeyDb;
+  if (byte == 101 || byte == 102 || byte == 107 || byte == 121) return Producer::kRedisEnterprise;
+  if (byte == 242 && magic == Magic::kValkey) return Producer::kValkey;
+  return std::nullopt;
+}
+
+// The AUX key that would have said the file comes from `producer`, for
+// messages ("no df-ver AUX field before it").
+std::string_view NamingAuxKeys(Producer producer) {
+  switch (producer) {
+    case Producer::kDragonfly: return "df-ver";
+    case Producer::kRedisEnterprise: return "big-used-ram or bigdb-*";
+    case Producer::kKeyDb: return "mvcc-tstamp";
+    case Producer::kValkey: return "valkey-ver";
+    case Producer::kRedis: return "redis-ver";
+  }
+  return "";
+}
+
+// Only Redis 4.0 release candidates wrote MODULE_PRE_GA values (RDB 8, a
+// redis-ver in the 3.9.x RC numbering, or the dev build's 999.999.999).
+// A file that says it is anything else cannot hold one.
+bool MayHoldPreGaModule(const ProducerClues& clues) {
+  if (clues.header.magic != Magic::kRedis || clues.header.version != 8) return false;
+  if (clues.producer != Producer::kRedis) return false;
+  const std::string& v = clues.redis_ver;
+  return v.empty() || v.rfind("3.9.", 0) == 0 || v == "999.999.999";
+}
+
+// Whether the "introduced in RDB v N" tables (§1.3, §3, §8) bind this file.
+// They are Redis's numbering: Valkey's own versions (80) have their own type
+// set (IsKnownType), and Dragonfly's writer numbers its files independently
+// of the records it puts in them.
+bool FollowsRedisNumbering(const ProducerClues& clues) {
+  return clues.header.magic == Magic::kRedis && clues.producer != Producer::kDragonfly;
+}
+
+// AUX and RESIZEDB appeared in RDB 7, but Redis's loader takes them in any
+// version and downgrading writers carry them into older ones: librdb wrote
+// corpus redis__librdb/script_legacy.rdb as REDIS0006 with AUX fields from a
+// Redis 4.0. They hold no key data, so reading them in an older file is
+// harmless; every other opcode must not be newer than the file.
+bool AnyVersionMetadata(uint8_t opcode) { return opcode == kOpAux || opcode == kOpResizeDb; }
+
+// Records of other producers that shardkit reads: none yet. This is the
+// hook for reading Redis Enterprise files: when RAM_LRU (107) and SLOT_NUM
+// (121) get readers in RdbReader::ReadOpcode, return true for them when the
+// producer is kRedisEnterprise.
+bool ReadsForeignRecord(Producer /*producer*/, uint8_t /*byte*/) { return false; }
+
+RecordByteVerdict Damage(std::string* why, std::string text) {
+  if (why != nullptr) *why = std::move(text);
+  return RecordByteVerdict::kDamage;
+}
+
+}  // namespace
+
+RecordByteVerdict JudgeRecordByte(uint8_t byte, const ProducerClues& clues, std::string* why) {
+  const RdbHeader& h = clues.header;
+  const bool redis_numbering = FollowsRedisNumbering(clues);
+  const std::string_view opcode = OpcodeName(byte, h.magic);
+  // Messages are built only on the slow paths (why != nullptr).
+  auto version = [&] { return DescribeVersion(h); };
+  auto head = [&] {
+    return "record byte " + std::to_string(byte) + " in " + version();
+  };
+  auto not_written = [&](std::string_view what) {
+    return ": not " + std::string(what) + " " + std::string(ProducerName(clues.producer)) +
+           " writes in " + version();
+  };
+  if (!opcode.empty()) {
+    const int first = FirstVersionWithOpcode(byte);
+    if (redis_numbering && first > h.version && !AnyVersionMetadata(byte)) {
+      if (why == nullptr) return RecordByteVerdict::kDamage;
+      return Damage(why, head() + " is opcode " + std::string(opcode) + ", which Redis writes only "
+                    "from RDB v" + std::to_string(first) + " on" + not_written("an opcode"));
+    }
+    return RecordByteVerdict::kRead;
+  }
+  if (IsKnownType(byte, h)) {
+    if (byte == kTypeModulePreGa && !MayHoldPreGaModule(clues)) {
+      if (why == nullptr) return RecordByteVerdict::kDamage;
+      return Damage(why, head() + " is type " + TypeName(byte, h.magic) + ", which only Redis 4.0 "
+                    "release candidates wrote (RDB v8, redis-ver 3.9.x)" + not_written("a type"));
+    }
+    const int first = FirstVersionWithType(byte);
+    if (redis_numbering && first > h.version) {
+      if (why == nullptr) return RecordByteVerdict::kDamage;
+      return Damage(why, head() + " is type " + TypeName(byte, h.magic) + ", which Redis writes "
+                    "only from RDB v" + std::to_string(first) + " on" + not_written("a type"));
+    }
+    return RecordByteVerdict::kRead;
+  }
+  const std::optional<Producer> owner = ForeignByteOwner(byte, h.magic);
+  if (owner.has_value() && *owner == clues.producer) {
+    if (ReadsForeignRecord(*owner, byte)) return RecordByteVerdict::kRead;
+    if (why != nullptr) {
+      *why = head() + " is " + std::string(ForeignByteName(byte)) + ": a record of " +
+             std::string(ProducerName(*owner)) + ", which the file says wrote it (" +
+             (clues.named_by.empty() ? std::string("its header") : "AUX " + clues.named_by) +
+             "), and which shardkit does not read (not part of the Redis/Valkey format)";
+    }
+    return RecordByteVerdict::kOtherProducer;
+  }
+  if (why == nullptr) return RecordByteVerdict::kDamage;
+  if (!owner.has_value() && ForeignByteName(byte).empty()) {
+    return Damage(why, "unknown record type or opcode byte " + std::to_string(byte) + " in " +
+                           version() + not_written("an opcode or type"));
+  }
+  std::string text = head() + not_written("an opcode or type") + " (it looks like " +
+                     std::string(ForeignByteName(byte));
+  if (owner.has_value()) {
+    text += ", but the file does not say it comes from " + std::string(ProducerName(*owner)) +
+            ": no " + std::string(NamingAuxKeys(*owner)) + " AUX field before it";
+    if (clues.producer != Producer::kRedis) {
+      text += "; it says it comes from " + std::string(ProducerName(clues.producer));
+    }
+  }
+  return Damage(why, text + ")");
 }
 
 std::string ModuleIdName(uint64_t module_id) {

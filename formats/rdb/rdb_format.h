@@ -108,10 +108,68 @@ std::string TypeName(uint8_t type, Magic magic = Magic::kRedis);
 // type is not a Redis type.
 int FirstVersionWithType(uint8_t type);
 // Names byte values other writers use (Dragonfly, KeyDB, Redis Enterprise),
-// or "" when the byte is simply unknown. Used to explain refusals.
+// or "" when the byte is simply unknown. Used to explain refusals and damage.
 std::string_view ForeignByteName(uint8_t byte);
 // Opcode name ("AUX", "SELECTDB", ...), or "" if not an opcode.
 std::string_view OpcodeName(uint8_t opcode, Magic magic);
+// The first RDB version (Redis numbering) whose writer emits `opcode`; 0 if
+// it is not a Redis opcode. Valkey's SLOT_IMPORT (243) is not covered.
+int FirstVersionWithOpcode(uint8_t opcode);
+// The RDB version a Redis release writes, from its redis-ver AUX value
+// ("7.0.15" -> 10); 0 for strings that name no release in the table of
+// formats-reference.md §8 (unstable 255.255.255, dev/RC numbering such as
+// 3.9.102 or 7.1.241, or anything unparsable).
+int RdbVersionOfRedisRelease(std::string_view redis_ver);
+
+// Damage or another producer's file.
+//
+// A record byte (type or opcode) that the file's own producer and RDB
+// version never write is damage (kCorruption), not a refusal: a bootstrapper
+// that branches on the exit code must fall back to a replica's copy of a
+// damaged volume, not skip it as "unsupported". kNotSupported is kept for
+// files that say they come from another producer whose records shardkit does
+// not read. What the file says is taken only from what precedes the byte:
+// the header and the AUX fields read so far (every writer puts its AUX
+// fields before the first key).
+enum class Producer : uint8_t {
+  kRedis,            // REDIS magic, no AUX key of another producer (also: unknown)
+  kValkey,           // VALKEY magic, or AUX valkey-ver
+  kDragonfly,        // AUX df-ver (dragonfly src/server/rdb_save.cc RdbSaver::SaveAux)
+  kRedisEnterprise,  // AUX big-used-ram, big-used-disk, ... (librdb's Enterprise dumps)
+  kKeyDb,            // AUX mvcc-tstamp, keydb-subexpire-* (keydb src/rdb.cpp)
+};
+std::string_view ProducerName(Producer producer);  // "Redis", "Dragonfly", ...
+
+// What a file has said about its producer so far. The reader feeds it the
+// header and every AUX field, in file order.
+struct ProducerClues {
+  RdbHeader header;
+  std::string redis_ver;   // AUX redis-ver, "" until seen
+  std::string valkey_ver;  // AUX valkey-ver, "" until seen
+  std::string named_by;    // the AUX key that named a non-Redis producer, e.g. "df-ver"
+  Producer producer = Producer::kRedis;
+
+  void NoteHeader(const RdbHeader& h);
+  void NoteAux(std::string_view key, std::string_view value);
+};
+
+enum class RecordByteVerdict : uint8_t {
+  kRead,           // an opcode or type this file's producer and version write
+  kDamage,         // one they never write: kCorruption
+  kOtherProducer,  // a record of the producer the file names, which shardkit
+                   // does not read: kNotSupported
+};
+
+// The one rule for a byte read where a record starts (after the key-prefix
+// opcodes too). kRead means the reader has a reader for it (an opcode of
+// OpcodeName or a type of IsKnownType); a MODULE_PRE_GA value judged kRead
+// is still refused by the value reader (it cannot be skipped). When `why` is
+// given and the verdict is not kRead, it receives what was found and what
+// was expected, e.g. "record byte 210: not an opcode or type Redis writes in
+// RDB v10 (it looks like a Dragonfly extension opcode, but the file does not
+// say it comes from Dragonfly: no df-ver AUX field)".
+RecordByteVerdict JudgeRecordByte(uint8_t byte, const ProducerClues& clues,
+                                  std::string* why = nullptr);
 
 // Decodes a module type id (§6.1) into "<name>/<encver>", e.g. "ReJSON-RL/3".
 std::string ModuleIdName(uint64_t module_id);

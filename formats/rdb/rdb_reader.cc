@@ -138,6 +138,8 @@ class RdbReader::Impl {
   Status ReadTrailer(uint64_t eof_offset);
   Status Context(Status s, std::string_view phase, const std::string* key, int type) const;
   void NoteProducer(std::string_view key, std::string_view value);
+  Status RefuseHeader(uint64_t header_at, const Status& refusal);
+  Status RejectRecordByte(uint8_t op, uint64_t at, RecordByteVerdict verdict) const;
 
   ByteReader& in_;
   const RdbReadOptions& options_;
@@ -149,6 +151,7 @@ class RdbReader::Impl {
   std::string aux_key_, aux_value_, scratch_;
   RdbEntry entry_;  // reused by ReadKeyRecord
   bool have_valkey_ver_ = false;
+  ProducerClues clues_;  // what the file has said about its producer so far
 };
 
 Status RdbReader::Impl::Context(Status s, std::string_view phase, const std::string* key,
@@ -166,6 +169,7 @@ Status RdbReader::Impl::Context(Status s, std::string_view phase, const std::str
 }
 
 void RdbReader::Impl::NoteProducer(std::string_view key, std::string_view value) {
+  clues_.NoteAux(key, value);
   if (key == "valkey-ver") {
     summary_.producer = "valkey " + std::string(value);
     have_valkey_ver_ = true;
@@ -180,26 +184,53 @@ Status RdbReader::Impl::ReadHeader() {
   Result<RdbHeader> header = ParseHeader(AsChars(nine));
   if (header.ok()) {
     summary_.header = *header;
+    clues_.NoteHeader(*header);
     return visitor_.OnHeader(summary_.header);
   }
   Status s = header.status();
-  if (s.code() == StatusCode::kNotSupported) {
-    // Best effort: name the producer from the AUX fields that usually follow.
-    for (int i = 0; i < 16; ++i) {
-      Result<ByteSpan> op = in_.Peek(1);
-      if (!op.ok() || static_cast<uint8_t>((*op)[0]) != kOpAux) break;
-      (void)in_.ReadByte();
-      if (!ReadString(in_, options_.limits, &aux_key_).ok()) break;
-      if (!ReadString(in_, options_.limits, &aux_value_).ok()) break;
-      NoteProducer(aux_key_, aux_value_);
-    }
-    Status where = in_.CorruptionAt(header_at, std::string(s.message()));
-    std::string msg(where.message());
-    msg += summary_.producer.empty() ? " (producer unknown)" : " (written by " + summary_.producer + ")";
-    return Status::NotSupported(std::move(msg));
-  }
+  if (s.code() == StatusCode::kNotSupported) return RefuseHeader(header_at, s);
   Status where = in_.CorruptionAt(header_at, std::string(s.message()));
   return Context(std::move(where), "reading the header", nullptr, -1);
+}
+
+// A version outside the table: refused (kNotSupported) naming the producer
+// from the AUX fields that usually follow, unless those fields name a Redis
+// release that writes a version shardkit reads. Then the header contradicts
+// the file's own producer: its digits are damaged (a flipped digit in
+// "REDIS0010" from redis-ver 7.0.15), and that is corruption.
+Status RdbReader::Impl::RefuseHeader(uint64_t header_at, const Status& refusal) {
+  for (int i = 0; i < 16; ++i) {
+    Result<ByteSpan> op = in_.Peek(1);
+    if (!op.ok() || static_cast<uint8_t>((*op)[0]) != kOpAux) break;
+    (void)in_.ReadByte();
+    if (!ReadString(in_, options_.limits, &aux_key_).ok()) break;
+    if (!ReadString(in_, options_.limits, &aux_value_).ok()) break;
+    NoteProducer(aux_key_, aux_value_);
+  }
+  Status where = in_.CorruptionAt(header_at, std::string(refusal.message()));
+  std::string msg(where.message());
+  const int written = RdbVersionOfRedisRelease(clues_.redis_ver);
+  if (clues_.producer == Producer::kRedis && written != 0) {
+    msg += ", but the file's AUX redis-ver " + clues_.redis_ver +
+           " is a Redis release that writes RDB v" + std::to_string(written) +
+           ": the header is damaged";
+    return Context(Status::Corruption(std::move(msg)), "reading the header", nullptr, -1);
+  }
+  msg += summary_.producer.empty() ? " (producer unknown)" : " (written by " + summary_.producer + ")";
+  return Status::NotSupported(std::move(msg));
+}
+
+// A record byte JudgeRecordByte did not pass: damage (kCorruption with the
+// offset, like any other corruption) or another producer's record.
+Status RdbReader::Impl::RejectRecordByte(uint8_t op, uint64_t at,
+                                         RecordByteVerdict verdict) const {
+  std::string why;
+  (void)JudgeRecordByte(op, clues_, &why);
+  Status where = in_.CorruptionAt(at, why);
+  if (verdict == RecordByteVerdict::kOtherProducer) {
+    return Status::NotSupported(std::string(where.message()));
+  }
+  return Context(std::move(where), "reading the record type", nullptr, -1);
 }
 
 Status RdbReader::Impl::ReadModuleAux() {
@@ -378,6 +409,10 @@ Status RdbReader::Impl::ReadRecords() {
       return ReadTrailer(at);
     }
     if (!prefix_.active) prefix_.record_offset = at;
+    // One rule decides every byte where a record starts: read it, or call
+    // it damage, or refuse it as another producer's record (rdb_format.h).
+    const RecordByteVerdict verdict = JudgeRecordByte(op, clues_);
+    if (verdict != RecordByteVerdict::kRead) return RejectRecordByte(op, at, verdict);
     bool handled = false;
     const std::string_view op_name = OpcodeName(op, summary_.header.magic);
     SK_RETURN_IF_ERROR(Context(ReadOpcode(op, &handled),
@@ -389,20 +424,8 @@ Status RdbReader::Impl::ReadRecords() {
       if (!prefix_.active) prefix_ = KeyPrefix();
       continue;
     }
-    if (IsKnownType(op, summary_.header)) {
-      SK_RETURN_IF_ERROR(ReadKeyRecord(op, at));
-      continue;
-    }
-    std::string_view foreign = ForeignByteName(op);
-    if (!foreign.empty()) {
-      Status where = in_.CorruptionAt(at, "record byte " + std::to_string(op) + " is " +
-                                              std::string(foreign) +
-                                              ", not part of the Redis/Valkey format");
-      return Status::NotSupported(std::string(where.message()));
-    }
-    return Context(in_.CorruptionAt(at, "unknown record type or opcode byte " + std::to_string(op) +
-                                            " in " + DescribeVersion(summary_.header)),
-                   "reading the record type", nullptr, -1);
+    // kRead and not an opcode: a type IsKnownType accepts.
+    SK_RETURN_IF_ERROR(ReadKeyRecord(op, at));
   }
 }
 

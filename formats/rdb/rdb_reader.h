@@ -25,9 +25,15 @@
 // Ownership: `in` and `visitor` are borrowed for the call.
 // Threading: one thread.
 // Errors: kCorruption "<file> offset 0x<hex> (<dec>): <what> (key "<key>",
-// type <name>, while <phase>)"; kNotSupported for versions outside the table
-// (naming the version and the producer) and for values that cannot be skipped
-// (MODULE_PRE_GA, foreign opcodes); any visitor error is returned unchanged.
+// type <name>, while <phase>)", also for a record byte the file's own
+// producer and RDB version never write (JudgeRecordByte in rdb_format.h:
+// a Dragonfly opcode in a file that does not say it is Dragonfly's, a type
+// newer than the version) and for a header version the file's own AUX
+// redis-ver contradicts; kNotSupported for versions outside the table
+// (naming the version and the producer), for records of another producer the
+// file names (Dragonfly, Redis Enterprise, KeyDB) and for values that cannot
+// be skipped (MODULE_PRE_GA in a Redis 4.0 RC file); any visitor error is
+// returned unchanged.
 #pragma once
 
 #include <cstdint>

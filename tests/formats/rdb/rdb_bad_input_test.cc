@@ -152,9 +152,18 @@ TEST(RdbBadInputTest, UnknownAndForeignTypeBytes) {
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("unknown record type or opcode byte 8"), std::string::npos)
       << s.ToString();
+  // A Dragonfly type in a file that does not say it is Dragonfly's is damage
+  // (rdb_damage_or_producer_test.cc has the full matrix).
   s = Read(Frame(KeyRecord(31, "k", "")), false);
+  ASSERT_EQ(s.code(), StatusCode::kCorruption);
+  EXPECT_NE(s.message().find("does not say it comes from Dragonfly"), std::string::npos)
+      << s.ToString();
+  std::string dragonfly(1, static_cast<char>(kOpAux));
+  AppendString(&dragonfly, "df-ver");
+  AppendString(&dragonfly, "v1.21.0");
+  s = Read(Frame(dragonfly + KeyRecord(31, "k", "")), false);
   ASSERT_EQ(s.code(), StatusCode::kNotSupported);
-  EXPECT_NE(s.message().find("Dragonfly"), std::string::npos) << s.ToString();
+  EXPECT_NE(s.message().find("a record of Dragonfly"), std::string::npos) << s.ToString();
   // Type 22 under the VALKEY magic is HASH_2; 24 is not a Valkey type.
   s = Read(Frame(KeyRecord(24, "k", ""), "VALKEY080"), false);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
