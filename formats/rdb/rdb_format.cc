@@ -355,7 +355,8 @@ RecordByteVerdict JudgeRecordByte(uint8_t byte, const ProducerClues& clues, std:
       *why = head() + " is " + std::string(ForeignByteName(byte)) + ": a record of " +
              std::string(ProducerName(*owner)) + ", which the file says wrote it (" +
              (clues.named_by.empty() ? std::string("its header") : "AUX " + clues.named_by) +
-             "), and which shardkit does not read (not part of the Redis/Valkey format)";
+             "), and which shardkit does not read" +
+             (*owner == Producer::kValkey ? "" : " (not part of the Redis/Valkey format)");
     }
     return RecordByteVerdict::kOtherProducer;
   }

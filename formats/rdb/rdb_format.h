@@ -99,7 +99,8 @@ std::string DescribeVersion(const RdbHeader& header);
 // REDIS 15+, VALKEY other than 80, VALKEY <= 79 and REDIS >= 80.
 Result<RdbHeader> ParseHeader(std::string_view nine_bytes);
 
-// True when `type` is an object type this magic/version can contain.
+// True when `type` is an object type of this magic (whatever the version:
+// JudgeRecordByte decides whether the version and producer write it).
 bool IsKnownType(uint8_t type, const RdbHeader& header);
 // The name redis-check-rdb prints ("quicklist-v2", "hash-listpack-md"), or
 // "unknown-<n>".
