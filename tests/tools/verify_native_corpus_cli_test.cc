@@ -45,10 +45,15 @@ TEST(VerifyNativeCorpusCliTest, EveryConvertibleRdbVerifiesDeepAsNativeWithItsKe
   const std::vector<std::string> rdbs = CorpusRdbs();
   ASSERT_GE(rdbs.size(), 250u);
   TempDir dir("native-corpus");
+  std::vector<std::vector<std::string>> convert_calls;
+  for (size_t i = 0; i < rdbs.size(); ++i) {
+    convert_calls.push_back({"convert", rdbs[i], dir.File(std::to_string(i) + ".skn")});
+  }
+  const std::vector<CliRun> converts = RunShardkitAll(convert_calls);
   std::vector<std::string> sources, snapshots;
   for (size_t i = 0; i < rdbs.size(); ++i) {
     const std::string out = dir.File(std::to_string(i) + ".skn");
-    CliRun convert = RunShardkit({"convert", rdbs[i], out});
+    const CliRun& convert = converts[i];
     if (convert.exit_code != 0) {
       // Refusals are reasoned: unsupported content or a corrupt source.
       EXPECT_TRUE(convert.exit_code == 1 || convert.exit_code == 3) << rdbs[i] << convert.err;
@@ -69,6 +74,9 @@ TEST(VerifyNativeCorpusCliTest, EveryConvertibleRdbVerifiesDeepAsNativeWithItsKe
   EXPECT_EQ(run.exit_code, 1) << run.err;  // corrupt_ziplist.rdb and its snapshot
   auto lines = JsonLines(run.out);
   ASSERT_EQ(lines.size(), 2 * sources.size());
+  std::vector<std::vector<std::string>> inspect_calls;
+  for (const std::string& snapshot : snapshots) inspect_calls.push_back({"inspect", "--json", snapshot});
+  const std::vector<CliRun> inspects = RunShardkitAll(inspect_calls);
   size_t deep_failures = 0;
   for (size_t i = 0; i < sources.size(); ++i) {
     SCOPED_TRACE(sources[i]);
@@ -92,7 +100,7 @@ TEST(VerifyNativeCorpusCliTest, EveryConvertibleRdbVerifiesDeepAsNativeWithItsKe
     EXPECT_EQ(native["expires"], rdb["expires"]);
     EXPECT_EQ(native["version"], rdb["version"]);
 
-    CliRun inspect = RunShardkit({"inspect", "--json", snapshots[i]});
+    const CliRun& inspect = inspects[i];
     ASSERT_EQ(inspect.exit_code, 0) << inspect.err;
     const nlohmann::json summary = nlohmann::json::parse(inspect.out);
     EXPECT_EQ(summary["total"]["keys"], rdb["keys"]);
