@@ -180,7 +180,11 @@ Status RedisCluster::AddReplica(size_t master_index,
 Status RedisCluster::WaitReplicas(std::chrono::milliseconds timeout) {
   SK_ASSIGN_OR_RETURN(auto masters, Masters());
   for (RedisServer* m : masters) {
-    SK_ASSIGN_OR_RETURN(std::string n, m->InfoField("replication", "connected_slaves"));
+    // Not SK_ASSIGN_OR_RETURN: GCC 12 at -O1 reports the moved-into string as
+    // maybe-uninitialized (-Werror) when it is compared right after.
+    Result<std::string> connected = m->InfoField("replication", "connected_slaves");
+    if (!connected.ok()) return std::move(connected).take_status();
+    const std::string n = *connected;
     if (n == "0") continue;
     SK_ASSIGN_OR_RETURN(RedisReply acked,
                         m->CommandOk({"WAIT", n, std::to_string(timeout.count())}));
