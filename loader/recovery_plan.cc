@@ -9,7 +9,7 @@ namespace shardkit::loader {
 
 std::vector<int> RecoveryPlan::SourcesForNode(int index) const {
   std::vector<int> out;
-  const SlotSet& mine = slots.nodes[index].slots;
+  const SlotSet& mine = slots.DataNode(index).slots;
   for (size_t i = 0; i < sources.size(); ++i) {
     const PlanSource& s = sources[i];
     bool relevant = s.has_log_commands;  // log commands may touch any slot
@@ -50,6 +50,7 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
   }
   PlanRequest request;
   request.node_count = options.node_count;
+  request.replicas = options.replicas;
   request.weights = options.weights;
   request.endpoints = options.endpoints;
   std::string missing;

@@ -48,7 +48,8 @@ struct RecoveryPlan {
   SlotPlan slots;
   std::vector<std::string> warnings;
 
-  // Indices of the sources holding keys in any slot of node `index`.
+  // Indices of the sources holding keys in any slot of node `index` (of its
+  // master, for a replica).
   std::vector<int> SourcesForNode(int index) const;
   // True when some source has log commands: then every node's output is a
   // multi-part AOF directory (base + incr) instead of dump.rdb.
@@ -56,9 +57,10 @@ struct RecoveryPlan {
 };
 
 struct PlanOptions {
-  int node_count = 0;
+  int node_count = 0;  // masters
+  int replicas = 0;    // per master (PlanRequest::replicas)
   std::vector<double> weights;
-  std::vector<std::string> endpoints;
+  std::vector<std::string> endpoints;  // node_count * (1 + replicas), or empty
   bool allow_missing_shards = false;  // else a shard with no usable source is an error
   // Merge shards that Discover found ambiguous (Discovery::ambiguous) instead
   // of refusing them. Sources keep Discover's order (cluster shards, then

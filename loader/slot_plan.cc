@@ -22,6 +22,8 @@ uint64_t FingerprintOf(const PlanRequest& r) {
   XXH3_state_t* st = XXH3_createState();
   XXH3_64bits_reset(st);
   XXH3_64bits_update(st, &r.node_count, sizeof(r.node_count));
+  // Only when there are replicas: plans without them keep their fingerprint.
+  if (r.replicas > 0) XXH3_64bits_update(st, &r.replicas, sizeof(r.replicas));
   for (double w : r.weights) XXH3_64bits_update(st, &w, sizeof(w));
   for (const auto& e : r.endpoints) XXH3_64bits_update(st, e.data(), e.size() + 1);
   for (const auto& s : r.old_shards) {
@@ -91,6 +93,16 @@ int SlotPlan::NodeOfSlot(uint16_t slot) const {
   return -1;
 }
 
+bool SlotPlan::HasReplicas() const {
+  return std::any_of(nodes.begin(), nodes.end(),
+                     [](const PlannedNode& n) { return n.is_replica(); });
+}
+
+const PlannedNode& SlotPlan::DataNode(int index) const {
+  const PlannedNode& n = nodes.at(static_cast<size_t>(index));
+  return n.is_replica() ? nodes.at(static_cast<size_t>(n.master_index)) : n;
+}
+
 Result<SlotPlan> MakeSlotPlan(const PlanRequest& request) {
   const int n = request.node_count;
   if (n < 1 || n > kSlotCount) {
@@ -107,9 +119,19 @@ Result<SlotPlan> MakeSlotPlan(const PlanRequest& request) {
       return Status::InvalidArgument("weights must be positive numbers");
     }
   }
-  if (!request.endpoints.empty() && static_cast<int>(request.endpoints.size()) != n) {
-    return Status::InvalidArgument("got " + std::to_string(request.endpoints.size()) +
-                                   " endpoints for " + std::to_string(n) + " nodes");
+  const int replicas = request.replicas;
+  if (replicas < 0 || replicas > kMaxReplicas) {
+    return Status::InvalidArgument("replica count " + std::to_string(replicas) + " is not in 0.." +
+                                   std::to_string(kMaxReplicas));
+  }
+  const int total = n * (1 + replicas);
+  if (!request.endpoints.empty() && static_cast<int>(request.endpoints.size()) != total) {
+    return Status::InvalidArgument(
+        "got " + std::to_string(request.endpoints.size()) + " endpoints for " +
+        std::to_string(total) + " nodes" +
+        (replicas > 0 ? " (" + std::to_string(n) + " masters, then " +
+                            std::to_string(replicas) + " replicas per master)"
+               : std::string()));
   }
   SlotPlan plan;
   const uint64_t fp = FingerprintOf(request);
@@ -154,6 +176,19 @@ Result<SlotPlan> MakeSlotPlan(const PlanRequest& request) {
     }
     plan.total_bytes += node.bytes;
     plan.total_keys += node.keys;
+  }
+  // Replicas after every master: node n + m*R + k is replica k of master m.
+  for (int m = 0; m < n; ++m) {
+    for (int k = 0; k < replicas; ++k) {
+      PlannedNode replica;
+      replica.index = n + m * replicas + k;
+      replica.node_id = NodeIdFor(fp, replica.index);
+      if (!request.endpoints.empty()) replica.endpoint = request.endpoints[replica.index];
+      replica.master_index = m;
+      replica.keys = plan.nodes[m].keys;
+      replica.bytes = plan.nodes[m].bytes;
+      plan.nodes.push_back(std::move(replica));
+    }
   }
   return plan;
 }

@@ -9,8 +9,12 @@
 //    running byte total is closest to total * (w1 + ... + wi) / W. Every node
 //    gets at least one slot. Each slot counts one byte more than it holds,
 //    so with (almost) no data the slot counts follow the weights.
+// 3. With `replicas` R > 0, every master gets R replicas: nodes 0..N-1 are
+//    the masters (the slot owners above), node N + m*R + r is replica r of
+//    master m. A replica owns no slots; it holds its master's keys.
 // The plan is a pure function of its input (deterministic); node ids are
 // derived from a fingerprint of the input, so a rerun gives the same ids.
+// R = 0 leaves the fingerprint (and so every id) as it was before replicas.
 // A value type; no threading concerns.
 #pragma once
 
@@ -30,20 +34,30 @@ struct SlotStats {
 };
 
 struct PlanRequest {
-  int node_count = 0;
+  int node_count = 0;                    // masters: the nodes that own slots
+  int replicas = 0;                      // replicas per master, 0..kMaxReplicas
   std::vector<double> weights;           // empty = all 1; else node_count positive values
-  std::vector<std::string> endpoints;    // empty, or node_count "host:port"
+  // Empty, or node_count * (1 + replicas) "host:port": the masters in index
+  // order, then the replicas in index order (see above).
+  std::vector<std::string> endpoints;
   std::vector<SlotSet> old_shards;       // for "keep shards" when counts match; may be empty
   SlotStats stats;
 };
+
+inline constexpr int kMaxReplicas = 16;
 
 struct PlannedNode {
   int index = 0;
   std::string node_id;   // 40 hex
   std::string endpoint;  // may be empty
+  // -1 for a master; for a replica, the index of its master. A replica's
+  // slots are empty; keys and bytes are its master's (the data it holds).
+  int master_index = -1;
   SlotSet slots;
   uint64_t keys = 0;
   uint64_t bytes = 0;
+
+  bool is_replica() const { return master_index >= 0; }
 };
 
 struct SlotPlan {
@@ -55,10 +69,16 @@ struct SlotPlan {
 
   // Index of the node owning `slot`, or -1.
   int NodeOfSlot(uint16_t slot) const;
+  // True when some node is a replica.
+  bool HasReplicas() const;
+  // The node whose slots and keys node `index` holds: its master for a
+  // replica, itself for a master. `index` must be a valid node index.
+  const PlannedNode& DataNode(int index) const;
 };
 
-// kInvalidArgument for node_count < 1 or > 16384, or weights/endpoints of the
-// wrong length or non-positive weights.
+// kInvalidArgument for node_count < 1 or > 16384, replicas outside
+// 0..kMaxReplicas, or weights/endpoints of the wrong length or non-positive
+// weights.
 Result<SlotPlan> MakeSlotPlan(const PlanRequest& request);
 
 }  // namespace shardkit::loader

@@ -1,8 +1,9 @@
-// shardkit plan --nodes N [--endpoints h:p,...] [--weights w,...] [--out plan.json]
-//               [--discovery-out discovery.json] [--allow-missing-shards]
-//               [--merge-standalone] DIR...
+// shardkit plan --nodes N [--replicas R] [--endpoints h:p,...] [--weights w,...]
+//               [--out plan.json] [--discovery-out discovery.json]
+//               [--allow-missing-shards] [--merge-standalone] DIR...
 // Discovers the volumes (full scan), then assigns the 16384 slots to N new
-// nodes balanced by bytes and writes the recovery plan (atomically) to --out,
+// masters balanced by bytes, gives each R replicas (nodes N.., the replicas
+// of master 0 first), and writes the recovery plan (atomically) to --out,
 // or to stdout. --discovery-out also writes the discovery report (what
 // `discover --json` prints) from the same scan, so a bootstrapper that keeps
 // both reads every source once. A summary goes to stderr.
@@ -22,6 +23,7 @@ namespace {
 struct PlanArgs {
   std::vector<std::string> dirs;
   int nodes = 0;
+  int replicas = 0;
   std::vector<std::string> endpoints;
   std::vector<double> weights;
   std::string out;
@@ -46,6 +48,7 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
   }
   loader::PlanOptions popt;
   popt.node_count = args.nodes;
+  popt.replicas = args.replicas;
   popt.endpoints = args.endpoints;
   popt.weights = args.weights;
   popt.allow_missing_shards = args.allow_missing;
@@ -65,6 +68,11 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
                static_cast<unsigned long long>(plan->slots.total_bytes),
                plan->slots.strategy.c_str());
   for (const auto& n : plan->slots.nodes) {
+    if (n.is_replica()) {
+      std::fprintf(stderr, "  node %d %s %s: replica of node %d\n", n.index, n.node_id.c_str(),
+                   n.endpoint.empty() ? "-" : n.endpoint.c_str(), n.master_index);
+      continue;
+    }
     std::fprintf(stderr, "  node %d %s %s: %zu slots [%s], %llu keys, %llu bytes\n", n.index,
                  n.node_id.c_str(), n.endpoint.empty() ? "-" : n.endpoint.c_str(),
                  n.slots.count(), n.slots.ToString().c_str(),
@@ -80,10 +88,16 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
   CLI::App* cmd = app.add_subcommand(
       "plan", "Assign the 16384 slots to N new nodes, balanced by bytes; write plan.json");
   cmd->add_option("dirs", args->dirs, "One directory per old node's volume")->required();
-  cmd->add_option("--nodes", args->nodes, "Number of new nodes")
+  cmd->add_option("--nodes", args->nodes, "Number of new masters (the nodes owning slots)")
       ->required()
       ->check(CLI::Range(1, 16384));
-  cmd->add_option("--endpoints", args->endpoints, "host:port of each new node, in order")
+  cmd->add_option("--replicas", args->replicas,
+                  "Replicas per master (default 0): nodes N.. are the replicas, those of "
+                  "master 0 first; each gets its master's data and resumes replication "
+                  "without a full sync")
+      ->check(CLI::Range(0, loader::kMaxReplicas));
+  cmd->add_option("--endpoints", args->endpoints,
+                  "host:port of each new node, in index order: N masters, then N*R replicas")
       ->delimiter(',');
   cmd->add_option("--weights", args->weights, "Relative share of each new node")
       ->delimiter(',');

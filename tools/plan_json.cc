@@ -122,6 +122,27 @@ json CandidateJson(const loader::SourceCandidate& c) {
   return j;
 }
 
+// Sets each replica's master_index from its master's node id (master_of[i],
+// "" for a master). A replica's master must be a master of the plan, and a
+// replica owns no slots.
+Status ResolveMasters(const std::vector<std::string>& master_of, const std::string& where,
+                      loader::SlotPlan* plan) {
+  for (size_t i = 0; i < master_of.size(); ++i) {
+    if (master_of[i].empty()) continue;
+    loader::PlannedNode& replica = plan->nodes[i];
+    const std::string what = where + ": replica " + std::to_string(replica.index);
+    for (const loader::PlannedNode& m : plan->nodes) {
+      if (m.node_id == master_of[i] && master_of[m.index].empty()) replica.master_index = m.index;
+    }
+    if (replica.master_index < 0) {
+      return Status::Corruption(what + " names master " + master_of[i] +
+                                ", which is not a master of this plan");
+    }
+    if (!replica.slots.empty()) return Status::Corruption(what + " owns slots");
+  }
+  return Status();
+}
+
 }  // namespace
 
 json DiscoveryToJson(const loader::Discovery& d) {
@@ -197,13 +218,16 @@ json PlanToJson(const loader::RecoveryPlan& p) {
   }
   json nodes = json::array();
   for (const loader::PlannedNode& n : p.slots.nodes) {
-    nodes.push_back({{"index", n.index},
-                     {"node_id", n.node_id},
-                     {"endpoint", n.endpoint},
-                     {"slots", RangesJson(n.slots)},
-                     {"slot_count", n.slots.count()},
-                     {"keys", n.keys},
-                     {"bytes", n.bytes}});
+    json node = {{"index", n.index},
+                 {"node_id", n.node_id},
+                 {"role", n.is_replica() ? "replica" : "master"},
+                 {"endpoint", n.endpoint},
+                 {"slots", RangesJson(n.slots)},
+                 {"slot_count", n.slots.count()},
+                 {"keys", n.keys},
+                 {"bytes", n.bytes}};
+    if (n.is_replica()) node["master"] = p.slots.nodes.at(n.master_index).node_id;
+    nodes.push_back(std::move(node));
   }
   return {{"format", p.format},
           {"fingerprint", p.fingerprint},
@@ -261,10 +285,25 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
       p.sources.push_back(std::move(src));
     }
     std::set<std::string> ids;
+    std::vector<std::string> master_of;  // per node: its master's id, "" for a master
     for (const json& n : j.at("nodes")) {
       loader::PlannedNode node;
       node.index = IntegerAt<int>(n, "index");
       node.node_id = n.at("node_id").get<std::string>();
+      // Plans written before replicas have no "role": every node a master.
+      const std::string role = n.value("role", "master");
+      if (role == "replica") {
+        master_of.push_back(n.at("master").get<std::string>());
+      } else if (role == "master") {
+        if (n.contains("master")) {
+          return Status::Corruption(where + ": node " + std::to_string(node.index) +
+                                    " is a master but names a master");
+        }
+        master_of.emplace_back();
+      } else {
+        return Status::Corruption(where + ": node " + std::to_string(node.index) + " has role \"" +
+                                  role + "\" (expected master or replica)");
+      }
       node.endpoint = n.value("endpoint", "");
       node.keys = IntegerOr<uint64_t>(n, "keys", 0);
       node.bytes = IntegerOr<uint64_t>(n, "bytes", 0);
@@ -278,6 +317,7 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
       }
       p.slots.nodes.push_back(std::move(node));
     }
+    SK_RETURN_IF_ERROR(ResolveMasters(master_of, where, &p.slots));
   } catch (const json::exception& e) {
     return Status::Corruption(where + ": " + e.what());
   } catch (const PlanFieldError& e) {

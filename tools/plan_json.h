@@ -1,6 +1,9 @@
 // JSON forms of discovery reports and recovery plans (SPEC.md "plan.json").
 // PlanFromJson validates everything recover relies on: format version, slot
-// ranges, that every slot has exactly one node, node ids, and source fields.
+// ranges, that every slot has exactly one node, node ids, node roles (a
+// replica names a master of the plan and owns no slots; a node without
+// "role", as in plans written before replicas, is a master), and source
+// fields.
 // Errors: kCorruption "<path>: <what>" for malformed or inconsistent JSON.
 // JSON exceptions stay inside this file.
 #pragma once

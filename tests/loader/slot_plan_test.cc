@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <set>
+#include <string>
 
 namespace shardkit::loader {
 namespace {
@@ -113,6 +115,82 @@ TEST(SlotPlanTest, RejectsBadRequests) {
   EXPECT_FALSE(MakeSlotPlan(req).ok());
   req.weights = {};
   req.endpoints = {"a:1"};
+  EXPECT_FALSE(MakeSlotPlan(req).ok());
+}
+
+TEST(SlotPlanTest, ReplicasFollowTheMastersAndOwnNoSlots) {
+  PlanRequest req;
+  req.node_count = 3;
+  req.replicas = 2;
+  req.stats.bytes.fill(7);
+  req.stats.keys.fill(1);
+  for (int i = 0; i < 9; ++i) req.endpoints.push_back("10.0.0." + std::to_string(i) + ":6379");
+  auto plan = MakeSlotPlan(req);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->nodes.size(), 9u);
+  ExpectPartition(*plan);
+  EXPECT_TRUE(plan->HasReplicas());
+  EXPECT_EQ(plan->total_keys, static_cast<uint64_t>(kSlotCount));  // masters only
+  for (int i = 0; i < 9; ++i) {
+    const PlannedNode& n = plan->nodes[i];
+    EXPECT_EQ(n.index, i);
+    EXPECT_EQ(n.endpoint, req.endpoints[i]);
+    EXPECT_EQ(n.node_id.size(), 40u);
+    if (i < 3) {
+      EXPECT_FALSE(n.is_replica());
+      EXPECT_EQ(&plan->DataNode(i), &n);
+      continue;
+    }
+    // Node 3 + m*2 + k is replica k of master m.
+    EXPECT_EQ(n.master_index, (i - 3) / 2) << i;
+    EXPECT_TRUE(n.slots.empty());
+    EXPECT_EQ(n.keys, plan->nodes[n.master_index].keys);
+    EXPECT_EQ(&plan->DataNode(i), &plan->nodes[n.master_index]);
+  }
+  // Deterministic, and every id distinct.
+  auto again = MakeSlotPlan(req);
+  ASSERT_TRUE(again.ok());
+  std::set<std::string> ids;
+  for (int i = 0; i < 9; ++i) {
+    EXPECT_EQ(again->nodes[i].node_id, plan->nodes[i].node_id);
+    ids.insert(plan->nodes[i].node_id);
+  }
+  EXPECT_EQ(ids.size(), 9u);
+}
+
+TEST(SlotPlanTest, NoReplicasKeepsTheFingerprintAndIds) {
+  // Ids of a plan without replicas are what they were before replicas
+  // existed: its recover outputs do not change.
+  PlanRequest req;
+  req.node_count = 3;
+  req.stats.bytes.fill(7);
+  auto before = MakeSlotPlan(req);
+  req.replicas = 0;
+  auto zero = MakeSlotPlan(req);
+  req.replicas = 1;
+  auto one = MakeSlotPlan(req);
+  ASSERT_TRUE(before.ok() && zero.ok() && one.ok());
+  EXPECT_EQ(zero->fingerprint, before->fingerprint);
+  EXPECT_EQ(zero->nodes.size(), 3u);
+  EXPECT_FALSE(zero->HasReplicas());
+  EXPECT_NE(one->fingerprint, before->fingerprint);
+  EXPECT_EQ(one->nodes.size(), 6u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(one->nodes[i].slots, before->nodes[i].slots);
+}
+
+TEST(SlotPlanTest, ReplicasNeedEndpointsForEveryNode) {
+  PlanRequest req;
+  req.node_count = 2;
+  req.replicas = 1;
+  req.endpoints = {"a:1", "a:2"};  // the masters' only
+  auto plan = MakeSlotPlan(req);
+  ASSERT_FALSE(plan.ok());
+  EXPECT_NE(plan.status().ToString().find("got 2 endpoints for 4 nodes"), std::string::npos)
+      << plan.status().ToString();
+  req.endpoints = {};
+  req.replicas = -1;
+  EXPECT_FALSE(MakeSlotPlan(req).ok());
+  req.replicas = kMaxReplicas + 1;
   EXPECT_FALSE(MakeSlotPlan(req).ok());
 }
 
