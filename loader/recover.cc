@@ -12,6 +12,7 @@
 #include "loader/nodes_conf.h"
 #include "loader/native_source.h"
 #include "loader/recover_pipeline.h"
+#include "loader/replica_sync.h"
 #include "formats/aof/aof_manifest.h"
 #include "storage/file_reader.h"
 #include "storage/small_file.h"
@@ -128,6 +129,9 @@ int OutputVersion(const RecoveryPlan& plan, const std::vector<int>& sources) {
   return std::min(v, 14);
 }
 
+// Node `index`'s view of the new cluster: every node (replicas included)
+// with its address; masters own their slots, a replica is `slave <master
+// id>` and carries its master's config epoch (as Redis writes it).
 std::string NodesConfFor(const RecoveryPlan& plan, int index) {
   NodesConf conf;
   for (const PlannedNode& n : plan.slots.nodes) {
@@ -140,15 +144,52 @@ std::string NodesConfFor(const RecoveryPlan& plan, int index) {
     c.ip = hostport.substr(0, colon);
     c.port = std::atoi(hostport.c_str() + colon + 1);
     c.cluster_port = at == std::string::npos ? c.port + 10000 : std::atoi(ep.c_str() + at + 1);
-    c.flags = n.index == index ? std::vector<std::string>{"myself", "master"}
-                               : std::vector<std::string>{"master"};
-    c.config_epoch = static_cast<uint64_t>(n.index) + 1;
+    const std::string role = n.is_replica() ? "slave" : "master";
+    c.flags = n.index == index ? std::vector<std::string>{"myself", role}
+                               : std::vector<std::string>{role};
+    const PlannedNode& master = plan.slots.DataNode(n.index);
+    if (n.is_replica()) c.master_id = master.node_id;
+    c.config_epoch = static_cast<uint64_t>(master.index) + 1;
+    conf.current_epoch = std::max(conf.current_epoch, c.config_epoch);
     c.connected = true;
     c.slots = n.slots;
     conf.nodes.push_back(std::move(c));
   }
-  conf.current_epoch = plan.slots.nodes.size();
   return FormatNodesConf(conf);
+}
+
+// A job's data file `name`, one copy per target directory.
+Result<std::unique_ptr<FanOutFile>> CreateFanOut(NodeJob* job, const std::string& name) {
+  std::vector<std::unique_ptr<NodeOutput::File>> files;
+  for (NodeTarget& t : job->targets) {
+    SK_ASSIGN_OR_RETURN(auto f, t.output->CreateFile(name));
+    files.push_back(std::move(f));
+  }
+  return std::make_unique<FanOutFile>(std::move(files));
+}
+
+std::string LayoutName(const RecoveryPlan& plan, const RecoverOptions& options) {
+  return options.output_format == OutputFormat::kNative ? "dump.skn"
+         : plan.UsesAof()                                ? "appendonlydir"
+                                                         : "dump.rdb";
+}
+
+// The report line of node `n` (its layout and, for a replica, its resync
+// forecast); the caller fills in what was written.
+NodeReport ReportFor(const RecoveryPlan& plan, const RecoverOptions& options,
+                     const PlannedNode& n) {
+  NodeReport r;
+  r.index = n.index;
+  r.node_id = n.node_id;
+  r.master_index = n.master_index;
+  r.layout = LayoutName(plan, options);
+  if (n.is_replica()) {
+    ResyncForecast f = ForecastResync(r.layout);
+    r.resync = f.mode;
+    r.resync_reason = f.reason;
+  }
+  r.slot_count = n.slots.count();
+  return r;
 }
 
 // The multi-part AOF layout of a node (plan->UsesAof()).
@@ -160,7 +201,7 @@ std::string AofPath(const std::string& name) { return std::string(kAofDir) + "/"
 // The node's native snapshot: header and functions now, entries as they come.
 Status StartNativeOutput(const RecoveryPlan& plan, int native_version,
                          const std::vector<std::string>& functions, NodeJob* job) {
-  SK_ASSIGN_OR_RETURN(job->native_file, job->output->CreateFile("dump.skn"));
+  SK_ASSIGN_OR_RETURN(job->native_file, CreateFanOut(job, "dump.skn"));
   formats::native::FileHeader header;
   header.rdb.magic = rdb::Magic::kRedis;
   header.rdb.version = native_version;
@@ -177,9 +218,13 @@ Status StartNativeOutput(const RecoveryPlan& plan, int native_version,
 
 Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int version,
                 int native_version, const std::vector<std::string>& functions, NodeJob* job) {
+  // The data files' contents depend only on the master (job->node), never
+  // on which directories are written: a replica gets its master's bytes.
   const int index = job->node->index;
   const bool aof_layout = plan.UsesAof();
-  SK_ASSIGN_OR_RETURN(job->output, NodeOutput::Open(options.out_dir, index, options.io));
+  for (NodeTarget& t : job->targets) {
+    SK_ASSIGN_OR_RETURN(t.output, NodeOutput::Open(options.out_dir, t.node->index, options.io));
+  }
   if (options.output_format != OutputFormat::kRdb) {
     SK_RETURN_IF_ERROR(StartNativeOutput(plan, native_version, functions, job));
   }
@@ -187,14 +232,14 @@ Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int ver
                                    [](const PlannedNode& n) { return !n.endpoint.empty(); });
   if (options.output_format == OutputFormat::kNative) return Status();
   if (aof_layout) {
-    SK_RETURN_IF_ERROR(job->output->MakeSubdir(kAofDir));
-    SK_ASSIGN_OR_RETURN(job->rdb_file, job->output->CreateFile(AofPath(
-                                           formats::aof::BaseFileName(kAofPrefix, 1, true))));
-    SK_ASSIGN_OR_RETURN(job->incr_file, job->output->CreateFile(AofPath(
-                                            formats::aof::IncrFileName(kAofPrefix, 1))));
+    for (NodeTarget& t : job->targets) SK_RETURN_IF_ERROR(t.output->MakeSubdir(kAofDir));
+    SK_ASSIGN_OR_RETURN(job->rdb_file, CreateFanOut(job, AofPath(formats::aof::BaseFileName(
+                                                             kAofPrefix, 1, true))));
+    SK_ASSIGN_OR_RETURN(job->incr_file,
+                        CreateFanOut(job, AofPath(formats::aof::IncrFileName(kAofPrefix, 1))));
     job->incr_writer = std::make_unique<formats::aof::AofWriter>(job->incr_file.get());
   } else {
-    SK_ASSIGN_OR_RETURN(job->rdb_file, job->output->CreateFile("dump.rdb"));
+    SK_ASSIGN_OR_RETURN(job->rdb_file, CreateFanOut(job, "dump.rdb"));
   }
   rdb::RdbWriterOptions wopt;
   wopt.version = version;
@@ -205,13 +250,23 @@ Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int ver
   if (aof_layout) SK_RETURN_IF_ERROR(w.WriteAux("aof-base", "1"));
   SK_RETURN_IF_ERROR(w.WriteAux("shardkit-plan", plan.fingerprint));
   SK_RETURN_IF_ERROR(w.WriteAux("shardkit-node", std::to_string(index)));
+  if (plan.slots.HasReplicas()) {
+    // Read back by redis-server at start-up so that the replicas resume with
+    // a partial resync (loader/replica_sync.h).
+    SK_RETURN_IF_ERROR(w.WriteAux("repl-stream-db", "0"));
+    SK_RETURN_IF_ERROR(w.WriteAux("repl-id", ReplicationIdFor(plan, index)));
+    SK_RETURN_IF_ERROR(w.WriteAux("repl-offset", std::to_string(kRecoveredReplOffset)));
+  }
   if (version >= 10) {
     for (const std::string& f : functions) SK_RETURN_IF_ERROR(w.WriteFunction(f));
   }
   SK_RETURN_IF_ERROR(w.WriteSelectDb(0));
   SK_RETURN_IF_ERROR(w.WriteResizeDb(job->node->keys, 0));
   if (all_endpoints) {
-    SK_RETURN_IF_ERROR(job->output->WriteSmallFile("nodes.conf", NodesConfFor(plan, index)));
+    for (NodeTarget& t : job->targets) {
+      SK_RETURN_IF_ERROR(
+          t.output->WriteSmallFile("nodes.conf", NodesConfFor(plan, t.node->index)));
+    }
   }
   return Status();
 }
@@ -230,8 +285,11 @@ Status WriteAofManifest(NodeJob* job) {
   incr.seq = 1;
   incr.type = formats::aof::AofFileType::kIncr;
   m.incr.push_back(incr);
-  return job->output->WriteSmallFile(AofPath(formats::aof::ManifestFileName(kAofPrefix)),
-                                     formats::aof::FormatAofManifest(m));
+  for (NodeTarget& t : job->targets) {
+    SK_RETURN_IF_ERROR(t.output->WriteSmallFile(
+        AofPath(formats::aof::ManifestFileName(kAofPrefix)), formats::aof::FormatAofManifest(m)));
+  }
+  return Status();
 }
 
 // Runs the source workers and node writers; reports progress meanwhile.
@@ -318,6 +376,10 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   state.plan = &plan;
   state.options = &options;
   state.job_of_slot.fill(-1);
+  // One job per master whose data some requested directory needs; a job
+  // writes the master's directory and its replicas' that are requested and
+  // not complete yet.
+  std::map<int, NodeJob*> job_of_master;
   for (const PlannedNode& n : plan.slots.nodes) {
     if (options.node_index >= 0 && n.index != options.node_index) continue;
     const std::string dir = options.out_dir + "/node-" + std::to_string(n.index);
@@ -329,26 +391,25 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
                                      "; move it away or choose another --out");
     }
     if (existing == ExistingNode::kCompleteForThisPlan) {
-      NodeReport r;
-      r.index = n.index;
-      r.node_id = n.node_id;
+      NodeReport r = ReportFor(plan, options, n);
       r.dir = dir;
       r.skipped_complete = true;
-      r.layout = options.output_format == OutputFormat::kNative ? "dump.skn"
-                 : plan.UsesAof()                                ? "appendonlydir"
-                                                                 : "dump.rdb";
-      r.slot_count = n.slots.count();
       report.nodes.push_back(r);
       continue;
     }
-    auto job = std::make_unique<NodeJob>();
-    job->node = &n;
-    for (const SlotRange& r : n.slots.Ranges()) {
-      for (uint32_t s = r.first; s <= r.last; ++s) {
-        state.job_of_slot[s] = static_cast<int16_t>(state.jobs.size());
+    const PlannedNode& master = plan.slots.DataNode(n.index);
+    NodeJob*& job = job_of_master[master.index];
+    if (job == nullptr) {
+      state.jobs.push_back(std::make_unique<NodeJob>());
+      job = state.jobs.back().get();
+      job->node = &master;
+      for (const SlotRange& r : master.slots.Ranges()) {
+        for (uint32_t s = r.first; s <= r.last; ++s) {
+          state.job_of_slot[s] = static_cast<int16_t>(state.jobs.size() - 1);
+        }
       }
     }
-    state.jobs.push_back(std::move(job));
+    job->targets.push_back(NodeTarget{&n, nullptr});
   }
   if (state.jobs.empty()) return report;
 
@@ -390,42 +451,43 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
 
   for (auto& job : state.jobs) {
     if (job->incr_writer) SK_RETURN_IF_ERROR(WriteAofManifest(job.get()));
-    NodeMarker marker;
-    marker.plan_fingerprint = plan.fingerprint;
-    marker.node_index = job->node->index;
-    marker.node_id = job->node->node_id;
-    marker.keys = job->keys_written.load();
-    SK_RETURN_IF_ERROR(job->output->Publish(marker));
-    NodeReport r;
-    r.index = job->node->index;
-    r.node_id = job->node->node_id;
-    r.dir = job->output->final_dir();
-    r.keys = job->keys_written;
-    r.slot_count = job->node->slots.count();
-    r.seconds = job->seconds;
-    for (const OutputFile& f : job->output->files()) {
-      if (f.name == "dump.rdb" || f.name.find(".base.rdb") != std::string::npos) {
-        r.bytes = f.bytes;
-      }
-      if (f.name == "dump.skn") r.native_bytes = f.bytes;
-    }
+    std::string rdb_crc64;
     if (job->writer) {
       // The RDB's own checksum, as its trailer holds it (the marker's
       // whole-file CRC of an intact RDB is always 0: the CRC residue).
       char hex[17];
       std::snprintf(hex, sizeof(hex), "%016llx",
                     static_cast<unsigned long long>(job->writer->checksum()));
-      r.rdb_crc64 = hex;
+      rdb_crc64 = hex;
     }
-    r.commands = job->commands_written;
-    r.layout = job->incr_writer ? "appendonlydir" : job->writer ? "dump.rdb" : "dump.skn";
+    for (NodeTarget& t : job->targets) {
+      NodeMarker marker;
+      marker.plan_fingerprint = plan.fingerprint;
+      marker.node_index = t.node->index;
+      marker.node_id = t.node->node_id;
+      marker.keys = job->keys_written.load();
+      SK_RETURN_IF_ERROR(t.output->Publish(marker));
+      NodeReport r = ReportFor(plan, options, *t.node);
+      r.dir = t.output->final_dir();
+      r.keys = job->keys_written;
+      r.seconds = job->seconds;
+      for (const OutputFile& f : t.output->files()) {
+        if (f.name == "dump.rdb" || f.name.find(".base.rdb") != std::string::npos) {
+          r.bytes = f.bytes;
+        }
+        if (f.name == "dump.skn") r.native_bytes = f.bytes;
+      }
+      r.rdb_crc64 = rdb_crc64;
+      r.commands = job->commands_written;
+      report.nodes.push_back(r);
+    }
+    // Totals count the data once per master, however many copies it got.
     report.commands_written += job->commands_written;
     report.keys_written += job->keys_written;
     report.duplicates_dropped += job->duplicates_dropped;
     report.spilled_bytes += job->spilled_bytes;
     report.values_in_pieces += job->values_in_pieces;
     report.non_owner_kept += job->non_owner_kept;
-    report.nodes.push_back(r);
   }
   std::sort(report.nodes.begin(), report.nodes.end(),
             [](const NodeReport& a, const NodeReport& b) { return a.index < b.index; });

@@ -8,6 +8,12 @@
 // <out>/node-K/nodes.conf
 // (when the plan has endpoints), <out>/node-K/shardkit-node.txt (the
 // completion marker: plan fingerprint, node id, each file's size and CRC-64).
+// Replicas (plan --replicas): a replica's directory holds its master's data
+// files, byte-identical to the master's (one job writes the master's group
+// at once, loader/fan_out_file.h; a replica written alone by --node-index
+// gets the same bytes), its own nodes.conf (`myself,slave <master id>`) and
+// marker. With replicas, every RDB carries repl-stream-db, repl-id and
+// repl-offset so replicas resume without a full sync (loader/replica_sync.h).
 // A node directory is built under <out>/.node-K.tmp.<pid>/ and renamed into
 // place after every file in it is fsynced, then <out> is fsynced: a node's
 // output is complete or absent. A rerun skips nodes whose marker matches the
@@ -91,6 +97,11 @@ struct RecoverOptions {
 struct NodeReport {
   int index = 0;
   std::string node_id;
+  int master_index = -1;           // a replica's master; -1 for a master
+  // A replica's forecast (ForecastResync): "partial" or "full", and why.
+  // Empty for a master.
+  std::string resync;
+  std::string resync_reason;
   std::string dir;
   bool skipped_complete = false;  // already complete from an earlier run
   std::string layout;              // "dump.rdb" or "appendonlydir"

@@ -17,22 +17,33 @@
 #include "formats/rdb/rdb_writer.h"
 #include "loader/batch_queue.h"
 #include "loader/entry_batch.h"
+#include "loader/fan_out_file.h"
 #include "loader/node_output.h"
 #include "loader/recover.h"
 
 namespace shardkit::loader {
 
-struct NodeJob {
+// A node directory a job writes: node-K for `node`.
+struct NodeTarget {
   const PlannedNode* node = nullptr;
   std::unique_ptr<NodeOutput> output;
-  std::unique_ptr<NodeOutput::File> rdb_file;
+};
+
+// One job per master whose data is written in this run. Its replicas hold
+// the same data, so the job writes every requested directory of the group
+// at once (the master's and/or its replicas'): each data file is a
+// FanOutFile over one copy per target, byte-identical by construction.
+struct NodeJob {
+  const PlannedNode* node = nullptr;  // the master: its slots and keys are written
+  std::vector<NodeTarget> targets;    // not empty; targets[0] holds the spill segments
+  std::unique_ptr<FanOutFile> rdb_file;
   std::unique_ptr<formats::rdb::RdbWriter> writer;
   // Native output (options.output_format kNative/kBoth): node-K/dump.skn.
   // With kNative, rdb_file and writer are null.
-  std::unique_ptr<NodeOutput::File> native_file;
+  std::unique_ptr<FanOutFile> native_file;
   std::unique_ptr<formats::native::NativeWriter> native_writer;
   // AOF layout only (plan->UsesAof()): the incr file and its writer.
-  std::unique_ptr<NodeOutput::File> incr_file;
+  std::unique_ptr<FanOutFile> incr_file;
   std::unique_ptr<formats::aof::AofWriter> incr_writer;
   uint64_t commands_written = 0;
   // One queue per source being read, in source order. The node's output

@@ -762,9 +762,10 @@ Status DrainQueues(PipelineState* state, NodeJob* job) {
     for (size_t p = head + 1; p < n && !parked; ++p) {
       if (job->queues[p]->TryPop(&batch) != PopResult::kItem) continue;
       if (spill[p] == nullptr) {
-        SK_ASSIGN_OR_RETURN(spill[p], SpillSegment::Create(job->output->staging_dir() +
-                                                               "/.spill-" + std::to_string(p),
-                                                           state->options->io));
+        SK_ASSIGN_OR_RETURN(spill[p],
+                            SpillSegment::Create(job->targets[0].output->staging_dir() +
+                                                     "/.spill-" + std::to_string(p),
+                                                 state->options->io));
       }
       Status s = spill[p]->Append(batch);
       state->pools[p]->Put(std::move(batch));
@@ -790,7 +791,7 @@ void RunNodeWriter(PipelineState* state, NodeJob* job) {
   job->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!s.ok()) {
     job->status = s;
-    state->Fail(s.WithPrefix("writing " + job->output->staging_dir()));
+    state->Fail(s.WithPrefix("writing " + job->targets[0].output->staging_dir()));
   }
 }
 

@@ -1,6 +1,7 @@
 // shardkit recover --plan plan.json --out DIR [--node-index K] [--threads T]
 //                  [--keep-expired] [--other-dbs error|drop|db0] [--json]
-// Writes each new node's files (loader/recover.h). Progress on stderr when
+// Writes each new node's files (loader/recover.h), replicas included (a
+// replica's data files are its master's). Progress on stderr when
 // it is a terminal; the report as text on stderr or JSON on stdout.
 // Exit 0 when every requested node is complete (written now or earlier).
 #include <unistd.h>
@@ -59,8 +60,9 @@ class TerminalProgress final : public loader::RecoverProgress {
 nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::RecoveryPlan& plan) {
   nlohmann::json nodes = nlohmann::json::array();
   for (const auto& n : r.nodes) {
-    nodes.push_back({{"index", n.index},
+    nlohmann::json node = {{"index", n.index},
                      {"node_id", n.node_id},
+                     {"role", n.master_index >= 0 ? "replica" : "master"},
                      {"dir", n.dir},
                      {"status", n.skipped_complete ? "already-complete" : "written"},
                      {"layout", n.layout},
@@ -70,7 +72,14 @@ nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::Recovery
                      {"rdb_crc64", n.rdb_crc64},
                      {"native_bytes", n.native_bytes},
                      {"slots", n.slot_count},
-                     {"seconds", n.seconds}});
+                     {"seconds", n.seconds}};
+    if (n.master_index >= 0) {
+      node["master"] = plan.slots.nodes.at(n.master_index).node_id;
+      node["master_index"] = n.master_index;
+      node["resync"] = n.resync;
+      node["resync_reason"] = n.resync_reason;
+    }
+    nodes.push_back(std::move(node));
   }
   return {{"plan", plan.fingerprint},
           {"io_backend", r.io_backend},
@@ -130,6 +139,10 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
                    n.layout.c_str(), static_cast<unsigned long long>(n.keys),
                    static_cast<unsigned long long>(n.commands),
                    static_cast<unsigned long long>(n.bytes), n.rdb_crc64.c_str());
+      if (n.master_index >= 0) {
+        std::fprintf(stderr, "  replica of node %d: %s resync (%s)\n", n.master_index,
+                     n.resync.c_str(), n.resync_reason.c_str());
+      }
     }
     std::fprintf(stderr,
                  "recover: %llu keys read, %llu written, %llu expired dropped, %llu duplicates "
@@ -156,10 +169,11 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
 void AddRecover(CLI::App& app, CommandEnv& env) {
   auto args = std::make_shared<RecoverArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "recover", "Write each new node's dump.rdb (and nodes.conf) from a plan");
+      "recover", "Write each new node's dump.rdb (and nodes.conf) from a plan, replicas included");
   cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
   cmd->add_option("--out", args->out, "Output directory (node-K/ per node)")->required();
-  cmd->add_option("--node-index", args->node_index, "Write only node K (0-based)")
+  cmd->add_option("--node-index", args->node_index,
+                  "Write only node K (0-based; a replica gets its master's data)")
       ->check(CLI::Range(0, 16383));
   cmd->add_option("--threads", args->threads, "Sources read in parallel")
       ->check(CLI::Range(1, 256));

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
@@ -80,6 +81,70 @@ TEST_F(PlanFileCliTest, NumbersThatAreNotIntegersOfTheFieldAreRefusedByName) {
     EXPECT_EQ(run.exit_code, 1) << run.err;
     EXPECT_NE(run.err.find(c.field + " must be an integer"), std::string::npos) << run.err;
     EXPECT_NE(run.err.find("edited.json"), std::string::npos) << run.err;
+    EXPECT_FALSE(fs::exists(dir_.File("out/node-0"))) << "a refused plan wrote output";
+  }
+}
+
+// A plan written before replicas existed has no "role": every node is a
+// master, and it recovers as before.
+TEST_F(PlanFileCliTest, NodesWithoutARoleAreMasters) {
+  nlohmann::json old = plan_;
+  for (auto& n : old["nodes"]) n.erase("role");
+  testing::WriteFileOrDie(dir_.File("old.json"), old.dump(2));
+  const CliRun run = RunShardkit({"recover", "--plan", dir_.File("old.json"), "--out",
+                                  dir_.File("out"), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  const auto report = nlohmann::json::parse(run.out);
+  ASSERT_EQ(report["nodes"].size(), 2u);
+  for (const auto& n : report["nodes"]) {
+    EXPECT_EQ(n["role"], "master");
+    EXPECT_FALSE(n.contains("resync"));
+  }
+}
+
+TEST_F(PlanFileCliTest, ReplicaRolesAreChecked) {
+  const CliRun plan = RunShardkit({"plan", "--nodes", "2", "--replicas", "1",
+                                   "--allow-missing-shards", "--out", dir_.File("r.json"),
+                                   kVolume});
+  ASSERT_EQ(plan.exit_code, 0) << plan.err;
+  const nlohmann::json good = nlohmann::json::parse(testing::ReadFileOrDie(dir_.File("r.json")));
+  ASSERT_EQ(good["nodes"].size(), 4u);
+  EXPECT_EQ(good["nodes"][1]["role"], "master");
+  EXPECT_EQ(good["nodes"][3]["role"], "replica");
+  EXPECT_EQ(good["nodes"][3]["master"], good["nodes"][1]["node_id"]);
+  EXPECT_EQ(good["nodes"][3]["slot_count"], 0);
+  struct Case {
+    std::string what;
+    std::function<void(nlohmann::json&)> edit;
+    std::string error;
+  };
+  const Case cases[] = {
+      {"unknown role", [](nlohmann::json& p) { p["nodes"][2]["role"] = "witness"; },
+       "has role \"witness\""},
+      {"master naming a master",
+       [](nlohmann::json& p) { p["nodes"][0]["master"] = p["nodes"][1]["node_id"]; },
+       "is a master but names a master"},
+      {"replica of a replica",
+       [](nlohmann::json& p) { p["nodes"][2]["master"] = p["nodes"][3]["node_id"]; },
+       "which is not a master of this plan"},
+      {"replica without master", [](nlohmann::json& p) { p["nodes"][2].erase("master"); },
+       "master"},
+      {"replica owning slots",
+       [](nlohmann::json& p) {
+         p["nodes"][2]["slots"] = p["nodes"][0]["slots"];
+         p["nodes"][0]["slots"] = nlohmann::json::array();
+       },
+       "owns slots"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.what);
+    nlohmann::json bad = good;
+    c.edit(bad);
+    testing::WriteFileOrDie(dir_.File("bad.json"), bad.dump(2));
+    const CliRun run =
+        RunShardkit({"recover", "--plan", dir_.File("bad.json"), "--out", dir_.File("out")});
+    EXPECT_EQ(run.exit_code, 1) << run.err;
+    EXPECT_NE(run.err.find(c.error), std::string::npos) << run.err;
     EXPECT_FALSE(fs::exists(dir_.File("out/node-0"))) << "a refused plan wrote output";
   }
 }
