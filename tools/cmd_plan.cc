@@ -86,20 +86,22 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
 void AddPlan(CLI::App& app, CommandEnv& env) {
   auto args = std::make_shared<PlanArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "plan", "Assign the 16384 slots to N new nodes, balanced by bytes; write plan.json");
+      "plan",
+      "Assign the 16384 slots to N new masters, balanced by bytes, each with R replicas; write "
+      "plan.json");
   cmd->add_option("dirs", args->dirs, "One directory per old node's volume")->required();
   cmd->add_option("--nodes", args->nodes, "Number of new masters (the nodes owning slots)")
       ->required()
       ->check(CLI::Range(1, 16384));
   cmd->add_option("--replicas", args->replicas,
                   "Replicas per master (default 0): nodes N.. are the replicas, those of "
-                  "master 0 first; each gets its master's data and resumes replication "
-                  "without a full sync")
+                  "master 0 first; each gets its master's data and, from a dump.rdb output, "
+                  "resumes replication without a full sync")
       ->check(CLI::Range(0, loader::kMaxReplicas));
   cmd->add_option("--endpoints", args->endpoints,
                   "host:port of each new node, in index order: N masters, then N*R replicas")
       ->delimiter(',');
-  cmd->add_option("--weights", args->weights, "Relative share of each new node")
+  cmd->add_option("--weights", args->weights, "Relative share of each new master")
       ->delimiter(',');
   cmd->add_option("--out", args->out, "Write the plan here (atomically) instead of stdout");
   cmd->add_option("--discovery-out", args->discovery_out,
