@@ -6,10 +6,9 @@
 
 #include <cerrno>
 #include <charconv>
-#include <cinttypes>
-#include <cstdio>
 #include <filesystem>
 
+#include "base/hex.h"
 #include "formats/encodings/crc64.h"
 #include "storage/file_reader.h"
 #include "storage/io_environment.h"
@@ -17,12 +16,6 @@
 namespace shardkit::loader {
 
 namespace {
-
-std::string Hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016" PRIx64, v);
-  return buf;
-}
 
 std::string NodeDirName(int index) { return "node-" + std::to_string(index); }
 

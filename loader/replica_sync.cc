@@ -2,20 +2,9 @@
 
 #include <xxhash.h>
 
-#include <cinttypes>
-#include <cstdio>
+#include "base/hex.h"
 
 namespace shardkit::loader {
-
-namespace {
-
-std::string Hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016" PRIx64, v);
-  return buf;
-}
-
-}  // namespace
 
 std::string ReplicationIdFor(const RecoveryPlan& plan, int master_index) {
   const std::string seed = "shardkit-replid:" + plan.fingerprint + ":" +

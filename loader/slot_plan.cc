@@ -3,20 +3,14 @@
 #include <xxhash.h>
 
 #include <algorithm>
-#include <cinttypes>
 #include <cmath>
-#include <cstdio>
 #include <numeric>
+
+#include "base/hex.h"
 
 namespace shardkit::loader {
 
 namespace {
-
-std::string Hex64(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016" PRIx64, v);
-  return buf;
-}
 
 uint64_t FingerprintOf(const PlanRequest& r) {
   XXH3_state_t* st = XXH3_createState();

@@ -25,11 +25,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<ProcessResult> Shardkit(std::vector<std::string> args) {
-  args.insert(args.begin(), ShardkitBinary());
-  return RunProcess(args);
-}
-
 // Polls INFO until the rewrite is done, for at most 60 s (a count of polls
 // was too short on a loaded 2-core machine: the fork alone can take longer).
 Status WaitRewriteDone(RedisServer& s) {

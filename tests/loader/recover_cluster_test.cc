@@ -257,11 +257,6 @@ class RecoverClusterTest : public ::testing::Test {
     ASSERT_NE(old_, nullptr);
   }
 
-  static Result<ProcessResult> Shardkit(std::vector<std::string> args) {
-    args.insert(args.begin(), ShardkitBinary());
-    return RunProcess(args);
-  }
-
   // plan + recover onto `n` nodes, start them, compare with the old cluster.
   void RecoverAndCompare(int n, const std::vector<std::string>& volumes,
                          const KeyspaceSnapshot* expected = nullptr) {

@@ -16,11 +16,10 @@
 // PEXPIRETIME) with what the old servers held.
 #include <gtest/gtest.h>
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <chrono>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "tests/support/keyspace_snapshot.h"
@@ -32,11 +31,6 @@ namespace shardkit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-Result<ProcessResult> Shardkit(std::vector<std::string> args) {
-  args.insert(args.begin(), ShardkitBinary());
-  return RunProcess(args);
-}
 
 // Waits (bounded) until the replica's link to its master is up.
 Status WaitLinkUp(RedisServer& replica) {
@@ -83,8 +77,8 @@ void RecoverStandalone(const std::vector<std::string>& volumes,
   ASSERT_TRUE(plan.ok());
   ASSERT_EQ(plan->exit_code, 0) << plan->output;
   *plan_json = ReadFileOrDie(work.File("plan.json"));
-  auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out"),
-                       "--json"});
+  auto rec =
+      Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out"), "--json"});
   ASSERT_TRUE(rec.ok());
   ASSERT_EQ(rec->exit_code, 0) << rec->output;
   RedisServerOptions opt;
@@ -333,10 +327,10 @@ class ClusterWithoutNodesConfTest : public ::testing::Test {
   void RecoverOntoTwoAndCompare(const std::vector<std::string>& volumes, TempDir& work) {
     auto ports = PickClusterPorts(2);
     ASSERT_TRUE(ports.ok());
-    const std::string endpoints = "127.0.0.1:" + std::to_string((*ports)[0]) + ",127.0.0.1:" +
-                                  std::to_string((*ports)[1]);
-    std::vector<std::string> args = {"plan", "--nodes", "2", "--endpoints", endpoints, "--out",
-                                     work.File("plan.json")};
+    const std::string endpoints =
+        "127.0.0.1:" + std::to_string((*ports)[0]) + ",127.0.0.1:" + std::to_string((*ports)[1]);
+    std::vector<std::string> args = {
+        "plan", "--nodes", "2", "--endpoints", endpoints, "--out", work.File("plan.json")};
     args.insert(args.end(), volumes.begin(), volumes.end());
     auto plan = Shardkit(args);
     ASSERT_TRUE(plan.ok());
@@ -344,8 +338,8 @@ class ClusterWithoutNodesConfTest : public ::testing::Test {
     auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out")});
     ASSERT_TRUE(rec.ok());
     ASSERT_EQ(rec->exit_code, 0) << rec->output;
-    auto cluster = RedisCluster::StartFromDirs({work.File("out/node-0"), work.File("out/node-1")},
-                                               *ports);
+    auto cluster =
+        RedisCluster::StartFromDirs({work.File("out/node-0"), work.File("out/node-1")}, *ports);
     ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
     auto got = (*cluster)->Snapshot();
     ASSERT_TRUE(got.ok()) << got.status().ToString();

@@ -25,11 +25,6 @@ namespace {
 namespace fs = std::filesystem;
 namespace rdb = formats::rdb;
 
-Result<ProcessResult> Shardkit(std::vector<std::string> args) {
-  args.insert(args.begin(), ShardkitBinary());
-  return RunProcess(args);
-}
-
 // key -> (type, value bytes, expiry) of every entry of an RDB file.
 using Entries = std::map<std::string, std::tuple<int, std::string, int64_t>>;
 

@@ -29,11 +29,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-Result<ProcessResult> Shardkit(std::vector<std::string> args) {
-  args.insert(args.begin(), ShardkitBinary());
-  return RunProcess(args);
-}
-
 std::string Endpoints(const std::vector<int>& ports) {
   std::string out;
   for (int p : ports) out += (out.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(p));

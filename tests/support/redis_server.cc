@@ -126,6 +126,11 @@ double TestScale() {
   return 1.0;
 }
 
+Result<ProcessResult> Shardkit(std::vector<std::string> args) {
+  args.insert(args.begin(), ShardkitBinary());
+  return RunProcess(args);
+}
+
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv) {
   if (argv.empty()) return Status::InvalidArgument("RunProcess: empty argv");
   int fds[2];

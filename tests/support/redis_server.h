@@ -123,6 +123,9 @@ struct ProcessResult {
 };
 Result<ProcessResult> RunProcess(const std::vector<std::string>& argv);
 
+// Runs the built `shardkit` binary (ShardkitBinary()) with `args`.
+Result<ProcessResult> Shardkit(std::vector<std::string> args);
+
 // Runs `redis-check-rdb path`.
 Result<ProcessResult> RunRedisCheckRdb(const std::string& path);
 
