@@ -7,6 +7,7 @@
 #include <condition_variable>
 #include <cstdio>
 #include <map>
+#include <tuple>
 
 #include "formats/rdb/rdb_reader.h"
 #include "loader/nodes_conf.h"
@@ -117,6 +118,46 @@ void AssignOwners(const RecoveryPlan& plan, PipelineState* state) {
       }
     }
   }
+  if (!plan.standalone()) return;
+  // A standalone target: the one master holds every db, but present_slots
+  // count db-0 keys only. A slot nobody claimed goes to the first standalone
+  // source (keys of other dbs are there); with several standalone sources
+  // (merged databases) every slot is contested, so that the owner-wins rule
+  // applies key by key, in every db.
+  int first_standalone = -1;
+  int standalone_sources = 0;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    if (!sources[i].owned_slots.empty()) continue;
+    if (first_standalone < 0) first_standalone = static_cast<int>(i);
+    ++standalone_sources;
+  }
+  for (int s = 0; s < kSlotCount; ++s) {
+    if (state->owner_source[s] < 0) {
+      state->owner_source[s] = static_cast<int16_t>(std::max(first_standalone, 0));
+    }
+    if (standalone_sources > 1) state->contested.Add(static_cast<uint16_t>(s));
+  }
+}
+
+// "host:port[@bus]" -> {host, port}.
+std::pair<std::string, int> HostPort(const std::string& endpoint) {
+  const std::string hostport = endpoint.substr(0, endpoint.find('@'));
+  const size_t colon = hostport.rfind(':');
+  return {hostport.substr(0, colon), std::atoi(hostport.c_str() + colon + 1)};
+}
+
+// A standalone replica's replica.conf: the directive that makes it a
+// replica of its master, read at start-up (so that it loads its dump.rdb as
+// a cached master and resumes with a partial resync).
+std::string ReplicaConfFor(const RecoveryPlan& plan, const PlannedNode& replica) {
+  const PlannedNode& master = plan.slots.DataNode(replica.index);
+  const auto [host, port] = HostPort(master.endpoint);
+  return "# shardkit recover, plan " + plan.fingerprint + ": node " +
+         std::to_string(replica.index) + " is a replica of node " +
+         std::to_string(master.index) + ".\n"
+         "# Start: redis-server --include <this file> (or `include <this file>` in redis.conf),\n"
+         "# in this directory, so that dump.rdb is loaded before the link comes up.\n"
+         "replicaof " + host + " " + std::to_string(port) + "\n";
 }
 
 int OutputVersion(const RecoveryPlan& plan, const std::vector<int>& sources) {
@@ -137,12 +178,9 @@ std::string NodesConfFor(const RecoveryPlan& plan, int index) {
   for (const PlannedNode& n : plan.slots.nodes) {
     ClusterNode c;
     c.id = n.node_id;
-    std::string ep = n.endpoint;
-    size_t at = ep.find('@');
-    std::string hostport = ep.substr(0, at);
-    size_t colon = hostport.rfind(':');
-    c.ip = hostport.substr(0, colon);
-    c.port = std::atoi(hostport.c_str() + colon + 1);
+    const std::string& ep = n.endpoint;
+    const size_t at = ep.find('@');
+    std::tie(c.ip, c.port) = HostPort(ep);
     c.cluster_port = at == std::string::npos ? c.port + 10000 : std::atoi(ep.c_str() + at + 1);
     const std::string role = n.is_replica() ? "slave" : "master";
     c.flags = n.index == index ? std::vector<std::string>{"myself", role}
@@ -189,6 +227,7 @@ NodeReport ReportFor(const RecoveryPlan& plan, const RecoverOptions& options,
     r.resync_reason = f.reason;
   }
   r.slot_count = n.slots.count();
+  if (plan.standalone() && n.is_replica()) r.replicaof = plan.slots.DataNode(n.index).endpoint;
   return r;
 }
 
@@ -262,7 +301,17 @@ Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int ver
   }
   SK_RETURN_IF_ERROR(w.WriteSelectDb(0));
   SK_RETURN_IF_ERROR(w.WriteResizeDb(job->node->keys, 0));
-  if (all_endpoints) {
+  job->current_db = 0;
+  if (plan.standalone()) {
+    // No nodes.conf: a replica is told its master by replica.conf.
+    const bool master_known = !job->node->endpoint.empty();
+    for (NodeTarget& t : job->targets) {
+      if (t.node->is_replica() && master_known) {
+        SK_RETURN_IF_ERROR(
+            t.output->WriteSmallFile(kReplicaConfName, ReplicaConfFor(plan, *t.node)));
+      }
+    }
+  } else if (all_endpoints) {
     for (NodeTarget& t : job->targets) {
       SK_RETURN_IF_ERROR(
           t.output->WriteSmallFile("nodes.conf", NodesConfFor(plan, t.node->index)));

@@ -14,6 +14,11 @@
 // gets the same bytes), its own nodes.conf (`myself,slave <master id>`) and
 // marker. With replicas, every RDB carries repl-stream-db, repl-id and
 // repl-offset so replicas resume without a full sync (loader/replica_sync.h).
+// A standalone plan (TargetShape::kStandalone): node 0's output keeps every
+// db of the sources (a SELECTDB record whenever the db changes; SELECT in
+// the incr log), no nodes.conf is written, and each replica gets
+// replica.conf (`replicaof <master host> <port>`, when the plan has the
+// master's endpoint) instead.
 // A node directory is built under <out>/.node-K.tmp.<pid>/ and renamed into
 // place after every file in it is fsynced, then <out> is fsynced: a node's
 // output is complete or absent. A rerun skips nodes whose marker matches the
@@ -34,7 +39,8 @@
 //   * A key found in a source that does not own its slot is kept only when
 //     the owner's source does not hold it ("owner wins"); such keys and
 //     duplicates are counted.
-//   * Keys outside db 0 follow other_db_policy (default: error).
+//   * Keys outside db 0 follow other_db_policy (default: error) on a
+//     cluster target; a standalone target keeps them in their db.
 //   * Function libraries (FUNCTION2) from every source go to every node,
 //     once per library name.
 // Sources are opened read-only; a source whose size or mtime changed since
@@ -54,7 +60,12 @@
 
 namespace shardkit::loader {
 
+// Keys outside db 0 on a cluster target (a standalone plan keeps every db
+// and ignores the policy).
 enum class OtherDbPolicy { kError, kDrop, kMoveToDb0 };
+
+// A standalone replica's directory: `replicaof <master host> <port>`.
+inline constexpr const char* kReplicaConfName = "replica.conf";
 enum class OutputFormat { kRdb, kNative, kBoth };
 
 class RecoverProgress {
@@ -102,6 +113,9 @@ struct NodeReport {
   // Empty for a master.
   std::string resync;
   std::string resync_reason;
+  // A standalone plan's replica: its master's endpoint, as its replica.conf
+  // says (empty when the plan has no endpoints: no replica.conf is written).
+  std::string replicaof;
   std::string dir;
   bool skipped_complete = false;  // already complete from an earlier run
   std::string layout;              // "dump.rdb" or "appendonlydir"

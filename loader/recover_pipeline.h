@@ -4,6 +4,7 @@
 
 #include <array>
 #include <atomic>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <span>
@@ -63,13 +64,22 @@ struct NodeJob {
   // Keys whose slot a non-owner source also holds: the owner's keys in those
   // slots, and the non-owner copies held back (per source) until every
   // source is read.
+  // A key's identity is its db and name (standalone outputs keep every db;
+  // a cluster output is db 0 only, so only owner_keys is used there).
   std::mutex contested_mu;
-  std::unordered_set<std::string> owner_keys;
+  std::unordered_set<std::string> owner_keys;  // db 0
+  std::map<uint64_t, std::unordered_set<std::string>> owner_keys_other_dbs;
+  std::unordered_set<std::string>& OwnerKeys(uint64_t db) {
+    return db == 0 ? owner_keys : owner_keys_other_dbs[db];
+  }
   std::vector<std::vector<EntryBatch>> deferred;  // per source position
   uint64_t deferred_bytes = 0;
   // Written by the node's writer thread only (keys_written is also read by
   // the progress reporter).
   std::atomic<uint64_t> keys_written{0};
+  // The db of the RDB output's last SELECTDB (writer thread only): a
+  // standalone output gets a SELECTDB record whenever an entry's db differs.
+  uint64_t current_db = 0;
   uint64_t duplicates_dropped = 0;
   uint64_t non_owner_kept = 0;
   Status status;

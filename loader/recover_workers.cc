@@ -88,6 +88,16 @@ class SourceRouter {
 
   EntryBatch& batch(size_t job) { return batches_[job]; }
 
+  bool standalone() const { return state_->plan->standalone(); }
+  // The db an item of db `db` is written to: its own on a standalone target,
+  // else 0 (a cluster's only db; KeepDb has applied the policy).
+  uint64_t OutputDb(uint64_t db) const { return standalone() ? db : 0; }
+
+  // Data of dbs other than 0 skipped because a later flush discards it
+  // (see CommandRouter::CheckFlushPoint).
+  void NoteOtherDbBeforeFlush() { other_db_before_flush_ = true; }
+  bool other_db_before_flush() const { return other_db_before_flush_; }
+
   Status MaybeFlush(size_t job) {
     return batches_[job].bytes >= state_->options->batch_bytes ? Flush(job) : Status();
   }
@@ -115,7 +125,7 @@ class SourceRouter {
   // it for every key was 3% of recover's CPU).
   template <typename Describe>
   Result<bool> KeepDb(uint64_t db, const Describe& what) const {
-    if (db == 0) return true;
+    if (db == 0 || standalone()) return true;  // a standalone target keeps every db
     switch (state_->options->other_db_policy) {
       case OtherDbPolicy::kError:
         return Status::InvalidArgument(
@@ -136,6 +146,7 @@ class SourceRouter {
   int position_;
   int source_index_;
   std::vector<EntryBatch> batches_;  // one per job
+  bool other_db_before_flush_ = false;
 };
 
 // Routes the key records of an RDB (a dump.rdb, an AOF base, a preamble).
@@ -188,7 +199,10 @@ class RoutingVisitor final : public rdb::RdbVisitor {
 
   Result<Destination> Decide(const rdb::RdbEntry& entry) {
     if (state_->failed.load(std::memory_order_relaxed)) return Cancelled();
-    if (discard_) return Destination();  // flushed later in this source's log
+    if (discard_) {  // flushed later in this source's log
+      if (entry.db != 0) router_->NoteOtherDbBeforeFlush();
+      return Destination();
+    }
     const RecoverOptions& opt = *state_->options;
     if (!opt.keep_expired && entry.expire_ms && *entry.expire_ms < state_->plan->created_ms) {
       state_->expired_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -207,7 +221,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     if (state_->contested.Contains(slot)) {
       NodeJob* j = state_->jobs[job].get();
       std::lock_guard<std::mutex> lock(j->contested_mu);
-      j->owner_keys.insert(entry.key);
+      j->OwnerKeys(router_->OutputDb(entry.db)).insert(entry.key);
     }
     return Destination{Destination::kJob, job};
   }
@@ -231,7 +245,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     EntryBatch& batch = router_->batch(static_cast<size_t>(job));
     batch.magic = magic_;
     batch.bytes += entry.key.size() + entry.value.size() + 32;
-    add(batch).db = 0;
+    add(batch).db = router_->OutputDb(entry.db);
     return router_->MaybeFlush(static_cast<size_t>(job));
   }
 
@@ -309,7 +323,7 @@ class RoutingVisitor final : public rdb::RdbVisitor {
     if (held_list.empty()) held_list.emplace_back();
     EntryBatch& held = held_list.back();
     held.magic = magic_;
-    held.Add(entry).db = 0;
+    held.Add(entry).db = router_->OutputDb(entry.db);
     return Status();
   }
 
@@ -360,7 +374,7 @@ class CommandRouter final : public aof::AofVisitor {
     if (state_->failed.load(std::memory_order_relaxed)) return Cancelled();
     if (BeforeFlush(c)) {
       state_->commands_flushed.fetch_add(1, std::memory_order_relaxed);
-      return Status();
+      return CheckFlushPoint(c);
     }
     const std::string& name = c.args[0];
     if (c.in_transaction && strcasecmp(name.c_str(), "multi") == 0) {
@@ -375,7 +389,7 @@ class CommandRouter final : public aof::AofVisitor {
       std::vector<int> jobs;
       SK_RETURN_IF_ERROR(Route(c, &jobs));
       for (int job : jobs) {
-        parts.emplace_back(job, RoutedCommand{0, {c.args.begin(), c.args.end()}});
+        parts.emplace_back(job, RoutedCommand{Db(c), {c.args.begin(), c.args.end()}});
       }
     }
     for (auto& [job, cmd] : parts) {
@@ -399,6 +413,35 @@ class CommandRouter final : public aof::AofVisitor {
     if (source_.flush_file < 0) return false;
     return file_index_ < source_.flush_file ||
            (file_index_ == source_.flush_file && c.offset < source_.flush_end_offset);
+  }
+
+  // The db the command is written in (the writer emits SELECT when it
+  // changes): its own on a standalone target, else 0.
+  int Db(const aof::AofCommand& c) const {
+    return static_cast<int>(router_->OutputDb(static_cast<uint64_t>(c.db)));
+  }
+
+  // Commands skipped as before the source's last flush. The flush point is
+  // a FLUSHALL or a FLUSHDB in db 0 (SourceScan::flush_file): on a cluster
+  // target both discard everything the output holds of the source. On a
+  // standalone target a FLUSHDB of db 0 would also discard the other dbs'
+  // earlier data, which it does not flush: refused when there was any.
+  Status CheckFlushPoint(const aof::AofCommand& c) {
+    if (!router_->standalone()) return Status();
+    const std::string& name = c.args[0];
+    if (c.db != 0 && strcasecmp(name.c_str(), "select") != 0) router_->NoteOtherDbBeforeFlush();
+    const bool is_flush_point =
+        file_index_ == source_.flush_file && c.end_offset == source_.flush_end_offset;
+    if (is_flush_point && strcasecmp(name.c_str(), "flushdb") == 0 &&
+        router_->other_db_before_flush()) {
+      return Status::NotSupported(
+          Where(c) + "is the last flush of " + source_.path +
+          ", and data of other dbs precedes it: this build skips everything before a "
+          "source's last FLUSHALL/FLUSHDB 0, which would lose those dbs' keys on a "
+          "standalone target (recover onto a cluster with --other-dbs, or rewrite the AOF "
+          "first: BGREWRITEAOF)");
+    }
+    return Status();
   }
 
   static std::string Where(const aof::AofCommand& c) {
@@ -435,7 +478,7 @@ class CommandRouter final : public aof::AofVisitor {
       }
       if (job < 0) continue;
       auto [it, inserted] = part_of_job.emplace(job, parts->size());
-      if (inserted) parts->emplace_back(job, RoutedCommand{0, {c.args[0]}});
+      if (inserted) parts->emplace_back(job, RoutedCommand{Db(c), {c.args[0]}});
       std::vector<std::string>& args = (*parts)[it->second].second.args;
       args.push_back(c.args[i]);
       if (pairs) args.push_back(c.args[i + 1]);
@@ -449,6 +492,10 @@ class CommandRouter final : public aof::AofVisitor {
     const std::string& name = c.args[0];
     // The reader tracks the db of every command; every output is db 0.
     if (strcasecmp(name.c_str(), "select") == 0) return Status();
+    if (router_->standalone() &&
+        (strcasecmp(name.c_str(), "flushdb") == 0 || strcasecmp(name.c_str(), "swapdb") == 0)) {
+      return RouteDbCommand(c, jobs);
+    }
     if (strcasecmp(name.c_str(), "flushdb") == 0) {  // of a db other than 0 here
       SK_ASSIGN_OR_RETURN(bool keep, router_->KeepDb(static_cast<uint64_t>(c.db),
                                                      [] { return std::string("FLUSHDB"); }));
@@ -499,6 +546,19 @@ class CommandRouter final : public aof::AofVisitor {
     return Status();
   }
 
+  // Standalone target: FLUSHDB (of a db other than 0: the flush point covers
+  // db 0) and SWAPDB act on whole dbs, which the output holds as the source
+  // did when the plan has one source. With several, they would also act on
+  // the other sources' keys: refused.
+  Status RouteDbCommand(const aof::AofCommand& c, std::vector<int>* jobs) {
+    if (state_->plan->sources.size() != 1) {
+      return Status::NotSupported(Where(c) + "acts on a whole db, and the standalone plan "
+                                  "merges several sources: it would act on the others' keys");
+    }
+    for (size_t j = 0; j < state_->jobs.size(); ++j) jobs->push_back(static_cast<int>(j));
+    return Status();
+  }
+
   void Append(int job, const RoutedCommand& cmd) {
     EntryBatch& batch = router_->batch(static_cast<size_t>(job));
     for (const std::string& a : cmd.args) batch.bytes += a.size() + 16;
@@ -513,11 +573,20 @@ class CommandRouter final : public aof::AofVisitor {
       }
     }
     for (int job : touched) {
-      Append(job, {0, {"MULTI"}});
+      // MULTI in the db of the first command, EXEC in that of the last, so
+      // the writer adds no SELECT around them (always 0 on a cluster).
+      int first_db = -1;
+      int last_db = 0;
+      for (const Pending& p : tx_) {
+        if (std::find(p.jobs.begin(), p.jobs.end(), job) == p.jobs.end()) continue;
+        if (first_db < 0) first_db = p.cmd.db;
+        last_db = p.cmd.db;
+      }
+      Append(job, {std::max(first_db, 0), {"MULTI"}});
       for (const Pending& p : tx_) {
         if (std::find(p.jobs.begin(), p.jobs.end(), job) != p.jobs.end()) Append(job, p.cmd);
       }
-      Append(job, {0, {"EXEC"}});
+      Append(job, {last_db, {"EXEC"}});
       SK_RETURN_IF_ERROR(router_->MaybeFlush(job));
     }
     tx_.clear();
@@ -667,8 +736,18 @@ Status RunSourceWorker(PipelineState* state, int position) {
 
 namespace {
 
+// A SELECTDB record before an entry of another db than the last (only
+// standalone outputs have entries outside db 0).
+Status SelectDb(NodeJob* job, uint64_t db) {
+  if (!job->writer || db == job->current_db) return Status();
+  SK_RETURN_IF_ERROR(job->writer->WriteSelectDb(db));
+  job->current_db = db;
+  return Status();
+}
+
 // One entry to the node's RDB and/or native output.
 Status WriteOne(NodeJob* job, const rdb::RdbEntry& e, rdb::Magic magic) {
+  SK_RETURN_IF_ERROR(SelectDb(job, e.db));
   if (job->writer) SK_RETURN_IF_ERROR(job->writer->WriteEntry(e, magic));
   if (job->native_writer) {
     if (magic != rdb::Magic::kRedis) {
@@ -693,6 +772,7 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
                                      "\" arrived in pieces for a native output");
     }
     if (e.part == rdb::ValuePart::kFirst) {
+      SK_RETURN_IF_ERROR(SelectDb(job, e.db));
       SK_RETURN_IF_ERROR(job->writer->WriteEntryStart(e, batch.magic));
     } else {
       SK_RETURN_IF_ERROR(job->writer->AppendValuePiece(e.value));
@@ -712,11 +792,10 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
 // Held-back non-owner copies: written only when no owner copy (and no
 // earlier non-owner copy) of the key was written.
 Status WriteDeferred(NodeJob* job) {
-  std::unordered_set<std::string>& seen = job->owner_keys;
   for (const auto& per_source : job->deferred) {
     for (const EntryBatch& batch : per_source) {
       for (const rdb::RdbEntry& e : batch.live()) {
-        if (!seen.insert(e.key).second) {
+        if (!job->OwnerKeys(e.db).insert(e.key).second) {
           ++job->duplicates_dropped;
           continue;
         }

@@ -7,8 +7,16 @@
 
 namespace shardkit::loader {
 
+const char* TargetShapeName(TargetShape shape) {
+  return shape == TargetShape::kStandalone ? "standalone" : "cluster";
+}
+
 std::vector<int> RecoveryPlan::SourcesForNode(int index) const {
   std::vector<int> out;
+  if (standalone()) {
+    for (size_t i = 0; i < sources.size(); ++i) out.push_back(static_cast<int>(i));
+    return out;
+  }
   const SlotSet& mine = slots.DataNode(index).slots;
   for (size_t i = 0; i < sources.size(); ++i) {
     const PlanSource& s = sources[i];
@@ -42,7 +50,13 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
         "database, or --merge-standalone to merge them: the freshest copy of a key wins and "
         "keys only an older volume holds are kept)");
   }
+  if (options.standalone && (options.node_count != 1 || !options.weights.empty())) {
+    return Status::InvalidArgument(
+        "a standalone target has one master (--nodes 1, no --weights); give it replicas with "
+        "--replicas R");
+  }
   RecoveryPlan plan;
+  plan.shape = options.standalone ? TargetShape::kStandalone : TargetShape::kCluster;
   plan.created_ms = now_ms;
   plan.warnings = discovery.warnings;
   for (const Ambiguity& a : discovery.ambiguous) {
@@ -105,6 +119,11 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
       std::string id = f.path + "|" + std::to_string(f.bytes) + "|" + std::to_string(f.mtime_ms) + ";";
       XXH3_64bits_update(st, id.data(), id.size());
     }
+  }
+  if (plan.standalone()) {
+    // Only then: a cluster plan keeps the fingerprint it had before shapes.
+    const std::string shape = std::string("shape=") + TargetShapeName(plan.shape) + ";";
+    XXH3_64bits_update(st, shape.data(), shape.size());
   }
   char hex[17];
   std::snprintf(hex, sizeof(hex), "%016" PRIx64, XXH3_64bits_digest(st));

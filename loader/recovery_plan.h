@@ -7,6 +7,9 @@
 // actually holds keys (so a node reads only the sources that matter to it),
 // and the file's size and mtime at plan time (recover refuses a source that
 // changed since). The SlotPlan says which slots each new node gets.
+// The target shape says what is being rebuilt: a cluster (the default; every
+// output is db 0, with nodes.conf files) or one standalone master (with its
+// replicas) that keeps every logical db of its sources.
 // A value type; no threading concerns.
 #pragma once
 
@@ -21,6 +24,18 @@
 namespace shardkit::loader {
 
 inline constexpr int kRecoveryPlanFormat = 1;
+
+// What the new nodes form. kCluster: the masters own the 16384 slots
+// between them, outputs hold db 0 only (RecoverOptions::other_db_policy) and
+// get nodes.conf. kStandalone: one master (node 0, owning every slot) and
+// its replicas; outputs keep every db of the sources (SELECTDB records, or
+// SELECT in the log), no nodes.conf, and each replica gets replica.conf
+// (`replicaof <master endpoint>`). Plans written before the field are
+// kCluster.
+enum class TargetShape { kCluster, kStandalone };
+
+// "cluster" / "standalone" (plan.json's "shape").
+const char* TargetShapeName(TargetShape shape);
 
 struct PlanSource {
   std::string shard;        // old master id, or "standalone:<dir>"
@@ -42,14 +57,17 @@ struct PlanSource {
 
 struct RecoveryPlan {
   int format = kRecoveryPlanFormat;
-  std::string fingerprint;  // identifies this plan (slot plan + sources)
+  std::string fingerprint;  // identifies this plan (slot plan + sources [+ shape])
+  TargetShape shape = TargetShape::kCluster;
   int64_t created_ms = 0;   // "recovery time": keys expired before it are dropped
   std::vector<PlanSource> sources;
   SlotPlan slots;
   std::vector<std::string> warnings;
 
+  bool standalone() const { return shape == TargetShape::kStandalone; }
   // Indices of the sources holding keys in any slot of node `index` (of its
-  // master, for a replica).
+  // master, for a replica). Standalone: every source (keys outside db 0 are
+  // not in present_slots, and the one master holds them all).
   std::vector<int> SourcesForNode(int index) const;
   // True when some source has log commands: then every node's output is a
   // multi-part AOF directory (base + incr) instead of dump.rdb.
@@ -68,9 +86,16 @@ struct PlanOptions {
   // freshest standalone source holding keys there owns it: its copy of a key
   // wins, and keys only an older source holds are kept.
   bool merge_standalone = false;
+  // A standalone target (TargetShape::kStandalone): node_count must be 1 and
+  // weights empty. Enters the plan fingerprint, so a standalone plan's
+  // markers and replication ids differ from those of the cluster plan of the
+  // same volumes (a rerun never takes one's output for the other's); a
+  // cluster plan's fingerprint is as before the field existed.
+  bool standalone = false;
 };
 
-// Errors: kInvalidArgument for bad node_count/weights/endpoints, and for
+// Errors: kInvalidArgument for bad node_count/weights/endpoints (also: a
+// standalone plan with node_count other than 1 or with weights), and for
 // ambiguous shards (naming their volumes and a slot they share) unless
 // merge_standalone; kNotFound when a shard has no usable source (naming it
 // and every rejected candidate) unless allow_missing_shards.

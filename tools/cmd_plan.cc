@@ -1,10 +1,12 @@
-// shardkit plan --nodes N [--replicas R] [--endpoints h:p,...] [--weights w,...]
-//               [--out plan.json] [--discovery-out discovery.json]
+// shardkit plan (--nodes N | --standalone) [--replicas R] [--endpoints h:p,...]
+//               [--weights w,...] [--out plan.json] [--discovery-out discovery.json]
 //               [--allow-missing-shards] [--merge-standalone] DIR...
 // Discovers the volumes (full scan), then assigns the 16384 slots to N new
 // masters balanced by bytes, gives each R replicas (nodes N.., the replicas
 // of master 0 first), and writes the recovery plan (atomically) to --out,
-// or to stdout. --discovery-out also writes the discovery report (what
+// or to stdout. --standalone plans one standalone master (node 0) and its R
+// replicas instead of a cluster: recover keeps every db and writes no
+// nodes.conf (loader::TargetShape). --discovery-out also writes the discovery report (what
 // `discover --json` prints) from the same scan, so a bootstrapper that keeps
 // both reads every source once. A summary goes to stderr.
 #include <cstdio>
@@ -30,10 +32,18 @@ struct PlanArgs {
   std::string discovery_out;
   bool allow_missing = false;
   bool merge_standalone = false;
+  bool standalone = false;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
 int Run(const PlanArgs& args, const CommandEnv& env) {
+  if (args.standalone ? args.nodes > 1 : args.nodes < 1) {
+    return ReportError("plan", Status::InvalidArgument(
+                                   args.standalone
+                                       ? "--standalone plans one master (--nodes 1 or no --nodes); "
+                                         "add replicas with --replicas R"
+                                       : "--nodes N is required (or --standalone)"));
+  }
   loader::DiscoverOptions dopt;
   dopt.threads = args.threads;
   dopt.now_ms = NowMs();
@@ -47,7 +57,8 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
     if (!s.ok()) return ReportError("plan", s.WithPrefix("writing " + args.discovery_out));
   }
   loader::PlanOptions popt;
-  popt.node_count = args.nodes;
+  popt.node_count = args.standalone ? 1 : args.nodes;
+  popt.standalone = args.standalone;
   popt.replicas = args.replicas;
   popt.endpoints = args.endpoints;
   popt.weights = args.weights;
@@ -67,6 +78,9 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
                static_cast<unsigned long long>(plan->slots.total_keys),
                static_cast<unsigned long long>(plan->slots.total_bytes),
                plan->slots.strategy.c_str());
+  if (plan->standalone()) {
+    std::fprintf(stderr, "  target: standalone (node 0 the master, every db kept)\n");
+  }
   for (const auto& n : plan->slots.nodes) {
     if (n.is_replica()) {
       std::fprintf(stderr, "  node %d %s %s: replica of node %d\n", n.index, n.node_id.c_str(),
@@ -87,12 +101,19 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
   auto args = std::make_shared<PlanArgs>();
   CLI::App* cmd = app.add_subcommand(
       "plan",
-      "Assign the 16384 slots to N new masters, balanced by bytes, each with R replicas; write "
-      "plan.json");
+      "Assign the 16384 slots to N new masters, balanced by bytes, each with R replicas (or, "
+      "with --standalone, plan one standalone master and its R replicas); write plan.json");
   cmd->add_option("dirs", args->dirs, "One directory per old node's volume")->required();
-  cmd->add_option("--nodes", args->nodes, "Number of new masters (the nodes owning slots)")
-      ->required()
+  cmd->add_option("--nodes", args->nodes,
+                  "Number of new masters (the nodes owning slots); required unless --standalone")
       ->check(CLI::Range(1, 16384));
+  cmd->add_flag("--standalone", args->standalone,
+                "The target is one standalone master (node 0) with --replicas R replicas, not "
+                "a cluster: recover keeps every db (no --other-dbs), writes no nodes.conf, and "
+                "gives each replica a replica.conf (replicaof <master endpoint>). Start the "
+                "master with redis-server on its directory, a replica with "
+                "`redis-server --include replica.conf` (or `include replica.conf` in its "
+                "redis.conf)");
   cmd->add_option("--replicas", args->replicas,
                   "Replicas per master (default 0): nodes N.. are the replicas, those of "
                   "master 0 first; each gets its master's data and, from a dump.rdb output, "

@@ -1,7 +1,8 @@
 // shardkit recover --plan plan.json --out DIR [--node-index K] [--threads T]
 //                  [--keep-expired] [--other-dbs error|drop|db0] [--json]
 // Writes each new node's files (loader/recover.h), replicas included (a
-// replica's data files are its master's). Progress on stderr when
+// replica's data files are its master's). A standalone plan (plan
+// --standalone) keeps every db; --other-dbs is for cluster plans only. Progress on stderr when
 // it is a terminal; the report as text on stderr or JSON on stdout.
 // Exit 0 when every requested node is complete (written now or earlier).
 #include <unistd.h>
@@ -27,7 +28,7 @@ struct RecoverArgs {
   int node_index = -1;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool keep_expired = false;
-  std::string other_dbs = "error";
+  std::string other_dbs;  // empty: not given (error on a cluster plan)
   int rdb_version = 0;
   std::string format = "rdb";
   bool json = false;
@@ -74,6 +75,7 @@ nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::Recovery
                      {"slots", n.slot_count},
                      {"seconds", n.seconds}};
     if (n.master_index >= 0) {
+      if (plan.standalone()) node["replicaof"] = n.replicaof;
       node["master"] = plan.slots.nodes.at(n.master_index).node_id;
       node["master_index"] = n.master_index;
       node["resync"] = n.resync;
@@ -82,6 +84,7 @@ nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::Recovery
     nodes.push_back(std::move(node));
   }
   return {{"plan", plan.fingerprint},
+          {"shape", loader::TargetShapeName(plan.shape)},
           {"io_backend", r.io_backend},
           {"nodes", nodes},
           {"sources", r.sources_used},
@@ -110,6 +113,11 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
   auto plan = PlanFromJson(*text, args.plan_path);
   if (!plan.ok()) return ReportError("recover", plan.status());
   loader::RecoverOptions options;
+  if (plan->standalone() && !args.other_dbs.empty()) {
+    return ReportError("recover", Status::InvalidArgument(
+                                      "--other-dbs is for cluster plans: a standalone plan "
+                                      "keeps every db (" + args.plan_path + ")"));
+  }
   options.out_dir = args.out;
   options.node_index = args.node_index;
   options.threads = args.threads;
@@ -142,6 +150,13 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
       if (n.master_index >= 0) {
         std::fprintf(stderr, "  replica of node %d: %s resync (%s)\n", n.master_index,
                      n.resync.c_str(), n.resync_reason.c_str());
+        if (plan->standalone()) {
+          std::fprintf(stderr, "  start: redis-server --include %s/%s%s\n", n.dir.c_str(),
+                       loader::kReplicaConfName,
+                       n.replicaof.empty() ? " (not written: the plan has no endpoints; "
+                                             "give --replicaof <master host> <port>)"
+                                           : "");
+        }
       }
     }
     std::fprintf(stderr,
@@ -169,7 +184,9 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
 void AddRecover(CLI::App& app, CommandEnv& env) {
   auto args = std::make_shared<RecoverArgs>();
   CLI::App* cmd = app.add_subcommand(
-      "recover", "Write each new node's dump.rdb (and nodes.conf) from a plan, replicas included");
+      "recover",
+      "Write each new node's dump.rdb (and nodes.conf; a standalone plan's replicas: "
+      "replica.conf) from a plan, replicas included");
   cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
   cmd->add_option("--out", args->out, "Output directory (node-K/ per node)")->required();
   cmd->add_option("--node-index", args->node_index,
@@ -179,7 +196,9 @@ void AddRecover(CLI::App& app, CommandEnv& env) {
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--keep-expired", args->keep_expired,
                 "Keep keys whose TTL passed before the plan was made");
-  cmd->add_option("--other-dbs", args->other_dbs, "Keys outside db 0: error, drop or db0")
+  cmd->add_option("--other-dbs", args->other_dbs,
+                  "Cluster plans: keys outside db 0: error (default), drop or db0 (a "
+                  "standalone plan keeps every db)")
       ->check(CLI::IsMember({"error", "drop", "db0"}));
   cmd->add_option("--rdb-version", args->rdb_version,
                   "RDB version to write (default: the newest among the sources; Redis 7.0 "

@@ -232,6 +232,7 @@ json PlanToJson(const loader::RecoveryPlan& p) {
   return {{"format", p.format},
           {"fingerprint", p.fingerprint},
           {"created_ms", p.created_ms},
+          {"shape", loader::TargetShapeName(p.shape)},
           {"strategy", p.slots.strategy},
           {"slot_plan_fingerprint", p.slots.fingerprint},
           {"total_keys", p.slots.total_keys},
@@ -254,6 +255,14 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
     }
     p.fingerprint = j.at("fingerprint").get<std::string>();
     p.created_ms = IntegerAt<int64_t>(j, "created_ms");
+    // Plans written before target shapes have no "shape": a cluster.
+    const std::string shape = j.value("shape", "cluster");
+    if (shape == "standalone") {
+      p.shape = loader::TargetShape::kStandalone;
+    } else if (shape != "cluster") {
+      return Status::Corruption(where + ": shape \"" + shape +
+                                "\" (expected cluster or standalone)");
+    }
     p.slots.strategy = j.value("strategy", "");
     p.slots.fingerprint = j.value("slot_plan_fingerprint", "");
     p.warnings = j.value("warnings", std::vector<std::string>{});
@@ -324,6 +333,14 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
     return Status::Corruption(where + ": " + e.what());
   }
   if (p.slots.nodes.empty()) return Status::Corruption(where + ": plan has no nodes");
+  if (p.standalone()) {
+    int masters = 0;
+    for (const auto& n : p.slots.nodes) masters += n.is_replica() ? 0 : 1;
+    if (masters != 1) {
+      return Status::Corruption(where + ": shape standalone with " + std::to_string(masters) +
+                                " masters (expected 1)");
+    }
+  }
   for (int slot = 0; slot < loader::kSlotCount; ++slot) {
     int owners = 0;
     for (const auto& n : p.slots.nodes) owners += n.slots.Contains(static_cast<uint16_t>(slot));

@@ -149,5 +149,48 @@ TEST_F(PlanFileCliTest, ReplicaRolesAreChecked) {
   }
 }
 
+// plan.json's "shape": a cluster plan says "cluster", and a plan without the
+// field (written before shapes) is one; --standalone says "standalone", with
+// one master; a shape recover does not know, or a standalone plan with two
+// masters, is refused as corrupt.
+TEST_F(PlanFileCliTest, TheTargetShapeIsRecordedAndChecked) {
+  EXPECT_EQ(plan_["shape"], "cluster");
+  nlohmann::json old = plan_;
+  old.erase("shape");
+  testing::WriteFileOrDie(dir_.File("old.json"), old.dump(2));
+  const CliRun run = RunShardkit({"recover", "--plan", dir_.File("old.json"), "--out",
+                                  dir_.File("out"), "--json"});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  EXPECT_EQ(nlohmann::json::parse(run.out)["shape"], "cluster");
+
+  const CliRun st = RunShardkit({"plan", "--standalone", "--replicas", "1",
+                                 "--allow-missing-shards", "--out", dir_.File("s.json"), kVolume});
+  ASSERT_EQ(st.exit_code, 0) << st.err;
+  const nlohmann::json standalone =
+      nlohmann::json::parse(testing::ReadFileOrDie(dir_.File("s.json")));
+  EXPECT_EQ(standalone["shape"], "standalone");
+  ASSERT_EQ(standalone["nodes"].size(), 2u);
+  EXPECT_EQ(standalone["nodes"][0]["slot_count"], 16384);
+  EXPECT_NE(standalone["fingerprint"], plan_["fingerprint"]);
+
+  EXPECT_EQ(RunShardkit({"plan", "--standalone", "--nodes", "2", kVolume}).exit_code, 2);
+  EXPECT_EQ(RunShardkit({"plan", "--allow-missing-shards", kVolume}).exit_code, 2)
+      << "neither --nodes nor --standalone";
+
+  nlohmann::json unknown = plan_;
+  unknown["shape"] = "ring";
+  testing::WriteFileOrDie(dir_.File("bad.json"), unknown.dump(2));
+  CliRun bad = RunShardkit({"recover", "--plan", dir_.File("bad.json"), "--out", dir_.File("o2")});
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_NE(bad.err.find("shape \"ring\""), std::string::npos) << bad.err;
+  nlohmann::json two = plan_;  // two masters
+  two["shape"] = "standalone";
+  testing::WriteFileOrDie(dir_.File("bad.json"), two.dump(2));
+  bad = RunShardkit({"recover", "--plan", dir_.File("bad.json"), "--out", dir_.File("o2")});
+  EXPECT_EQ(bad.exit_code, 1) << bad.err;
+  EXPECT_NE(bad.err.find("expected 1"), std::string::npos) << bad.err;
+  EXPECT_FALSE(fs::exists(dir_.File("o2/node-0"))) << "a refused plan wrote output";
+}
+
 }  // namespace
 }  // namespace shardkit
