@@ -93,6 +93,11 @@ class SourceRouter {
   // else 0 (a cluster's only db; KeepDb has applied the policy).
   uint64_t OutputDb(uint64_t db) const { return standalone() ? db : 0; }
 
+  // A standalone plan of one source: the one master gets the source's whole
+  // log, flushes included, so nothing is skipped before its last flush (a
+  // FLUSHDB of db 0 there flushes db 0 only, as it did).
+  bool ReplaysWholeLog() const { return standalone() && state_->plan->sources.size() == 1; }
+
   // Data of dbs other than 0 skipped because a later flush discards it
   // (see CommandRouter::CheckFlushPoint).
   void NoteOtherDbBeforeFlush() { other_db_before_flush_ = true; }
@@ -410,7 +415,7 @@ class CommandRouter final : public aof::AofVisitor {
   };
 
   bool BeforeFlush(const aof::AofCommand& c) const {
-    if (source_.flush_file < 0) return false;
+    if (source_.flush_file < 0 || router_->ReplaysWholeLog()) return false;
     return file_index_ < source_.flush_file ||
            (file_index_ == source_.flush_file && c.offset < source_.flush_end_offset);
   }
@@ -424,8 +429,9 @@ class CommandRouter final : public aof::AofVisitor {
   // Commands skipped as before the source's last flush. The flush point is
   // a FLUSHALL or a FLUSHDB in db 0 (SourceScan::flush_file): on a cluster
   // target both discard everything the output holds of the source. On a
-  // standalone target a FLUSHDB of db 0 would also discard the other dbs'
-  // earlier data, which it does not flush: refused when there was any.
+  // standalone target merging several sources a FLUSHDB of db 0 would also
+  // discard the other dbs' earlier data, which it does not flush: refused
+  // when there was any (one source replays its whole log instead).
   Status CheckFlushPoint(const aof::AofCommand& c) {
     if (!router_->standalone()) return Status();
     const std::string& name = c.args[0];
@@ -488,7 +494,11 @@ class CommandRouter final : public aof::AofVisitor {
 
   // Fills *jobs with the nodes this process writes that must get `c`.
   Status Route(const aof::AofCommand& c, std::vector<int>* jobs) {
-    if (IsFlushCommand(c)) return Status();  // the plan's flush point covers it
+    if (IsFlushCommand(c)) {
+      if (!router_->ReplaysWholeLog()) return Status();  // the plan's flush point covers it
+      for (size_t j = 0; j < state_->jobs.size(); ++j) jobs->push_back(static_cast<int>(j));
+      return Status();
+    }
     const std::string& name = c.args[0];
     // The reader tracks the db of every command; every output is db 0.
     if (strcasecmp(name.c_str(), "select") == 0) return Status();
@@ -617,7 +627,8 @@ Status RunRdbSource(SourceRouter* router) {
 
 Status RunAofSource(SourceRouter* router) {
   const PlanSource& source = router->source();
-  RoutingRdbPart part(router, /*discard=*/source.flush_file >= 0);
+  RoutingRdbPart part(router,
+                      /*discard=*/source.flush_file >= 0 && !router->ReplaysWholeLog());
   CommandRouter commands(router);
   SK_RETURN_IF_ERROR(
       ReadAofFiles(source.files, router->state()->options->io, &part, &commands, true).status());

@@ -11,6 +11,8 @@
 //   * an appendonly standalone server whose log (after its rewritten base)
 //     writes in several dbs, in a transaction, and flushes db 5: the
 //     standalone output's appendonlydir replays it db by db;
+//   * a log whose last flush is a FLUSHDB of db 0 after data in db 1: one
+//     source's whole log is replayed, so db 1 survives;
 //   * the same volumes recovered onto a cluster (the default shape) behave
 //     as before: keys outside db 0 are refused without --other-dbs; and
 //     --other-dbs is refused on a standalone plan (every db is kept there).
@@ -304,6 +306,42 @@ TEST(RecoverStandaloneAofTest, LogCommandsKeepTheirDb) {
   EXPECT_EQ(report["nodes"][0]["layout"], "appendonlydir");
   EXPECT_GT(report["nodes"][0]["commands"].get<uint64_t>(), 0u);
 
+  RedisServerOptions nopt;
+  nopt.dir = work.File("out/node-0");
+  nopt.config = {{"appendonly", "yes"}};
+  auto fresh = RedisServer::Start(nopt);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  auto after = KeyspaceSnapshot::Capture((*fresh)->client());
+  ASSERT_TRUE(after.ok()) << after.status().ToString();
+  EXPECT_EQ(before->Diff(*after), "");
+}
+
+// The source's last flush is a FLUSHDB of db 0, after data in db 1: a
+// standalone plan of one source replays the whole log, so db 1 survives.
+TEST(RecoverStandaloneAofTest, AFlushOfDb0KeepsTheOtherDbs) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  TempDir work("shardkit-standalone-flushdb");
+  RedisServerOptions opt;
+  opt.dir = work.File("old");
+  fs::create_directories(opt.dir);
+  opt.config = {{"appendonly", "yes"}, {"appendfsync", "always"}};
+  auto old = RedisServer::Start(opt);
+  ASSERT_TRUE(old.ok()) << old.status().ToString();
+  RedisServer& s = **old;
+  Fill(s, 1, "one:", 50);
+  Fill(s, 0, "", 50);
+  RunOk(s, {"FLUSHDB"});  // db 0 only: db 1 keeps its keys
+  RunOk(s, {"SET", "after", "flush"});
+  auto before = KeyspaceSnapshot::Capture(s.client());
+  ASSERT_TRUE(before.ok()) << before.status().ToString();
+  ASSERT_GT(before->dbs.count(1), 0u);
+  s.Kill9();
+  auto plan = Shardkit({"plan", "--standalone", "--out", work.File("plan.json"), opt.dir});
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->exit_code, 0) << plan->output;
+  auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out")});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->exit_code, 0) << rec->output;
   RedisServerOptions nopt;
   nopt.dir = work.File("out/node-0");
   nopt.config = {{"appendonly", "yes"}};
