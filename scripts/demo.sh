@@ -5,7 +5,8 @@
 #   scripts/demo.sh               installs dependencies (Debian 12), builds
 #                                 Release into build/, then runs the demo
 #   SHARDKIT_DEMO_KEYS=N          mixed keys to write (default 100000)
-#   SHARDKIT_DEMO_NEW_NODES=N     new cluster size (default 5)
+#   SHARDKIT_DEMO_NEW_NODES=N     new cluster size: masters (default 5)
+#   SHARDKIT_DEMO_REPLICAS=R      replicas per new master (default 1; 0 = none)
 #   SHARDKIT_DEMO_AOF_NODE=I      old node I (0-2) runs appendonly yes (default
 #                                 1); "none" = every old node on RDB only
 #   SHARDKIT_DEMO_SKIP_BUILD=1    reuse an existing build
@@ -25,13 +26,17 @@
 #     data), then update a tenth of the keys (log commands after the base);
 #  3. record every key's TYPE, DEBUG DIGEST-VALUE and PEXPIRETIME
 #     (keyspace_check capture), SAVE every node, kill -9 every node;
-#  4. shardkit discover, shardkit plan --nodes N --endpoints ...,
+#  4. shardkit discover, shardkit plan --nodes N --replicas R --endpoints ...,
 #     shardkit recover --plan ... --out ...;
-#  5. start N redis-servers on the output directories (cluster-enabled yes,
-#     the nodes.conf recover wrote; no redis-cli step) and wait for
+#  5. start N*(1+R) redis-servers on the output directories (cluster-enabled
+#     yes, the nodes.conf recover wrote; no redis-cli step) and wait for
 #     cluster_state:ok on every one;
 #  6. redis-cli --cluster check, then keyspace_check compare: every old key on
-#     the new master owning its slot with the same digest and PEXPIRETIME.
+#     the new master owning its slot with the same digest and PEXPIRETIME;
+#  7. (R > 0) every replica's link to its master is up, every master reports
+#     sync_full:0 (a dump.rdb layout: the replicas resumed with a partial
+#     resync; an appendonlydir layout full-syncs, as SPEC.md says, and is
+#     reported, not failed), and every replica holds its master's DBSIZE.
 # Every server is killed and the work directory removed on every exit path.
 # Exit status: 0 only if every step succeeded and every key matched.
 set -euo pipefail
@@ -39,6 +44,8 @@ cd "$(dirname "$0")/.."
 repo="$(pwd)"
 keys="${SHARDKIT_DEMO_KEYS:-100000}"
 new_nodes="${SHARDKIT_DEMO_NEW_NODES:-5}"
+new_replicas="${SHARDKIT_DEMO_REPLICAS:-1}"
+new_total=$((new_nodes * (1 + new_replicas)))
 build_dir="${SHARDKIT_DEMO_BUILD_DIR:-build}"
 old_nodes=3
 
@@ -187,12 +194,12 @@ wait_cluster_ok() {
   exit 2
 }
 
-read -r -a ports <<< "$(pick_ports $((old_nodes + new_nodes)))"
+read -r -a ports <<< "$(pick_ports $((old_nodes + new_total)))"
 old_ports=("${ports[@]:0:old_nodes}")
 new_ports=("${ports[@]:old_nodes}")
 mkdir -p "$work/logs"
 
-echo "shardkit demo: $(redis-server --version | cut -d' ' -f1-3), $old_nodes old masters -> $new_nodes new nodes, ~$keys keys"
+echo "shardkit demo: $(redis-server --version | cut -d' ' -f1-3), $old_nodes old masters -> $new_nodes new masters with $new_replicas replicas each, ~$keys keys"
 echo "work directory: $work"
 
 # ---- 1. the old cluster ---------------------------------------------------------
@@ -283,8 +290,8 @@ step "4a. shardkit discover ${rel_volumes[*]}"
 "$shardkit" discover "${rel_volumes[@]}" 2>&1 | sed 's/^/   /'
 step_done
 
-step "4b. shardkit plan --nodes $new_nodes --endpoints $endpoints --out plan.json ${rel_volumes[*]}"
-"$shardkit" plan --nodes "$new_nodes" --endpoints "$endpoints" --out plan.json \
+step "4b. shardkit plan --nodes $new_nodes --replicas $new_replicas --endpoints $endpoints --out plan.json ${rel_volumes[*]}"
+"$shardkit" plan --nodes "$new_nodes" --replicas "$new_replicas" --endpoints "$endpoints" --out plan.json \
   "${rel_volumes[@]}" 2>&1 | sed 's/^/   /'
 step_done
 
@@ -294,8 +301,8 @@ step_done
 cd "$repo"
 
 # ---- 5. the new cluster -----------------------------------------------------------
-step "5. start $new_nodes redis-servers on the recovered directories; wait for cluster_state:ok"
-for k in $(seq 0 $((new_nodes - 1))); do
+step "5. start $new_total redis-servers ($new_nodes masters, $((new_total - new_nodes)) replicas) on the recovered directories; wait for cluster_state:ok"
+for k in $(seq 0 $((new_total - 1))); do
   dir="$work/new/node-$k"
   appendonly=no
   if [ -d "$dir/appendonlydir" ]; then
@@ -304,10 +311,14 @@ for k in $(seq 0 $((new_nodes - 1))); do
   start_server "$dir" "${new_ports[$k]}" "$work/logs/new-$k.log" --dir ./ \
     --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 3000 \
     --appendonly "$appendonly" --save ""
-  echo "   new node $k: 127.0.0.1:${new_ports[$k]}  $(redis-cli -p "${new_ports[$k]}" DBSIZE) keys  (appendonly $appendonly)"
+  role=master
+  if [ "$k" -ge "$new_nodes" ]; then
+    role="replica of node $(((k - new_nodes) / new_replicas))"
+  fi
+  echo "   new node $k ($role): 127.0.0.1:${new_ports[$k]}  $(redis-cli -p "${new_ports[$k]}" DBSIZE) keys  (appendonly $appendonly)"
 done
 wait_cluster_ok "${new_ports[@]}"
-echo "   cluster_state:ok on all $new_nodes nodes"
+echo "   cluster_state:ok on all $new_total nodes"
 step_done
 
 if [ "${SHARDKIT_DEMO_TAMPER:-0}" = "1" ]; then
@@ -342,10 +353,66 @@ if [ "$compare_status" -ne 0 ]; then
 fi
 step_done
 
+if [ "$new_replicas" -gt 0 ]; then
+  step "7. replicas: link up, sync_full on their masters, DBSIZE equal to their master's"
+  for k in $(seq "$new_nodes" $((new_total - 1))); do
+    m=$(((k - new_nodes) / new_replicas))
+    port="${new_ports[$k]}"
+    linked=0
+    for _ in $(seq 1 1500); do  # up to ~60 s
+      if redis-cli -p "$port" INFO replication 2>/dev/null | grep -q '^master_link_status:up'; then
+        linked=1
+        break
+      fi
+      sleep 0.04
+    done
+    if [ "$linked" != 1 ]; then
+      echo "   replica node $k (127.0.0.1:$port): link to node $m not up after 60 s"
+      status=1
+      continue
+    fi
+    same=0
+    for _ in $(seq 1 250); do  # up to ~10 s (keys expiring meanwhile)
+      mk="$(redis-cli -p "${new_ports[$m]}" DBSIZE)"
+      rk="$(redis-cli -p "$port" DBSIZE)"
+      if [ "$mk" = "$rk" ]; then
+        same=1
+        break
+      fi
+      sleep 0.04
+    done
+    echo "   replica node $k (127.0.0.1:$port): link up to node $m, $rk keys (master $mk)"
+    if [ "$same" != 1 ]; then
+      status=1
+    fi
+  done
+  for m in $(seq 0 $((new_nodes - 1))); do
+    stats="$(redis-cli -p "${new_ports[$m]}" INFO stats)"
+    full="$(echo "$stats" | grep '^sync_full:' | cut -d: -f2 | tr -d '\r')"
+    partial="$(echo "$stats" | grep '^sync_partial_ok:' | cut -d: -f2 | tr -d '\r')"
+    layout=dump.rdb
+    if [ -d "$work/new/node-$m/appendonlydir" ]; then
+      layout=appendonlydir
+    fi
+    echo "   master node $m ($layout): sync_full:$full sync_partial_ok:$partial"
+    if [ "$layout" = dump.rdb ] && [ "$full" != 0 ]; then
+      status=1
+    fi
+  done
+  if [ -d "$work/new/node-0/appendonlydir" ]; then
+    echo "   (appendonlydir outputs: redis-server reads no replication fields from an AOF, so"
+    echo "    their replicas full-sync; SHARDKIT_DEMO_AOF_NODE=none gives dump.rdb outputs)"
+  fi
+  step_done
+fi
+
 print_timings
 echo
 if [ "$status" -eq 0 ]; then
   echo "== demo passed: the new $new_nodes-node cluster holds exactly the old cluster's keys"
+  if [ "$new_replicas" -gt 0 ]; then
+    echo "   and its $((new_total - new_nodes)) replicas are linked to their masters"
+  fi
 else
   echo "== demo FAILED (see above)"
 fi
