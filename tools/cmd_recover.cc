@@ -151,11 +151,17 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
         std::fprintf(stderr, "  replica of node %d: %s resync (%s)\n", n.master_index,
                      n.resync.c_str(), n.resync_reason.c_str());
         if (plan->standalone()) {
-          std::fprintf(stderr, "  start: redis-server --include %s/%s%s\n", n.dir.c_str(),
-                       loader::kReplicaConfName,
-                       n.replicaof.empty() ? " (not written: the plan has no endpoints; "
-                                             "give --replicaof <master host> <port>)"
-                                           : "");
+          // The replica's own port, as the plan's endpoint says.
+          const std::string& ep = plan->slots.nodes.at(n.index).endpoint;
+          const std::string port = ep.substr(ep.rfind(':') + 1);
+          if (n.replicaof.empty()) {
+            std::fprintf(stderr, "  start: in %s, redis-server --dir . --replicaof <master host> "
+                                 "<port> (no replica.conf: the plan has no endpoints)\n",
+                         n.dir.c_str());
+          } else {
+            std::fprintf(stderr, "  start: in %s, redis-server --port %s --dir . --include %s\n",
+                         n.dir.c_str(), port.c_str(), loader::kReplicaConfName);
+          }
         }
       }
     }
@@ -209,6 +215,15 @@ void AddRecover(CLI::App& app, CommandEnv& env) {
                   "archive) or both")
       ->check(CLI::IsMember({"rdb", "native", "both"}));
   cmd->add_flag("--json", args->json, "JSON report on stdout");
+  cmd->footer(
+      "Starting the nodes (P: the node's port from the plan's endpoints; add --appendonly yes "
+      "when node-K holds appendonlydir/):\n"
+      "  standalone master (plan --standalone), in node-0:  redis-server --port P --dir .\n"
+      "  its replicas, in node-K (K >= 1):  redis-server --port P --dir . --include replica.conf\n"
+      "  cluster master or replica (plan --nodes N [--replicas R]), in node-K:\n"
+      "    redis-server --port P --dir . --cluster-enabled yes   (reads the nodes.conf written "
+      "here)\n"
+      "Replicas given their master at start-up load dump.rdb and resume without a full sync.");
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
 }
 

@@ -13,6 +13,10 @@
 //     standalone output's appendonlydir replays it db by db;
 //   * a log whose last flush is a FLUSHDB of db 0 after data in db 1: one
 //     source's whole log is replayed, so db 1 survives;
+//   * two unrelated standalone databases with keys in dbs 0 and 2, some
+//     names in both, merged onto one standalone master (--merge-standalone):
+//     in every db the fresher database's copy of a key wins and keys only
+//     the older one holds are kept;
 //   * the same volumes recovered onto a cluster (the default shape) behave
 //     as before: keys outside db 0 are refused without --other-dbs; and
 //     --other-dbs is refused on a standalone plan (every db is kept there).
@@ -350,6 +354,63 @@ TEST(RecoverStandaloneAofTest, AFlushOfDb0KeepsTheOtherDbs) {
   auto after = KeyspaceSnapshot::Capture((*fresh)->client());
   ASSERT_TRUE(after.ok()) << after.status().ToString();
   EXPECT_EQ(before->Diff(*after), "");
+}
+
+TEST(RecoverStandaloneMergeTest, TheFresherCopyWinsInEveryDb) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  TempDir work("shardkit-standalone-merge");
+  KeyspaceSnapshot views[2];
+  const std::string names[2] = {"older", "fresher"};
+  for (int i = 0; i < 2; ++i) {
+    RedisServerOptions opt;
+    opt.dir = work.File(names[i]);
+    fs::create_directories(opt.dir);
+    auto server = RedisServer::Start(opt);
+    ASSERT_TRUE(server.ok()) << server.status().ToString();
+    RedisServer& s = **server;
+    Fill(s, 0, "", 100 + 50 * i);  // "str:0".. in both: the fresher's win
+    Fill(s, 2, names[i] + ":", 80);
+    RunOk(s, {"SELECT", "2"});
+    RunOk(s, {"SET", "shared", names[i]});
+    RunOk(s, {"SELECT", "0"});
+    RunOk(s, {"SET", "str:1", names[i]});
+    ASSERT_TRUE(s.Save().ok());
+    auto snap = KeyspaceSnapshot::Capture(s.client());
+    ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+    views[i] = std::move(*snap);
+    s.Kill9();
+  }
+  // The older one's file an hour older, whatever second both were saved in.
+  const std::string older_rdb = work.File("older/dump.rdb");
+  fs::last_write_time(older_rdb, fs::last_write_time(older_rdb) - std::chrono::hours(1));
+  KeyspaceSnapshot expected = views[0];
+  for (const auto& [db, keys] : views[1].dbs) {
+    for (const auto& [key, state] : keys) expected.dbs[db][key] = state;
+  }
+  for (const auto& [db, keys] : expected.dbs) {
+    expected.dbsize[db] = static_cast<int64_t>(keys.size());
+  }
+
+  auto plan = Shardkit({"plan", "--standalone", "--merge-standalone", "--out",
+                        work.File("plan.json"), work.File("older"), work.File("fresher")});
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->exit_code, 0) << plan->output;
+  auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out"),
+                       "--json"});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->exit_code, 0) << rec->output;
+  RedisServerOptions nopt;
+  nopt.dir = work.File("out/node-0");
+  auto fresh = RedisServer::Start(nopt);
+  ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
+  auto got = KeyspaceSnapshot::Capture((*fresh)->client());
+  ASSERT_TRUE(got.ok()) << got.status().ToString();
+  EXPECT_EQ(expected.Diff(*got), "");
+  auto shared = (*fresh)->CommandOk({"SELECT", "2"});
+  ASSERT_TRUE(shared.ok());
+  auto value = (*fresh)->CommandOk({"GET", "shared"});
+  ASSERT_TRUE(value.ok());
+  EXPECT_EQ(value->str, "fresher");
 }
 
 }  // namespace
