@@ -111,6 +111,14 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
   // Keep shards whole only when every source is a cluster shard.
   if (request.old_shards.size() != plan.sources.size()) request.old_shards.clear();
   SK_ASSIGN_OR_RETURN(plan.slots, MakeSlotPlan(request));
+  if (plan.standalone()) {
+    // The slot statistics count db-0 keys only; the one master (and each of
+    // its replicas) holds every db: report the sources' keys of every db.
+    uint64_t keys = 0;
+    for (const PlanSource& s : plan.sources) keys += s.keys;
+    for (PlannedNode& n : plan.slots.nodes) n.keys = keys;
+    plan.slots.total_keys = keys;
+  }
   XXH3_state_t* st = XXH3_createState();
   XXH3_64bits_reset(st);
   XXH3_64bits_update(st, plan.slots.fingerprint.data(), plan.slots.fingerprint.size());

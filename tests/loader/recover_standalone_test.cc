@@ -176,6 +176,7 @@ TEST_F(RecoverStandaloneTest, MasterAndReplicaKeepEveryDbAndResumeWithoutAFullSy
   EXPECT_EQ(plan["shape"], "standalone");
   ASSERT_EQ(plan["nodes"].size(), 2u);
   EXPECT_EQ(plan["nodes"][0]["slot_count"], 16384);
+  EXPECT_EQ(plan["nodes"][0]["keys"].get<uint64_t>(), old_->KeyCount()) << "every db counts";
   EXPECT_EQ(plan["nodes"][1]["role"], "replica");
 
   auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out"),
