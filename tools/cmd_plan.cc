@@ -1,6 +1,7 @@
 // shardkit plan (--nodes N | --standalone) [--replicas R] [--endpoints h:p,...]
 //               [--weights w,...] [--out plan.json] [--discovery-out discovery.json]
 //               [--allow-missing-shards] [--merge-standalone] DIR...
+// shardkit plan --spec recovery.json --out DIR   (tools/spec_plan.h)
 // Discovers the volumes (full scan), then assigns the 16384 slots to N new
 // masters balanced by bytes, gives each R replicas (nodes N.., the replicas
 // of master 0 first), and writes the recovery plan (atomically) to --out,
@@ -18,6 +19,7 @@
 #include "tools/command.h"
 #include "tools/exit_codes.h"
 #include "tools/plan_json.h"
+#include "tools/spec_plan.h"
 
 namespace shardkit::tools {
 namespace {
@@ -33,8 +35,44 @@ struct PlanArgs {
   bool allow_missing = false;
   bool merge_standalone = false;
   bool standalone = false;
+  std::string spec;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
+
+// --spec takes the databases, their volumes and shapes from the spec file:
+// the per-database flags and DIR... are refused beside it, --out is required
+// (a directory). Without --spec, DIR... and --nodes are required.
+int RunSpecOrUsage(const PlanArgs& args, const CLI::App& cmd, const CommandEnv& env) {
+  if (args.spec.empty()) {
+    if (args.dirs.empty()) {
+      std::fprintf(stderr, "shardkit plan: dirs (the old nodes' volumes) are required (or "
+                           "--spec)\n");
+      return kExitUsageOrIo;
+    }
+    return -1;  // Run() checks --nodes / --standalone
+  }
+  for (const char* flag : {"--nodes", "--standalone", "--replicas", "--endpoints", "--weights",
+                           "--discovery-out", "--allow-missing-shards", "--merge-standalone"}) {
+    if (cmd.count(flag) > 0) {
+      std::fprintf(stderr,
+                   "shardkit plan: %s cannot be given with --spec (the spec sets it per "
+                   "database)\n",
+                   flag);
+      return kExitUsageOrIo;
+    }
+  }
+  if (!args.dirs.empty()) {
+    std::fprintf(stderr, "shardkit plan: volumes cannot be given with --spec (the spec lists "
+                         "each database's volumes)\n");
+    return kExitUsageOrIo;
+  }
+  if (args.out.empty()) {
+    std::fprintf(stderr, "shardkit plan: --spec needs --out DIR (one <name>.plan.json per "
+                         "database and plans.json)\n");
+    return kExitUsageOrIo;
+  }
+  return RunPlanSpec(args.spec, args.out, args.threads, env);
+}
 
 int Run(const PlanArgs& args, const CommandEnv& env) {
   if (args.standalone ? args.nodes > 1 : args.nodes < 1) {
@@ -102,10 +140,13 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
   CLI::App* cmd = app.add_subcommand(
       "plan",
       "Assign the 16384 slots to N new masters, balanced by bytes, each with R replicas (or, "
-      "with --standalone, plan one standalone master and its R replicas); write plan.json");
-  cmd->add_option("dirs", args->dirs, "One directory per old node's volume")->required();
+      "with --standalone, plan one standalone master and its R replicas; or, with --spec, plan "
+      "every database of a recovery spec); write plan.json");
+  cmd->add_option("dirs", args->dirs, "One directory per old node's volume (required without "
+                                      "--spec)");
   cmd->add_option("--nodes", args->nodes,
-                  "Number of new masters (the nodes owning slots); required unless --standalone")
+                  "Number of new masters (the nodes owning slots); required unless --standalone "
+                  "or --spec")
       ->check(CLI::Range(1, 16384));
   cmd->add_flag("--standalone", args->standalone,
                 "The target is one standalone master (node 0) with --replicas R replicas, not "
@@ -114,6 +155,10 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
                 "master with redis-server on its directory, a replica with "
                 "`redis-server --include replica.conf` (or `include replica.conf` in its "
                 "redis.conf)");
+  cmd->add_option("--spec", args->spec,
+                  "A recovery spec (JSON): several databases, each with its volumes, shape "
+                  "(cluster|standalone), masters, replicas and endpoints (a list or \"keep\"); "
+                  "writes DIR/<name>.plan.json per database and DIR/plans.json to --out DIR");
   cmd->add_option("--replicas", args->replicas,
                   "Replicas per master (default 0): nodes N.. are the replicas, those of "
                   "master 0 first; each gets its master's data and, from a dump.rdb output, "
@@ -124,7 +169,9 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
       ->delimiter(',');
   cmd->add_option("--weights", args->weights, "Relative share of each new master")
       ->delimiter(',');
-  cmd->add_option("--out", args->out, "Write the plan here (atomically) instead of stdout");
+  cmd->add_option("--out", args->out,
+                  "Write the plan here (atomically) instead of stdout; with --spec, the "
+                  "directory for the plans");
   cmd->add_option("--discovery-out", args->discovery_out,
                   "Also write the discovery report (as discover --json prints it) here, "
                   "atomically, from the same scan");
@@ -136,7 +183,10 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
                 "volume holds are kept");
   cmd->add_option("--threads", args->threads, "Files scanned in parallel")
       ->check(CLI::Range(1, 256));
-  cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
+  cmd->callback([args, cmd, &env] {
+    const int early = RunSpecOrUsage(*args, *cmd, env);
+    env.exit_code = early >= 0 ? early : Run(*args, env);
+  });
 }
 
 }  // namespace
