@@ -1,5 +1,7 @@
 // shardkit recover --plan plan.json --out DIR [--node-index K] [--threads T]
 //                  [--keep-expired] [--other-dbs error|drop|db0] [--json]
+// shardkit recover --spec recovery.json --plans DIR --out OUT
+//                  [--database NAME [--node-index K]] ...   (tools/spec_recover.h)
 // Writes each new node's files (loader/recover.h), replicas included (a
 // replica's data files are its master's). A standalone plan (plan
 // --standalone) keeps every db; --other-dbs is for cluster plans only. Progress on stderr when
@@ -18,12 +20,17 @@
 #include "tools/command.h"
 #include "tools/exit_codes.h"
 #include "tools/plan_json.h"
+#include "tools/recover_report.h"
+#include "tools/spec_recover.h"
 
 namespace shardkit::tools {
 namespace {
 
 struct RecoverArgs {
   std::string plan_path;
+  std::string spec;
+  std::string plans_dir;
+  std::string database;
   std::string out;
   int node_index = -1;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -58,66 +65,28 @@ class TerminalProgress final : public loader::RecoverProgress {
   bool drawn_ = false;
 };
 
-nlohmann::json ReportJson(const loader::RecoverReport& r, const loader::RecoveryPlan& plan) {
-  nlohmann::json nodes = nlohmann::json::array();
-  for (const auto& n : r.nodes) {
-    nlohmann::json node = {{"index", n.index},
-                     {"node_id", n.node_id},
-                     {"role", n.master_index >= 0 ? "replica" : "master"},
-                     {"dir", n.dir},
-                     {"status", n.skipped_complete ? "already-complete" : "written"},
-                     {"layout", n.layout},
-                     {"keys", n.keys},
-                     {"commands", n.commands},
-                     {"rdb_bytes", n.bytes},
-                     {"rdb_crc64", n.rdb_crc64},
-                     {"native_bytes", n.native_bytes},
-                     {"slots", n.slot_count},
-                     {"seconds", n.seconds}};
-    if (n.master_index >= 0) {
-      if (plan.standalone()) node["replicaof"] = n.replicaof;
-      node["master"] = plan.slots.nodes.at(n.master_index).node_id;
-      node["master_index"] = n.master_index;
-      node["resync"] = n.resync;
-      node["resync_reason"] = n.resync_reason;
-    }
-    nodes.push_back(std::move(node));
+// Exactly one of --plan and --spec; --plans and --database only with
+// --spec, --plans required with it; --node-index with --spec needs
+// --database. Returns -1 when the arguments are consistent.
+int CheckModes(const RecoverArgs& args) {
+  const char* error = nullptr;
+  if (args.plan_path.empty() == args.spec.empty()) {
+    error = "give either --plan plan.json or --spec recovery.json --plans DIR";
+  } else if (args.spec.empty() && (!args.plans_dir.empty() || !args.database.empty())) {
+    error = "--plans and --database go with --spec";
+  } else if (!args.spec.empty() && args.plans_dir.empty()) {
+    error = "--spec needs --plans DIR (the directory `plan --spec` wrote)";
+  } else if (!args.spec.empty() && args.node_index >= 0 && args.database.empty()) {
+    error = "--node-index with --spec needs --database NAME (node K of which database)";
   }
-  return {{"plan", plan.fingerprint},
-          {"shape", loader::TargetShapeName(plan.shape)},
-          {"io_backend", r.io_backend},
-          {"nodes", nodes},
-          {"sources", r.sources_used},
-          {"source_bytes_read", r.source_bytes_read},
-          {"keys_read", r.keys_read},
-          {"keys_written", r.keys_written},
-          {"expired_dropped", r.expired_dropped},
-          {"other_db_dropped", r.other_db_dropped},
-          {"other_db_moved", r.other_db_moved},
-          {"duplicates_dropped", r.duplicates_dropped},
-          {"spilled_bytes", r.spilled_bytes},
-          {"values_in_pieces", r.values_in_pieces},
-          {"non_owner_kept", r.non_owner_kept},
-          {"commands_read", r.commands_read},
-          {"commands_written", r.commands_written},
-          {"commands_before_flush", r.commands_flushed},
-          {"commands_non_owner_dropped", r.commands_non_owner},
-          {"functions", r.functions},
-          {"seconds", r.seconds},
-          {"warnings", r.warnings}};
+  if (error == nullptr) return -1;
+  std::fprintf(stderr, "shardkit recover: %s\n", error);
+  return kExitUsageOrIo;
 }
 
 int Run(const RecoverArgs& args, const CommandEnv& env) {
-  auto text = storage::ReadSmallFile(args.plan_path, 64 << 20);
-  if (!text.ok()) return ReportError("recover", text.status());
-  auto plan = PlanFromJson(*text, args.plan_path);
-  if (!plan.ok()) return ReportError("recover", plan.status());
+  if (const int bad = CheckModes(args); bad >= 0) return bad;
   loader::RecoverOptions options;
-  if (plan->standalone() && !args.other_dbs.empty()) {
-    return ReportError("recover", Status::InvalidArgument(
-                                      "--other-dbs is for cluster plans: a standalone plan "
-                                      "keeps every db (" + args.plan_path + ")"));
-  }
   options.out_dir = args.out;
   options.node_index = args.node_index;
   options.threads = args.threads;
@@ -135,54 +104,32 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
     progress = std::make_unique<TerminalProgress>();
     options.progress = progress.get();
   }
+  if (!args.spec.empty()) {
+    SpecRecoverRequest req;
+    req.spec_path = args.spec;
+    req.plans_dir = args.plans_dir;
+    req.out_dir = args.out;
+    req.database = args.database;
+    req.node_index = args.node_index;
+    req.json = args.json;
+    return RunRecoverSpec(req, options);
+  }
+  auto text = storage::ReadSmallFile(args.plan_path, 64 << 20);
+  if (!text.ok()) return ReportError("recover", text.status());
+  auto plan = PlanFromJson(*text, args.plan_path);
+  if (!plan.ok()) return ReportError("recover", plan.status());
+  if (plan->standalone() && !args.other_dbs.empty()) {
+    return ReportError("recover", Status::InvalidArgument(
+                                      "--other-dbs is for cluster plans: a standalone plan "
+                                      "keeps every db (" + args.plan_path + ")"));
+  }
   auto report = loader::Recover(*plan, options);
   progress.reset();
   if (!report.ok()) return ReportError("recover", report.status());
   if (args.json) {
-    std::cout << ReportJson(*report, *plan).dump(2) << std::endl;
+    std::cout << RecoverReportJson(*report, *plan).dump(2) << std::endl;
   } else {
-    for (const auto& n : report->nodes) {
-      std::fprintf(stderr, "node %d %s: %s (%s), %llu keys, %llu log commands, %llu bytes, crc64 %s\n",
-                   n.index, n.dir.c_str(), n.skipped_complete ? "already complete" : "written",
-                   n.layout.c_str(), static_cast<unsigned long long>(n.keys),
-                   static_cast<unsigned long long>(n.commands),
-                   static_cast<unsigned long long>(n.bytes), n.rdb_crc64.c_str());
-      if (n.master_index >= 0) {
-        std::fprintf(stderr, "  replica of node %d: %s resync (%s)\n", n.master_index,
-                     n.resync.c_str(), n.resync_reason.c_str());
-        if (plan->standalone()) {
-          // The replica's own port, as the plan's endpoint says.
-          const std::string& ep = plan->slots.nodes.at(n.index).endpoint;
-          const std::string port = ep.substr(ep.rfind(':') + 1);
-          if (n.replicaof.empty()) {
-            std::fprintf(stderr, "  start: in %s, redis-server --dir . --replicaof <master host> "
-                                 "<port> (no replica.conf: the plan has no endpoints)\n",
-                         n.dir.c_str());
-          } else {
-            std::fprintf(stderr, "  start: in %s, redis-server --port %s --dir . --include %s\n",
-                         n.dir.c_str(), port.c_str(), loader::kReplicaConfName);
-          }
-        }
-      }
-    }
-    std::fprintf(stderr,
-                 "recover: %llu keys read, %llu written, %llu expired dropped, %llu duplicates "
-                 "dropped, %.2fs (%s backend)\n",
-                 static_cast<unsigned long long>(report->keys_read),
-                 static_cast<unsigned long long>(report->keys_written),
-                 static_cast<unsigned long long>(report->expired_dropped),
-                 static_cast<unsigned long long>(report->duplicates_dropped), report->seconds,
-                 report->io_backend.c_str());
-    if (report->commands_read > 0) {
-      std::fprintf(stderr,
-                   "recover: %llu log commands read, %llu written, %llu before a FLUSHALL/FLUSHDB "
-                   "skipped, %llu for slots their source did not own dropped\n",
-                   static_cast<unsigned long long>(report->commands_read),
-                   static_cast<unsigned long long>(report->commands_written),
-                   static_cast<unsigned long long>(report->commands_flushed),
-                   static_cast<unsigned long long>(report->commands_non_owner));
-    }
-    for (const auto& w : report->warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+    PrintRecoverReport(*report, *plan);
   }
   return kExitOk;
 }
@@ -192,9 +139,23 @@ void AddRecover(CLI::App& app, CommandEnv& env) {
   CLI::App* cmd = app.add_subcommand(
       "recover",
       "Write each new node's dump.rdb (and nodes.conf; a standalone plan's replicas: "
-      "replica.conf) from a plan, replicas included");
-  cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
-  cmd->add_option("--out", args->out, "Output directory (node-K/ per node)")->required();
+      "replica.conf) from a plan, replicas included (or, with --spec, every database of a "
+      "recovery spec)");
+  cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`");
+  cmd->add_option("--spec", args->spec,
+                  "A recovery spec (instead of --plan): recover every database of it from the "
+                  "plans `plan --spec` wrote to --plans DIR, into OUT/<name>/node-K, one "
+                  "database after another under one --threads budget; the exit status is the "
+                  "worst database's");
+  cmd->add_option("--plans", args->plans_dir,
+                  "With --spec: the directory `plan --spec --out DIR` wrote (plans.json and "
+                  "<name>.plan.json)");
+  cmd->add_option("--database", args->database,
+                  "With --spec: recover only this database (with --node-index K: only its "
+                  "node K)");
+  cmd->add_option("--out", args->out,
+                  "Output directory (node-K/ per node; with --spec, <name>/node-K/)")
+      ->required();
   cmd->add_option("--node-index", args->node_index,
                   "Write only node K (0-based; a replica gets its master's data)")
       ->check(CLI::Range(0, 16383));
