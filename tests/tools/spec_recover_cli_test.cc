@@ -16,6 +16,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
@@ -313,6 +314,47 @@ TEST_F(SpecRecoverCliTest, BadSpecsAreRefusedBeforeAnythingIsWrittenNamingTheFie
   EXPECT_FALSE(fs::exists(work.File("out"))) << "nothing is written";
 }
 
+// A database whose source changed since the plan fails (exit 2, as recover
+// --plan refuses it); the other database is still recovered, and the run's
+// exit status is the worst.
+TEST_F(SpecRecoverCliTest, ADatabaseThatFailsDoesNotStopTheOthersAndTheWorstExitWins) {
+  TempDir work("shardkit-spec-worst");
+  const std::string cache_copy = work.File("cache-volume");
+  fs::create_directories(cache_copy);
+  fs::copy_file(standalone_->rdb_path(), cache_copy + "/dump.rdb");
+  json spec_json = Spec(json::array({"127.0.0.1:7000", "127.0.0.1:7001", "127.0.0.1:7002"}));
+  spec_json["databases"][1]["volumes"] = json::array({"cache-volume"});  // relative to the spec
+  const std::string spec = WriteSpec(work, spec_json);
+  auto plan = Shardkit({"plan", "--spec", spec, "--out", work.File("plans")});
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->exit_code, 0) << plan->output;
+  const json cache_plan = json::parse(ReadFileOrDie(work.File("plans/cache.plan.json")));
+  EXPECT_EQ(cache_plan["sources"][0]["volume"], fs::canonical(cache_copy).string());
+  // The cache's source changes after the plan (one more byte).
+  {
+    std::string rdb = ReadFileOrDie(cache_copy + "/dump.rdb");
+    WriteFileOrDie(cache_copy + "/dump.rdb", rdb + "x");
+  }
+  auto rec = Shardkit({"recover", "--spec", spec, "--plans", work.File("plans"), "--out",
+                       work.File("out"), "--json"});
+  ASSERT_TRUE(rec.ok());
+  EXPECT_EQ(rec->exit_code, 2) << rec->output;
+  const json report = ParseJsonOutput(rec->output);
+  ASSERT_FALSE(report.is_discarded()) << rec->output;
+  EXPECT_EQ(report["exit_code"], 2);
+  ASSERT_EQ(report["databases"].size(), 2u);
+  EXPECT_EQ(report["databases"][0]["exit_code"], 0);
+  EXPECT_EQ(report["databases"][0]["report"]["nodes"].size(), 3u);
+  EXPECT_EQ(report["databases"][1]["exit_code"], 2);
+  EXPECT_NE(report["databases"][1]["error"].get<std::string>().find("dump.rdb"),
+            std::string::npos)
+      << report.dump(2);
+  for (int k = 0; k < 3; ++k) {
+    EXPECT_TRUE(fs::exists(work.File("out/orders/node-" + std::to_string(k) + "/dump.rdb")));
+  }
+  EXPECT_FALSE(fs::exists(work.File("out/cache/node-0")));
+}
+
 TEST_F(SpecRecoverCliTest, KeepGivesEachNewMasterItsOldShardsEndpoint) {
   TempDir work("shardkit-spec-keep");
   const std::string spec = WriteSpec(work, Spec("keep"));
@@ -321,10 +363,35 @@ TEST_F(SpecRecoverCliTest, KeepGivesEachNewMasterItsOldShardsEndpoint) {
   ASSERT_EQ(plan->exit_code, 0) << plan->output;
   const json p = json::parse(ReadFileOrDie(work.File("plans/orders.plan.json")));
   EXPECT_EQ(p["strategy"], "keep-shards");
-  std::set<std::string> want, got;
-  for (int port : old_ports_) want.insert("127.0.0.1:" + std::to_string(port));
-  for (const auto& n : p["nodes"]) got.insert(n["endpoint"].get<std::string>());
-  EXPECT_EQ(got, want);
+  // Old master endpoint -> its slots, from each old volume's own nodes.conf
+  // line ("<id> <ip>:<port>@<cport> myself,master - 0 0 <epoch> connected
+  // <slots>...").
+  std::map<std::string, std::string> want, got;
+  for (const std::string& v : cluster_volumes_) {
+    std::istringstream conf(ReadFileOrDie(v + "/nodes.conf"));
+    std::string line;
+    while (std::getline(conf, line)) {
+      if (line.find("myself") == std::string::npos) continue;
+      std::istringstream fields(line);
+      std::vector<std::string> f;
+      for (std::string x; fields >> x;) f.push_back(x);
+      ASSERT_GE(f.size(), 9u) << line;
+      std::string slots;
+      for (size_t i = 8; i < f.size(); ++i) slots += (slots.empty() ? "" : " ") + f[i];
+      want[f[1].substr(0, f[1].find('@'))] = slots;
+    }
+  }
+  for (const auto& n : p["nodes"]) {
+    std::string slots;
+    for (const auto& r : n["slots"]) {
+      const int a = r[0], b = r[1];
+      slots += (slots.empty() ? "" : " ") +
+               (a == b ? std::to_string(a) : std::to_string(a) + "-" + std::to_string(b));
+    }
+    got[n["endpoint"].get<std::string>()] = slots;
+  }
+  EXPECT_EQ(got, want) << "each new master: its old master's endpoint and slots";
+  EXPECT_EQ(want.size(), old_ports_.size());
 }
 
 }  // namespace
