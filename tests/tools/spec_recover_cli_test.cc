@@ -115,6 +115,8 @@ class SpecRecoverCliTest : public ::testing::Test {
     cluster_ = nullptr;
     standalone_ = nullptr;
     old_cluster_ = old_standalone_ = nullptr;
+    cluster_volumes_.clear();
+    old_ports_.clear();
   }
   void SetUp() override {
     SHARDKIT_REQUIRE_REDIS_SERVER();
