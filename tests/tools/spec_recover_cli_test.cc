@@ -304,6 +304,30 @@ TEST_F(SpecRecoverCliTest, BadSpecsAreRefusedBeforeAnythingIsWrittenNamingTheFie
                               work.File("out"), "--database", "nope"});
   ASSERT_TRUE(unknown_db.ok());
   EXPECT_EQ(unknown_db->exit_code, 2) << unknown_db->output;
+  // A plan file replaced since the index was written is corrupt (exit 1);
+  // one the index vouches for but that reads another database's volumes is
+  // refused (exit 2). Nothing is written either way.
+  const std::string orders_plan = ReadFileOrDie(work.File("plans/orders.plan.json"));
+  const std::string cache_plan = ReadFileOrDie(work.File("plans/cache.plan.json"));
+  const std::string index_text = ReadFileOrDie(work.File("plans/plans.json"));
+  WriteFileOrDie(work.File("plans/cache.plan.json"), orders_plan);
+  auto replaced = Shardkit({"recover", "--spec", spec, "--plans", work.File("plans"), "--out",
+                            work.File("out")});
+  ASSERT_TRUE(replaced.ok());
+  EXPECT_EQ(replaced->exit_code, 1) << replaced->output;
+  EXPECT_NE(replaced->output.find("cache.plan.json"), std::string::npos) << replaced->output;
+  json index = json::parse(index_text);
+  index["databases"][1]["fingerprint"] = json::parse(orders_plan)["fingerprint"];
+  WriteFileOrDie(work.File("plans/plans.json"), index.dump(2));
+  auto foreign = Shardkit({"recover", "--spec", spec, "--plans", work.File("plans"), "--out",
+                           work.File("out")});
+  ASSERT_TRUE(foreign.ok());
+  EXPECT_EQ(foreign->exit_code, 2) << foreign->output;
+  EXPECT_NE(foreign->output.find("does not give database \"cache\""), std::string::npos)
+      << foreign->output;
+  WriteFileOrDie(work.File("plans/cache.plan.json"), cache_plan);
+  WriteFileOrDie(work.File("plans/plans.json"), index_text);
+  EXPECT_FALSE(fs::exists(work.File("out"))) << "nothing is written";
   // A spec edited after planning is refused: the plans are not its plans.
   json edited = good;
   edited["databases"][0]["endpoints"][0] = "127.0.0.1:7999";
