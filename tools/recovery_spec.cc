@@ -168,24 +168,19 @@ Result<DatabaseSpec> ReadDatabase(const SpecReader& r, const json& j, const std:
   }
   it = j.find("endpoints");
   if (db.shape == SpecShape::kStandalone) {
-    // TODO(plan --standalone): once PlanOptions has the standalone target
-    // field (`PlanOptions::standalone`, added with `plan --standalone`), set
-    // it for this shape and accept replicas and endpoints the way that flag
-    // does. Until then a standalone target is today's: one master, no
-    // endpoints (no nodes.conf), no replicas.
+    // As `plan --standalone`: one master and its replicas; endpoints are
+    // optional (without them no replica.conf is written) and cannot be
+    // "keep" (a standalone volume has no nodes.conf to take them from).
     if (db.masters != 1) return r.Refuse(field("masters"), "a standalone database has 1 master");
-    if (db.replicas != 0) {
-      return r.Refuse(field("replicas"),
-                      "replicas of a standalone database are not supported yet (use 0)");
-    }
-    if (it != j.end()) {
-      return r.Refuse(field("endpoints"),
-                      "a standalone database has no endpoints (no nodes.conf is written)");
-    }
     if (!db.weights.empty()) return r.Refuse(field("weights"), "a standalone database has none");
-    return db;
-  }
-  if (it == j.end()) {
+    if (it == j.end()) return db;
+    if (it->is_string()) {
+      return r.Refuse(field("endpoints"),
+                      "\"keep\" takes endpoints from the old nodes.conf files, which a "
+                      "standalone database has none of: give its endpoints (master, then "
+                      "replicas) or leave them out");
+    }
+  } else if (it == j.end()) {
     return r.Refuse(field("endpoints"),
                     "missing (" + std::to_string(db.masters * (1 + db.replicas)) +
                         " host:port, or \"keep\" for the old masters' endpoints)");

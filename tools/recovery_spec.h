@@ -45,7 +45,7 @@ struct DatabaseSpec {
   // "endpoints": "keep": each new master takes the endpoint its old shard's
   // master had in nodes.conf (needs masters == the old shard count; checked
   // by plan, which knows the old shards). Else `endpoints` (may be empty
-  // only for a standalone shape).
+  // only for a standalone shape, which cannot "keep").
   bool keep_endpoints = false;
   std::vector<std::string> endpoints;
   std::vector<double> weights;

@@ -92,10 +92,7 @@ Result<PlannedDatabase> PlanOne(const DatabaseSpec& db, size_t index, int thread
   popt.weights = db.weights;
   popt.allow_missing_shards = db.allow_missing_shards;
   popt.merge_standalone = db.merge_standalone;
-  // TODO(plan --standalone): for SpecShape::kStandalone set the standalone
-  // target field PlanOptions gains with `plan --standalone` (e.g.
-  // popt.standalone = true). Today a standalone target is one master without
-  // endpoints, which is what the spec parser allows for that shape.
+  popt.standalone = db.shape == SpecShape::kStandalone;
   if (db.keep_endpoints) {
     SK_ASSIGN_OR_RETURN(popt.endpoints, KeptEndpoints(d, db, at + ".endpoints"));
   } else {

@@ -8,8 +8,13 @@
 # per suite runs each suite as GoogleTest means it to; suites still run in
 # parallel under `ctest -j`.
 #
+# A suite named in SPLIT_SUITES (comma separated) gets one CTest test per
+# TEST instead: for long suites of independent tests with no shared set-up,
+# which would otherwise be the suite run's critical path.
+#
 # Run at build time (POST_BUILD): cmake -DTEST_BINARY=... -DTEST_TARGET=...
-#   -DCTEST_FILE=... -DTEST_TIMEOUT=... -P gtest_suites.cmake
+#   -DCTEST_FILE=... -DTEST_TIMEOUT=... [-DSPLIT_SUITES=A,B] -P gtest_suites.cmake
+cmake_minimum_required(VERSION 3.22)
 execute_process(
   COMMAND "${TEST_BINARY}" --gtest_list_tests
   OUTPUT_VARIABLE listing
@@ -19,20 +24,33 @@ execute_process(
 if(NOT rc EQUAL 0)
   message(FATAL_ERROR "${TEST_BINARY} --gtest_list_tests failed (${rc}): ${listing_err}")
 endif()
+string(REPLACE "," ";" split_suites "${SPLIT_SUITES}")
 string(REPLACE "\n" ";" lines "${listing}")
 set(content "")
 set(count 0)
+set(suite "")
+set(split OFF)
+macro(add_one name filter)
+  string(APPEND content
+    "add_test([==[${name}]==] [==[${TEST_BINARY}]==] [==[--gtest_filter=${filter}]==])\n"
+    "set_tests_properties([==[${name}]==] PROPERTIES LABELS [==[${TEST_TARGET}]==] "
+    "TIMEOUT ${TEST_TIMEOUT})\n")
+  math(EXPR count "${count} + 1")
+endmacro()
 foreach(line IN LISTS lines)
   # Suite lines start in column 0 and end with '.', optionally followed by a
-  # comment ("Suite.  # TypeParam = int"); test lines are indented.
+  # comment ("Suite.  # TypeParam = int"); test lines are indented
+  # ("  Name" or "  Name  # GetParam() = 3").
   if(line MATCHES "^([^ #][^ ]*)\\.( .*)?$")
     set(suite "${CMAKE_MATCH_1}")
-    set(name "${TEST_TARGET}:${suite}")
-    string(APPEND content
-      "add_test([==[${name}]==] [==[${TEST_BINARY}]==] [==[--gtest_filter=${suite}.*]==])\n"
-      "set_tests_properties([==[${name}]==] PROPERTIES LABELS [==[${TEST_TARGET}]==] "
-      "TIMEOUT ${TEST_TIMEOUT})\n")
-    math(EXPR count "${count} + 1")
+    if(suite IN_LIST split_suites)
+      set(split ON)
+    else()
+      set(split OFF)
+      add_one("${TEST_TARGET}:${suite}" "${suite}.*")
+    endif()
+  elseif(split AND line MATCHES "^  ([^ ]+)")
+    add_one("${TEST_TARGET}:${suite}.${CMAKE_MATCH_1}" "${suite}.${CMAKE_MATCH_1}")
   endif()
 endforeach()
 if(count EQUAL 0)

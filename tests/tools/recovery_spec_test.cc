@@ -179,18 +179,30 @@ TEST(RecoverySpecTest, TypesAndRangesAreStrict) {
   ExpectRefused(Parse(j), "databases[1]", "object");
 }
 
-TEST(RecoverySpecTest, AStandaloneDatabaseIsOneMasterWithoutEndpoints) {
+TEST(RecoverySpecTest, AStandaloneDatabaseIsOneMasterWithItsReplicas) {
   json j = GoodSpec();
   j["databases"][1]["masters"] = 1;
   EXPECT_TRUE(Parse(j).ok());
   j["databases"][1]["masters"] = 2;
   ExpectRefused(Parse(j), "databases[1].masters", "1 master");
-  j = GoodSpec();
-  j["databases"][1]["endpoints"] = json::array({"h:1"});
-  ExpectRefused(Parse(j), "databases[1].endpoints");
+  // As plan --standalone: replicas, with or without endpoints (master, then
+  // replicas); never "keep" (a standalone volume has no nodes.conf).
   j = GoodSpec();
   j["databases"][1]["replicas"] = 1;
-  ExpectRefused(Parse(j), "databases[1].replicas");
+  auto with_replicas = Parse(j);
+  ASSERT_TRUE(with_replicas.ok()) << with_replicas.status().ToString();
+  EXPECT_EQ(with_replicas->databases[1].replicas, 1);
+  j["databases"][1]["endpoints"] = json::array({"h:1", "h:2"});
+  auto with_endpoints = Parse(j);
+  ASSERT_TRUE(with_endpoints.ok()) << with_endpoints.status().ToString();
+  EXPECT_EQ(with_endpoints->databases[1].endpoints.size(), 2u);
+  j["databases"][1]["endpoints"] = json::array({"h:1"});
+  ExpectRefused(Parse(j), "databases[1].endpoints", "2 nodes");
+  j["databases"][1]["endpoints"] = "keep";
+  ExpectRefused(Parse(j), "databases[1].endpoints", "nodes.conf");
+  j = GoodSpec();
+  j["databases"][1]["weights"] = json::array({1});
+  ExpectRefused(Parse(j), "databases[1].weights");
 }
 
 TEST(RecoverySpecTest, NotJsonAndDuplicateKeysAreRefused) {
