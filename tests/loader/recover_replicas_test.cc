@@ -1,5 +1,7 @@
 // End to end, plan --replicas: a real Redis Cluster of 3 masters with one
-// replica each, filled with a mixed dataset, saved and killed with SIGKILL,
+// replica each, filled with a mixed dataset, saved (replicas first, then
+// writes only the masters' saves hold: deletes, overwrites, new keys) and
+// killed with SIGKILL,
 // is rebuilt by `shardkit plan --nodes 3 --replicas 1` + `shardkit recover`
 // onto 6 new nodes. Real redis-servers (7.0) start on the outputs with no
 // other step; every replica must link up with a partial resync (its master's
@@ -117,11 +119,10 @@ class RecoverReplicasTest : public ::testing::Test {
     cluster_ = std::move(*c).release();
     FillCluster(*cluster_);
     ASSERT_TRUE(cluster_->WaitReplicas().ok());
-    auto snap = cluster_->Snapshot();
-    ASSERT_TRUE(snap.ok()) << snap.status().ToString();
-    old_ = new KeyspaceSnapshot(std::move(*snap));
-    // Replicas first, then masters: a master saved last records an offset
-    // at least its replica's, so discovery picks the master's volume.
+    // Replicas first, then writes only the masters' volumes will hold (a
+    // delete, an overwrite and a new key on every shard), then the masters:
+    // a master saved last records a larger offset than its replica, so
+    // discovery picks the master's volume, and the deleted keys stay deleted.
     auto masters = cluster_->Masters();
     ASSERT_TRUE(masters.ok());
     for (RedisServer* s : cluster_->nodes()) {
@@ -129,6 +130,19 @@ class RecoverReplicasTest : public ::testing::Test {
         ASSERT_TRUE(s->Save().ok());
       }
     }
+    for (int i = 0; i < 30; ++i) {
+      const std::string n = std::to_string(i);
+      for (const auto& args : std::vector<std::vector<std::string>>{
+               {"DEL", "str:" + n}, {"SET", "hash:" + n, "overwritten"}, {"SET", "late:" + n, n}}) {
+        auto r = cluster_->CommandForKey(args[1], args);
+        ASSERT_TRUE(r.ok() && !r->is_error()) << args[0] << " " << args[1];
+      }
+    }
+    auto snap = cluster_->Snapshot();
+    ASSERT_TRUE(snap.ok()) << snap.status().ToString();
+    old_ = new KeyspaceSnapshot(std::move(*snap));
+    ASSERT_EQ(old_->dbs[0].count("str:0"), 0u);
+    ASSERT_EQ(old_->dbs[0].count("late:0"), 1u);
     for (RedisServer* m : *masters) ASSERT_TRUE(m->Save().ok());
     for (RedisServer* s : cluster_->nodes()) volumes_.push_back(s->dir());
     cluster_->KillAll();
