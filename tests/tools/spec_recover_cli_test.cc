@@ -220,7 +220,8 @@ TEST_F(SpecRecoverCliTest, PlanAndRecoverEveryDatabaseOfASpecInOneRun) {
   auto rerun = Shardkit({"recover", "--spec", spec, "--plans", work.File("plans"), "--out",
                          work.File("out"), "--json"});
   ASSERT_TRUE(rerun.ok() && rerun->exit_code == 0) << (rerun.ok() ? rerun->output : "");
-  for (const auto& d : ParseJsonOutput(rerun->output)["databases"]) {
+  const nlohmann::json rerun_report = ParseJsonOutput(rerun->output);
+  for (const auto& d : rerun_report["databases"]) {
     for (const auto& n : d["report"]["nodes"]) EXPECT_EQ(n["status"], "already-complete");
   }
 
