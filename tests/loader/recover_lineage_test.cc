@@ -32,18 +32,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Waits (bounded) until the replica's link to its master is up.
-Status WaitLinkUp(RedisServer& replica) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto link = replica.InfoField("replication", "master_link_status");
-    if (link.ok() && *link == "up") return Status();
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return Status::IoError("replica on port " + std::to_string(replica.port()) +
-                         " did not link up within 30 s");
-}
-
 void RunOk(RedisServer& s, const std::vector<std::string>& args) {
   auto r = s.CommandOk(args);
   ASSERT_TRUE(r.ok()) << args[0] << ": " << r.status().ToString();
@@ -111,7 +99,7 @@ class StandaloneLineageTest : public ::testing::Test {
     auto replica = RedisServer::Start(ropt);
     ASSERT_TRUE(replica.ok()) << replica.status().ToString();
     RedisServer& r = **replica;
-    ASSERT_TRUE(WaitLinkUp(r).ok());
+    ASSERT_TRUE(r.WaitInfoField("replication", "master_link_status", "up").ok());
     Fill(m, "", 2000);
     RunOk(m, {"SET", "k1", "will-be-deleted"});
     RunOk(m, {"SET", "k2", "old"});

@@ -37,23 +37,6 @@ std::string Endpoints(const std::vector<int>& ports) {
   return out;
 }
 
-// Polls `field` of INFO `section` until it equals `want` (bounded).
-Status WaitInfo(RedisServer& s, const std::string& section, const std::string& field,
-                const std::string& want,
-                std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000)) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::string last;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto v = s.InfoField(section, field);
-    if (v.ok() && *v == want) return Status();
-    last = v.ok() ? *v : v.status().ToString();
-    // Replication and failover progress through the servers' cron; poll.
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  return Status::IoError("127.0.0.1:" + std::to_string(s.port()) + " " + field + " is " + last +
-                         ", not " + want + "\n" + s.LogTail(2000));
-}
-
 // The AUX fields of an RDB, by `shardkit inspect --json`.
 std::map<std::string, std::string> AuxOf(const std::string& rdb) {
   std::map<std::string, std::string> out;
@@ -228,7 +211,7 @@ TEST_F(RecoverReplicasTest, ReplicasResumeWithoutAFullSyncAndTakeOver) {
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
   RedisCluster& c = **fresh;
   for (int k = 3; k < 6; ++k) {
-    Status up = WaitInfo(c.node(k), "replication", "master_link_status", "up");
+    Status up = c.node(k).WaitInfoField("replication", "master_link_status", "up");
     ASSERT_TRUE(up.ok()) << up.ToString();
   }
   for (int m = 0; m < 3; ++m) {
@@ -262,7 +245,7 @@ TEST_F(RecoverReplicasTest, ReplicasResumeWithoutAFullSyncAndTakeOver) {
   // Master 0 dies; its replica (node 3) takes over and serves every key.
   c.node(0).Kill9();
   ASSERT_TRUE(c.node(3).CommandOk({"CLUSTER", "FAILOVER", "TAKEOVER"}).ok());
-  Status promoted = WaitInfo(c.node(3), "replication", "role", "master");
+  Status promoted = c.node(3).WaitInfoField("replication", "role", "master");
   ASSERT_TRUE(promoted.ok()) << promoted.ToString();
   ASSERT_TRUE(c.WaitHealthy(std::chrono::milliseconds(30'000)).ok());
   auto after = c.Snapshot();
@@ -343,7 +326,7 @@ TEST(RecoverReplicasAofTest, AnAofOutputsReplicaFullSyncsAndTheReportSaysWhy) {
   auto fresh = RedisCluster::StartFromDirs({work.File("out/node-0"), work.File("out/node-1")},
                                            *ports, {{"appendonly", "yes"}});
   ASSERT_TRUE(fresh.ok()) << fresh.status().ToString();
-  Status up = WaitInfo((*fresh)->node(1), "replication", "master_link_status", "up");
+  Status up = (*fresh)->node(1).WaitInfoField("replication", "master_link_status", "up");
   ASSERT_TRUE(up.ok()) << up.ToString();
   auto full = (*fresh)->node(0).InfoField("stats", "sync_full");
   ASSERT_TRUE(full.ok());

@@ -38,23 +38,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Polls `field` of INFO `section` until it equals `want` (bounded: 30 s).
-Status WaitInfo(RedisServer& s, const std::string& section, const std::string& field,
-                const std::string& want) {
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
-  std::string last;
-  while (std::chrono::steady_clock::now() < deadline) {
-    auto v = s.InfoField(section, field);
-    if (v.ok()) {
-      last = *v;
-      if (last == want) return Status();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  return Status::IoError("port " + std::to_string(s.port()) + ": " + field + " is \"" + last +
-                         "\", not \"" + want + "\" after 30 s");
-}
-
 void RunOk(RedisServer& s, const std::vector<std::string>& args) {
   auto r = s.CommandOk(args);
   ASSERT_TRUE(r.ok()) << args[0] << ": " << r.status().ToString();
@@ -108,7 +91,7 @@ class RecoverStandaloneTest : public ::testing::Test {
     auto replica = RedisServer::Start(ropt);
     ASSERT_TRUE(replica.ok()) << replica.status().ToString();
     RedisServer& r = **replica;
-    ASSERT_TRUE(WaitInfo(r, "replication", "master_link_status", "up").ok());
+    ASSERT_TRUE(r.WaitInfoField("replication", "master_link_status", "up").ok());
     Fill(m, 0, "", 1500);
     Fill(m, 1, "one:", 700);
     Fill(m, 5, "five:", 300);
@@ -214,9 +197,9 @@ TEST_F(RecoverStandaloneTest, MasterAndReplicaKeepEveryDbAndResumeWithoutAFullSy
   ropt.config = {{"include", replica_dir + "/replica.conf"}};
   auto replica = RedisServer::Start(ropt);
   ASSERT_TRUE(replica.ok()) << replica.status().ToString();
-  ASSERT_TRUE(WaitInfo(**replica, "replication", "master_link_status", "up").ok())
+  ASSERT_TRUE((*replica)->WaitInfoField("replication", "master_link_status", "up").ok())
       << (*replica)->LogTail();
-  ASSERT_TRUE(WaitInfo(**master, "replication", "connected_slaves", "1").ok());
+  ASSERT_TRUE((*master)->WaitInfoField("replication", "connected_slaves", "1").ok());
   auto full = (*master)->InfoField("stats", "sync_full");
   auto partial = (*master)->InfoField("stats", "sync_partial_ok");
   ASSERT_TRUE(full.ok() && partial.ok());

@@ -364,6 +364,20 @@ Status RedisServer::Save() {
   return Status::Ok();
 }
 
+Status RedisServer::WaitInfoField(const std::string& section, const std::string& field,
+                                  const std::string& want, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  std::string last;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto v = InfoField(section, field);
+    if (v.ok() && *v == want) return Status();
+    last = v.ok() ? *v : v.status().ToString();
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Status::IoError("127.0.0.1:" + std::to_string(port_) + " " + field + " is \"" + last +
+                         "\", not \"" + want + "\"\n" + LogTail(2000));
+}
+
 Result<std::string> RedisServer::InfoField(const std::string& section, const std::string& field) {
   SK_ASSIGN_OR_RETURN(RedisReply r, CommandOk({"INFO", section}));
   std::string needle = field + ":";

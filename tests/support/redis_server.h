@@ -83,6 +83,13 @@ class RedisServer {
   Status BgRewriteAof(std::chrono::milliseconds timeout = std::chrono::milliseconds(60'000));
   // Returns the value of `field` in `INFO <section>`, or kNotFound.
   Result<std::string> InfoField(const std::string& section, const std::string& field);
+  // Polls `field` of INFO `section` until it equals `want`, for at most
+  // `timeout` (replication and failover advance in the server's cron, so
+  // there is nothing to block on). kIoError naming the last value and the
+  // tail of redis.log when it does not.
+  Status WaitInfoField(const std::string& section, const std::string& field,
+                       const std::string& want,
+                       std::chrono::milliseconds timeout = std::chrono::milliseconds(30'000));
 
   // SHUTDOWN SAVE|NOSAVE and waits for the process to exit.
   Status Shutdown(bool save);
