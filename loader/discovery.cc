@@ -152,6 +152,13 @@ struct Pick {
   int candidate = -1;
 };
 
+// When a source was last written: the later of its AUX ctime and its newest
+// file's mtime.
+int64_t SavedMs(const SourceCandidate& c) {
+  const int64_t ctime_ms = c.scan ? c.scan->ctime_s * 1000 : 0;
+  return std::max(ctime_ms, c.newest_mtime_ms);
+}
+
 // True when source a (on a master when a_master) is fresher than b.
 bool Fresher(const SourceCandidate& a, bool a_master, const SourceCandidate& b, bool b_master,
              std::string* why) {
@@ -170,13 +177,9 @@ bool Fresher(const SourceCandidate& a, bool a_master, const SourceCandidate& b, 
     *why = "same replication id and offset: the master wins";
     return a_master && !b_master;
   }
-  auto when = [](const SourceCandidate& c) {
-    int64_t ctime_ms = c.scan ? c.scan->ctime_s * 1000 : 0;
-    return std::max(ctime_ms, c.newest_mtime_ms);
-  };
-  if (when(a) != when(b)) {
+  if (SavedMs(a) != SavedMs(b)) {
     *why = "newest by save time / file time";
-    return when(a) > when(b);
+    return SavedMs(a) > SavedMs(b);
   }
   *why = "tie: the master wins";
   return a_master && !b_master;
@@ -260,12 +263,10 @@ void DecideShard(const std::vector<VolumeReport>& volumes, std::vector<int> memb
   }
 }
 
-// Save time / file time of a shard's chosen source (0 when none is usable).
-int64_t ChosenWhenMs(const Discovery& d, const ShardDecision& s) {
+// SavedMs of a shard's chosen source (0 when none is usable).
+int64_t ChosenSavedMs(const Discovery& d, const ShardDecision& s) {
   const SourceCandidate* c = d.Chosen(s);
-  if (c == nullptr) return 0;
-  const int64_t ctime_ms = c->scan ? c->scan->ctime_s * 1000 : 0;
-  return std::max(ctime_ms, c->newest_mtime_ms);
+  return c == nullptr ? 0 : SavedMs(*c);
 }
 
 // The slots a shard's keys may be in: those it owns and those its chosen
@@ -416,7 +417,7 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
   // by directory.
   std::stable_sort(singles.begin(), singles.end(),
                    [&](const ShardDecision& a, const ShardDecision& b) {
-                     const int64_t wa = ChosenWhenMs(out, a), wb = ChosenWhenMs(out, b);
+                     const int64_t wa = ChosenSavedMs(out, a), wb = ChosenSavedMs(out, b);
                      if (wa != wb) return wa > wb;
                      const VolumeFiles& fa = out.volumes[a.members[0]].files;
                      const VolumeFiles& fb = out.volumes[b.members[0]].files;
