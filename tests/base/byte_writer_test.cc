@@ -9,7 +9,7 @@
 namespace shardkit {
 namespace {
 
-std::string Pattern(size_t n) {
+std::string WriterPattern(size_t n) {
   std::string s(n, '\0');
   for (size_t i = 0; i < n; ++i) s[i] = static_cast<char>('a' + (i * 11 + i / 17) % 26);
   return s;
@@ -81,7 +81,7 @@ class CountingObserver final : public ByteObserver {
 // that does not): the sink gets every byte once, in order, the observer too,
 // and offset() counts them.
 TEST(ByteWriterTest, LendingAndCopyingSinksGetTheSameBytes) {
-  const std::string data = Pattern(300000);
+  const std::string data = WriterPattern(300000);
   for (size_t lend : {0, 1, 7, 4096, 65536, 1 << 20}) {
     LendingSink sink(lend);
     CountingObserver observer;
@@ -117,7 +117,7 @@ TEST(ByteWriterTest, LendingAndCopyingSinksGetTheSameBytes) {
 TEST(ByteWriterTest, CommitErrorIsSticky) {
   LendingSink sink(4096, /*fail_after=*/10000);
   ByteWriter out(&sink);
-  const std::string data = Pattern(20000);
+  const std::string data = WriterPattern(20000);
   Status first;
   for (size_t pos = 0; pos < data.size() && first.ok(); pos += 1000) {
     first = out.Append(std::string_view(data).substr(pos, 1000));

@@ -18,6 +18,7 @@
 #include <set>
 #include <cctype>
 
+#include "tests/loader/recover_test_util.h"
 #include "tests/support/redis_cluster.h"
 #include "tests/support/temp_dir.h"
 
@@ -40,22 +41,6 @@ std::vector<std::string> FilesUnder(const std::string& dir) {
 std::string NodeRdb(const std::string& dir) {
   std::string base = dir + "/appendonlydir/appendonly.aof.1.base.rdb";
   return fs::exists(base) ? base : dir + "/dump.rdb";
-}
-
-// A key whose slot master `node` owns: probes "{<prefix>N}" until the node
-// accepts a write instead of answering MOVED.
-std::string KeyOwnedBy(RedisServer& node, const std::string& prefix) {
-  for (int i = 0; i < 100000; ++i) {
-    std::string key = "{" + prefix + std::to_string(i) + "}";
-    auto r = node.client().Command({"SET", key + "probe", "1"});
-    if (r.ok() && !r->is_error()) {
-      auto d = node.client().Command({"DEL", key + "probe"});
-      EXPECT_TRUE(d.ok());
-      return key;
-    }
-  }
-  ADD_FAILURE() << "no key owned by port " << node.port();
-  return "";
 }
 
 // A consumer that an AOF replay creates (from the XCLAIM Redis logs for an

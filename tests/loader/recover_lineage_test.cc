@@ -23,6 +23,7 @@
 #include <thread>
 
 #include "tests/support/keyspace_snapshot.h"
+#include "tests/loader/recover_test_util.h"
 #include "tests/support/redis_cluster.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
@@ -31,11 +32,6 @@ namespace shardkit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-void RunOk(RedisServer& s, const std::vector<std::string>& args) {
-  auto r = s.CommandOk(args);
-  ASSERT_TRUE(r.ok()) << args[0] << ": " << r.status().ToString();
-}
 
 // Strings with TTLs, hashes, lists and sets under `prefix`, on `s`.
 void Fill(RedisServer& s, const std::string& prefix, int count) {
@@ -234,21 +230,6 @@ TEST_F(StandaloneLineageTest, MergeStandaloneLetsTheFresherWinInEitherOrder) {
     ASSERT_EQ(got.dbs[0].count("k1"), 0u) << "a deleted key came back";
   }
   EXPECT_EQ(PlanSources(plans[0]), PlanSources(plans[1]));
-}
-
-// A key master `node` owns: probes "{<prefix>N}" until the node accepts a
-// write instead of answering MOVED.
-std::string KeyOwnedBy(RedisServer& node, const std::string& prefix) {
-  for (int i = 0; i < 100000; ++i) {
-    const std::string key = "{" + prefix + std::to_string(i) + "}";
-    auto r = node.client().Command({"SET", key + "probe", "1"});
-    if (r.ok() && !r->is_error()) {
-      EXPECT_TRUE(node.client().Command({"DEL", key + "probe"}).ok());
-      return key;
-    }
-  }
-  ADD_FAILURE() << "no key owned by port " << node.port();
-  return "";
 }
 
 class ClusterWithoutNodesConfTest : public ::testing::Test {

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "tests/loader/recover_test_util.h"
 #include "tests/support/redis_cluster.h"
 #include "tests/support/temp_dir.h"
 
@@ -30,12 +31,6 @@ namespace shardkit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-std::string Endpoints(const std::vector<int>& ports) {
-  std::string out;
-  for (int p : ports) out += (out.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(p));
-  return out;
-}
 
 // The AUX fields of an RDB, by `shardkit inspect --json`.
 std::map<std::string, std::string> AuxOf(const std::string& rdb) {

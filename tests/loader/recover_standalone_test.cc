@@ -29,6 +29,7 @@
 #include <thread>
 
 #include "tests/support/keyspace_snapshot.h"
+#include "tests/loader/recover_test_util.h"
 #include "tests/support/redis_cluster.h"
 #include "tests/support/redis_server.h"
 #include "tests/support/temp_dir.h"
@@ -37,11 +38,6 @@ namespace shardkit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-void RunOk(RedisServer& s, const std::vector<std::string>& args) {
-  auto r = s.CommandOk(args);
-  ASSERT_TRUE(r.ok()) << args[0] << ": " << r.status().ToString();
-}
 
 // Strings (a third with a TTL), hashes, lists and sets under `prefix` in
 // db `db` of `s` (the server's own connection is left in db 0).
@@ -59,12 +55,6 @@ void Fill(RedisServer& s, int db, const std::string& prefix, int count) {
     }
   }
   RunOk(s, {"SELECT", "0"});
-}
-
-std::string Endpoints(const std::vector<int>& ports) {
-  std::string out;
-  for (int p : ports) out += (out.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(p));
-  return out;
 }
 
 nlohmann::json JsonOf(const ProcessResult& r) {

@@ -33,7 +33,7 @@ ChildLimits CliLimits() {
   return limits;
 }
 
-ChildResult Shardkit(const std::vector<std::string>& args) {
+ChildResult ShardkitLimited(const std::vector<std::string>& args) {
   std::vector<std::string> argv = {testing::ShardkitBinary()};
   argv.insert(argv.end(), args.begin(), args.end());
   return RunLimited(argv, CliLimits());
@@ -80,15 +80,15 @@ TEST(CliSample, DamagedFilesThroughVerifyInspectAndRepair) {
     const std::string path = dir.File("sample-" + std::to_string(i) + (is_aof ? ".aof" : ".rdb"));
     testing::WriteFileOrDie(path, bytes);
     const std::string what = f.name + " " + how + " (seed " + std::to_string(TestSeed()) + ")";
-    ExpectCleanOutcome("verify " + what, Shardkit({"verify", "--deep", path}), true);
+    ExpectCleanOutcome("verify " + what, ShardkitLimited({"verify", "--deep", path}), true);
     ++runs;
     if (!is_aof) {
-      ExpectCleanOutcome("inspect " + what, Shardkit({"inspect", path}), true);
+      ExpectCleanOutcome("inspect " + what, ShardkitLimited({"inspect", path}), true);
       ++runs;
     }
     // Named like its input: an empty file is a sound AOF only when named *.aof.
     const std::string out = dir.File("repaired-" + std::to_string(i) + (is_aof ? ".aof" : ".rdb"));
-    ChildResult repair = Shardkit({"repair", path, "--out", out});
+    ChildResult repair = ShardkitLimited({"repair", path, "--out", out});
     ++runs;
     ASSERT_FALSE(repair.timed_out) << "repair " << what;
     ASSERT_TRUE(repair.exited) << "repair " << what << ": " << repair.Describe() << "\n"
@@ -99,7 +99,7 @@ TEST(CliSample, DamagedFilesThroughVerifyInspectAndRepair) {
     // corrupt. Empty inputs are left out of the repair check until fixed.
     const bool known_empty_rdb = !is_aof && bytes.empty();
     if ((repair.exit_code == 0 || repair.exit_code == 1) && fs::exists(out) && !known_empty_rdb) {
-      ChildResult check = Shardkit({"verify", "--deep", out});
+      ChildResult check = ShardkitLimited({"verify", "--deep", out});
       ++runs;
       ++repaired_outputs;
       EXPECT_EQ(check.exit_code, 0) << "repair output of " << what << " does not verify\n"

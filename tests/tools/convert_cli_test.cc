@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "tests/support/temp_dir.h"
+#include "tests/tools/verify_cli_util.h"
 
 namespace shardkit {
 namespace {
@@ -21,44 +22,15 @@ using shardkit::testing::ReadFileOrDie;
 using shardkit::testing::TempDir;
 using shardkit::testing::WriteFileOrDie;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;
-  std::string err;
-};
-
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out.push_back(c);
-  }
-  return out + "'";
-}
-
-CliRun Shardkit(const std::vector<std::string>& args) {
-  TempDir dir;
-  std::string cmd = Quote(SHARDKIT_BINARY);
-  for (const auto& a : args) cmd += " " + Quote(a);
-  cmd += " 2>" + Quote(dir.File("stderr"));
-  CliRun run;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return run;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) run.out.append(buf, n);
-  int status = pclose(p);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.err = ReadFileOrDie(dir.File("stderr"));
-  return run;
-}
+using shardkit::testing::CliRun;
+using shardkit::testing::RunShardkit;
 
 const std::string kSource =
     shardkit::testing::CorpusDir() + "/redis__redis/encodings.rdb";
 
 TEST(ConvertCli, RdbToNativeAndBackByExtension) {
   TempDir dir;
-  CliRun to_native = Shardkit({"convert", kSource, dir.File("a.skn"), "--json"});
+  CliRun to_native = RunShardkit({"convert", kSource, dir.File("a.skn"), "--json"});
   ASSERT_EQ(to_native.exit_code, 0) << to_native.err;
   auto j = nlohmann::json::parse(to_native.out);
   EXPECT_EQ(j["to"], "native");
@@ -66,7 +38,7 @@ TEST(ConvertCli, RdbToNativeAndBackByExtension) {
   EXPECT_EQ(j["output_bytes"].get<uint64_t>(), std::filesystem::file_size(dir.File("a.skn")));
   EXPECT_EQ(ReadFileOrDie(dir.File("a.skn")).substr(0, 8), "SKNATIVE");
 
-  CliRun to_rdb = Shardkit({"convert", dir.File("a.skn"), dir.File("b.rdb"), "--json"});
+  CliRun to_rdb = RunShardkit({"convert", dir.File("a.skn"), dir.File("b.rdb"), "--json"});
   ASSERT_EQ(to_rdb.exit_code, 0) << to_rdb.err;
   auto k = nlohmann::json::parse(to_rdb.out);
   EXPECT_EQ(k["to"], "rdb");
@@ -74,18 +46,18 @@ TEST(ConvertCli, RdbToNativeAndBackByExtension) {
   EXPECT_EQ(ReadFileOrDie(dir.File("b.rdb")).substr(0, 5), "REDIS");
 
   // The RDB written back verifies, with the same key count.
-  CliRun verify = Shardkit({"verify", "--json", dir.File("b.rdb")});
+  CliRun verify = RunShardkit({"verify", "--json", dir.File("b.rdb")});
   ASSERT_EQ(verify.exit_code, 0) << verify.err;
   EXPECT_EQ(nlohmann::json::parse(verify.out)["keys"], j["keys"]);
 }
 
 TEST(ConvertCli, ToFlagOverridesTheExtensionAndVersionIsChosen) {
   TempDir dir;
-  ASSERT_EQ(Shardkit({"convert", kSource, dir.File("snapshot.bin"), "--to", "native",
+  ASSERT_EQ(RunShardkit({"convert", kSource, dir.File("snapshot.bin"), "--to", "native",
                       "--block-size", "16k"})
                 .exit_code,
             0);
-  CliRun back = Shardkit({"convert", dir.File("snapshot.bin"), dir.File("out.bin"), "--to", "rdb",
+  CliRun back = RunShardkit({"convert", dir.File("snapshot.bin"), dir.File("out.bin"), "--to", "rdb",
                           "--rdb-version", "9", "--json"});
   ASSERT_EQ(back.exit_code, 0) << back.err;
   EXPECT_EQ(nlohmann::json::parse(back.out)["rdb_version"], 9);
@@ -94,9 +66,9 @@ TEST(ConvertCli, ToFlagOverridesTheExtensionAndVersionIsChosen) {
 
 TEST(ConvertCli, SlotsSelectKeys) {
   TempDir dir;
-  ASSERT_EQ(Shardkit({"convert", kSource, dir.File("a.skn")}).exit_code, 0);
-  CliRun all = Shardkit({"convert", dir.File("a.skn"), dir.File("all.rdb"), "--json"});
-  CliRun none = Shardkit({"convert", dir.File("a.skn"), dir.File("none.rdb"), "--json", "--slots",
+  ASSERT_EQ(RunShardkit({"convert", kSource, dir.File("a.skn")}).exit_code, 0);
+  CliRun all = RunShardkit({"convert", dir.File("a.skn"), dir.File("all.rdb"), "--json"});
+  CliRun none = RunShardkit({"convert", dir.File("a.skn"), dir.File("none.rdb"), "--json", "--slots",
                           "0-0"});
   ASSERT_EQ(all.exit_code, 0) << all.err;
   ASSERT_EQ(none.exit_code, 0) << none.err;
@@ -106,29 +78,29 @@ TEST(ConvertCli, SlotsSelectKeys) {
 
 TEST(ConvertCli, UsageErrorsExitTwo) {
   TempDir dir;
-  CliRun unknown_ext = Shardkit({"convert", kSource, dir.File("out.dat")});
+  CliRun unknown_ext = RunShardkit({"convert", kSource, dir.File("out.dat")});
   EXPECT_EQ(unknown_ext.exit_code, 2);
   EXPECT_NE(unknown_ext.err.find("--to native|rdb"), std::string::npos) << unknown_ext.err;
-  CliRun same = Shardkit({"convert", kSource, dir.File("out.rdb")});
+  CliRun same = RunShardkit({"convert", kSource, dir.File("out.rdb")});
   EXPECT_EQ(same.exit_code, 2);
   EXPECT_NE(same.err.find("already an RDB file"), std::string::npos) << same.err;
-  CliRun missing = Shardkit({"convert", dir.File("nope.rdb"), dir.File("out.skn")});
+  CliRun missing = RunShardkit({"convert", dir.File("nope.rdb"), dir.File("out.skn")});
   EXPECT_EQ(missing.exit_code, 2);
-  CliRun bad_size = Shardkit({"convert", kSource, dir.File("out.skn"), "--block-size", "12"});
+  CliRun bad_size = RunShardkit({"convert", kSource, dir.File("out.skn"), "--block-size", "12"});
   EXPECT_EQ(bad_size.exit_code, 2);
   EXPECT_FALSE(std::filesystem::exists(dir.File("out.skn")));
 }
 
 TEST(ConvertCli, CorruptNativeInputExitsOneNamingTheBlockAndPublishesNothing) {
   TempDir dir;
-  ASSERT_EQ(Shardkit({"convert", kSource, dir.File("a.skn"), "--block-size", "4k"}).exit_code, 0);
+  ASSERT_EQ(RunShardkit({"convert", kSource, dir.File("a.skn"), "--block-size", "4k"}).exit_code, 0);
   std::string bytes = ReadFileOrDie(dir.File("a.skn"));
   // The first block starts right after the header; damage its payload.
   const size_t header_end = 24 + (static_cast<uint8_t>(bytes[12]) |
                                   static_cast<uint8_t>(bytes[13]) << 8);
   bytes[header_end + 48 + 2] ^= 0x10;
   WriteFileOrDie(dir.File("bad.skn"), bytes);
-  CliRun run = Shardkit({"convert", dir.File("bad.skn"), dir.File("out.rdb")});
+  CliRun run = RunShardkit({"convert", dir.File("bad.skn"), dir.File("out.rdb")});
   EXPECT_EQ(run.exit_code, 1) << run.err;
   EXPECT_NE(run.err.find("block 0 at offset 0x"), std::string::npos) << run.err;
   EXPECT_FALSE(std::filesystem::exists(dir.File("out.rdb")));

@@ -177,7 +177,7 @@ struct Loaded {
 };
 
 // Starts redis-server on `dir` with aof-load-truncated no: it must load.
-Result<Loaded> LoadWithRedis(const std::string& dir) {
+Result<Loaded> LoadAofDirWithRedis(const std::string& dir) {
   SK_ASSIGN_OR_RETURN(auto server, RedisServer::Start(AofServer(dir, true)));
   Loaded out;
   SK_ASSIGN_OR_RETURN(auto digest, server->CommandOk({"DEBUG", "DIGEST"}));
@@ -255,7 +255,7 @@ TEST(RepairAofTest, TornLogsLoadAfterRepairAndKeepAtLeastWhatRedisCheckAofKeeps)
     const uint64_t kept = json["commands_kept"];
     EXPECT_EQ(testing::ReadFileOrDie(torn + "/appendonlydir/" + incr_name).size(), cut)
         << "the original must not change";
-    auto ours_loaded = LoadWithRedis(ours);
+    auto ours_loaded = LoadAofDirWithRedis(ours);
     ASSERT_TRUE(ours_loaded.ok()) << ours_loaded.status().ToString();
     // redis-check-aof --fix on a copy (it asks y/N).
     const std::string theirs = work.File("theirs-" + std::to_string(cut));
@@ -269,7 +269,7 @@ TEST(RepairAofTest, TornLogsLoadAfterRepairAndKeepAtLeastWhatRedisCheckAofKeeps)
     EXPECT_GE(kept, theirs_kept) << fix->output;
     if (kept == theirs_kept) {
       ++equal_counts;
-      auto theirs_loaded = LoadWithRedis(theirs);
+      auto theirs_loaded = LoadAofDirWithRedis(theirs);
       ASSERT_TRUE(theirs_loaded.ok()) << theirs_loaded.status().ToString() << fix->output;
       EXPECT_EQ(ours_loaded->digest, theirs_loaded->digest);
       EXPECT_EQ(ours_loaded->dbsize, theirs_loaded->dbsize);
@@ -307,7 +307,7 @@ TEST(RepairAofTest, LegacyPreambleFileRepairedLoadsAsUpgrade) {
   ASSERT_TRUE(run.ok());
   EXPECT_EQ(run->exit_code, 1) << run->output;
   EXPECT_NE(run->output.find("repaired"), std::string::npos) << run->output;
-  auto loaded = LoadWithRedis(out_dir);
+  auto loaded = LoadAofDirWithRedis(out_dir);
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_GT(loaded->dbsize, 0);
 }

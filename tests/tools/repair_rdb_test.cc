@@ -185,7 +185,7 @@ bool Touches(const RecordSpan& span, const std::vector<Damage>& damage) {
   return false;
 }
 
-Result<KeyspaceSnapshot> LoadWithRedis(const std::string& rdb_bytes) {
+Result<KeyspaceSnapshot> LoadRdbWithRedis(const std::string& rdb_bytes) {
   RedisServerOptions options;
   options.files_before_start = {{"dump.rdb", rdb_bytes}};
   SK_ASSIGN_OR_RETURN(auto server, RedisServer::Start(options));
@@ -197,7 +197,7 @@ const KeyspaceSnapshot& FixedSnapshot(int version) {
   static std::map<int, KeyspaceSnapshot> cache;
   auto it = cache.find(version);
   if (it != cache.end()) return it->second;
-  auto loaded = LoadWithRedis(FixedSource(version).rdb);
+  auto loaded = LoadRdbWithRedis(FixedSource(version).rdb);
   EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
   return cache[version] = loaded.ok() ? std::move(*loaded) : KeyspaceSnapshot();
 }
@@ -472,7 +472,7 @@ SalvageTally CheckSalvage(const Source& source, const std::vector<Damage>& damag
   // 1 (cont.). A real server loads exactly the kept keys, the exact ones as
   // the clean source holds them.
   if (redis != nullptr) {
-    auto loaded = LoadWithRedis(fixed);
+    auto loaded = LoadRdbWithRedis(fixed);
     EXPECT_TRUE(loaded.ok()) << loaded.status().ToString();
     if (loaded.ok()) {
       EXPECT_EQ(loaded->KeyCount(), report->keys_kept);
@@ -760,7 +760,7 @@ TEST(RepairRdbTest, TruncatedDumpKeepsEveryKeyBeforeTheCut) {
   EXPECT_EQ(json["reached_eof"], false);
   ASSERT_EQ(json["dropped_ranges"].size(), 1u);
   EXPECT_EQ(json["dropped_ranges"][0]["end"].get<uint64_t>(), cut);
-  auto loaded = LoadWithRedis(testing::ReadFileOrDie(work.File("fixed.rdb")));
+  auto loaded = LoadRdbWithRedis(testing::ReadFileOrDie(work.File("fixed.rdb")));
   ASSERT_TRUE(loaded.ok()) << loaded.status().ToString();
   EXPECT_EQ(loaded->KeyCount(), complete);
 }

@@ -10,53 +10,17 @@
 #include <vector>
 
 #include "tests/support/temp_dir.h"
+#include "tests/tools/verify_cli_util.h"
 
 namespace shardkit {
 namespace {
 
 using shardkit::testing::CorpusDir;
 
-struct CliRun {
-  int exit_code = -1;
-  std::string out;  // stdout (stderr goes to err_path)
-  std::string err;
-};
+using shardkit::testing::CliRun;
+using shardkit::testing::RunShardkit;
 
-std::string Quote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) {
-    if (c == '\'') out += "'\\''";
-    else out.push_back(c);
-  }
-  return out + "'";
-}
-
-CliRun Shardkit(const std::vector<std::string>& args) {
-  shardkit::testing::TempDir dir;
-  std::string cmd = Quote(SHARDKIT_BINARY);
-  for (const auto& a : args) cmd += " " + Quote(a);
-  cmd += " 2>" + Quote(dir.File("stderr"));
-  CliRun run;
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) return run;
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof(buf), p)) > 0) run.out.append(buf, n);
-  int status = pclose(p);
-  run.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-  run.err = shardkit::testing::ReadFileOrDie(dir.File("stderr"));
-  return run;
-}
-
-std::vector<nlohmann::json> JsonLines(const std::string& out) {
-  std::vector<nlohmann::json> lines;
-  std::istringstream in(out);
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty()) lines.push_back(nlohmann::json::parse(line));
-  }
-  return lines;
-}
+using shardkit::testing::JsonLines;
 
 std::string Corpus(const std::string& rel) { return CorpusDir() + "/" + rel; }
 
@@ -66,7 +30,7 @@ const std::string kBadCrc = "redis__librdb/invalid_chksum_v8.rdb";
 const std::string kFuture = "redis__librdb/future_v19.rdb";
 
 TEST(VerifyCliTest, SoundFileExitsZeroWithTextOnStderr) {
-  CliRun r = Shardkit({"verify", Corpus(kGood)});
+  CliRun r = RunShardkit({"verify", Corpus(kGood)});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "");
   EXPECT_NE(r.err.find("OK " + Corpus(kGood) + " (RDB v9, 20 keys, crc ok)"), std::string::npos)
@@ -74,7 +38,7 @@ TEST(VerifyCliTest, SoundFileExitsZeroWithTextOnStderr) {
 }
 
 TEST(VerifyCliTest, JsonObjectHasTheDocumentedFields) {
-  CliRun r = Shardkit({"verify", "--json", Corpus(kGood)});
+  CliRun r = RunShardkit({"verify", "--json", Corpus(kGood)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 1u);
@@ -98,9 +62,9 @@ TEST(VerifyCliTest, JsonObjectHasTheDocumentedFields) {
 }
 
 TEST(VerifyCliTest, DeepFindsTheBrokenZiplistWithOffsetAndKey) {
-  CliRun structural = Shardkit({"verify", Corpus(kCorruptDeep)});
+  CliRun structural = RunShardkit({"verify", Corpus(kCorruptDeep)});
   EXPECT_EQ(structural.exit_code, 0) << structural.err;
-  CliRun r = Shardkit({"verify", "--deep", "--json", Corpus(kCorruptDeep)});
+  CliRun r = RunShardkit({"verify", "--deep", "--json", Corpus(kCorruptDeep)});
   EXPECT_EQ(r.exit_code, 1) << r.err;
   auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), 1u);
@@ -113,13 +77,13 @@ TEST(VerifyCliTest, DeepFindsTheBrokenZiplistWithOffsetAndKey) {
 }
 
 TEST(VerifyCliTest, ExitCodesForCorruptUnsupportedMissingAndUsage) {
-  EXPECT_EQ(Shardkit({"verify", Corpus(kBadCrc)}).exit_code, 1);
-  CliRun future = Shardkit({"verify", Corpus(kFuture)});
+  EXPECT_EQ(RunShardkit({"verify", Corpus(kBadCrc)}).exit_code, 1);
+  CliRun future = RunShardkit({"verify", Corpus(kFuture)});
   EXPECT_EQ(future.exit_code, 3);
   EXPECT_NE(future.err.find("RDB version 99"), std::string::npos) << future.err;
-  EXPECT_EQ(Shardkit({"verify", "/nonexistent/dump.rdb"}).exit_code, 2);
-  EXPECT_EQ(Shardkit({"verify"}).exit_code, 2);
-  EXPECT_EQ(Shardkit({"verify", "--threads", "0", Corpus(kGood)}).exit_code, 2);
+  EXPECT_EQ(RunShardkit({"verify", "/nonexistent/dump.rdb"}).exit_code, 2);
+  EXPECT_EQ(RunShardkit({"verify"}).exit_code, 2);
+  EXPECT_EQ(RunShardkit({"verify", "--threads", "0", Corpus(kGood)}).exit_code, 2);
 }
 
 TEST(VerifyCliTest, SeveralPathsInParallelReportInArgumentOrderWithWorstExitCode) {
@@ -127,7 +91,7 @@ TEST(VerifyCliTest, SeveralPathsInParallelReportInArgumentOrderWithWorstExitCode
                                     Corpus("redis__redis/encodings.rdb")};
   std::vector<std::string> args = {"verify", "--json", "--threads", "3"};
   args.insert(args.end(), paths.begin(), paths.end());
-  CliRun r = Shardkit(args);
+  CliRun r = RunShardkit(args);
   EXPECT_EQ(r.exit_code, 1) << r.err;  // corrupt outranks unsupported
   auto lines = JsonLines(r.out);
   ASSERT_EQ(lines.size(), paths.size());
@@ -136,12 +100,12 @@ TEST(VerifyCliTest, SeveralPathsInParallelReportInArgumentOrderWithWorstExitCode
   EXPECT_EQ(lines[2]["error"]["code"], "Corruption");
   EXPECT_EQ(lines[3]["crc"], "absent");
 
-  EXPECT_EQ(Shardkit({"verify", Corpus(kGood), Corpus(kFuture)}).exit_code, 3);
-  EXPECT_EQ(Shardkit({"verify", Corpus(kBadCrc), "/nonexistent"}).exit_code, 2);
+  EXPECT_EQ(RunShardkit({"verify", Corpus(kGood), Corpus(kFuture)}).exit_code, 3);
+  EXPECT_EQ(RunShardkit({"verify", Corpus(kBadCrc), "/nonexistent"}).exit_code, 2);
 }
 
 TEST(VerifyCliTest, TrailingBytesAreAWarningNotAnError) {
-  CliRun r = Shardkit(
+  CliRun r = RunShardkit(
       {"verify", "--json", Corpus("sripathikrishnan__redis-rdb-tools/redis_40_with_module.rdb")});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = JsonLines(r.out).at(0);
@@ -152,7 +116,7 @@ TEST(VerifyCliTest, TrailingBytesAreAWarningNotAnError) {
 }
 
 TEST(InspectCliTest, JsonCountsBytesAndAllSlots) {
-  CliRun r = Shardkit({"inspect", "--json", "--top", "3", Corpus(kGood)});
+  CliRun r = RunShardkit({"inspect", "--json", "--top", "3", Corpus(kGood)});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["total"]["keys"], 20);
@@ -176,13 +140,13 @@ TEST(InspectCliTest, JsonCountsBytesAndAllSlots) {
 }
 
 TEST(InspectCliTest, TextSummaryAndExitCodes) {
-  CliRun r = Shardkit({"inspect", Corpus(kGood)});
+  CliRun r = RunShardkit({"inspect", Corpus(kGood)});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_NE(r.err.find("RDB v9, 20 keys"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("slots     0- 1023"), std::string::npos) << r.err;
-  EXPECT_EQ(Shardkit({"inspect", Corpus(kBadCrc)}).exit_code, 1);
-  EXPECT_EQ(Shardkit({"inspect", Corpus(kFuture)}).exit_code, 3);
-  EXPECT_EQ(Shardkit({"inspect", "/nonexistent"}).exit_code, 2);
+  EXPECT_EQ(RunShardkit({"inspect", Corpus(kBadCrc)}).exit_code, 1);
+  EXPECT_EQ(RunShardkit({"inspect", Corpus(kFuture)}).exit_code, 3);
+  EXPECT_EQ(RunShardkit({"inspect", "/nonexistent"}).exit_code, 2);
 }
 
 }  // namespace

@@ -22,7 +22,7 @@ namespace {
 
 namespace fs = std::filesystem;
 
-std::string Head(const std::string& path, size_t n) {
+std::string FileHead(const std::string& path, size_t n) {
   std::ifstream in(path, std::ios::binary);
   std::string head(n, '\0');
   in.read(head.data(), static_cast<std::streamsize>(n));
@@ -34,7 +34,7 @@ std::vector<std::string> CorpusRdbs() {
   std::vector<std::string> rdbs;
   for (const auto& e : fs::recursive_directory_iterator(CorpusDir())) {
     if (!e.is_regular_file() || e.path().extension() == ".aof") continue;
-    const std::string head = Head(e.path().string(), 6);
+    const std::string head = FileHead(e.path().string(), 6);
     if (head.starts_with("REDIS") || head.starts_with("VALKEY")) rdbs.push_back(e.path());
   }
   std::sort(rdbs.begin(), rdbs.end());

@@ -4,16 +4,13 @@
 
 #include <map>
 
+#include "tests/formats/aof/resp_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace shardkit::formats::aof {
 namespace {
 
-std::string Cmd(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
+using shardkit::testing::RespCmd;
 
 struct Seen {
   std::string file;
@@ -49,9 +46,9 @@ Status ReadOne(const std::string& data, Collector* out, AofReadOptions options =
 }
 
 TEST(AofReaderTest, DeliversCommandsWithDbAndCompleteTransactions) {
-  std::string data = Cmd({"SELECT", "2"}) + Cmd({"SET", "a", "1"}) + "#TS:10\r\n" + Cmd({"MULTI"}) +
-                     Cmd({"INCR", "a"}) + Cmd({"SELECT", "5"}) + Cmd({"DEL", "b"}) + Cmd({"EXEC"}) +
-                     Cmd({"SET", "c", "2"});
+  std::string data = RespCmd({"SELECT", "2"}) + RespCmd({"SET", "a", "1"}) + "#TS:10\r\n" + RespCmd({"MULTI"}) +
+                     RespCmd({"INCR", "a"}) + RespCmd({"SELECT", "5"}) + RespCmd({"DEL", "b"}) + RespCmd({"EXEC"}) +
+                     RespCmd({"SET", "c", "2"});
   Collector c;
   AofReader* reader = nullptr;
   ASSERT_TRUE(ReadOne(data, &c, {}, 7, true, &reader).ok());
@@ -77,8 +74,8 @@ TEST(AofReaderTest, DeliversCommandsWithDbAndCompleteTransactions) {
 TEST(AofReaderTest, DbResetsAtEachFile) {
   Collector c;
   AofReader reader({}, &c);
-  std::string f1 = Cmd({"SELECT", "3"}) + Cmd({"SET", "a", "1"});
-  std::string f2 = Cmd({"SET", "b", "1"});
+  std::string f1 = RespCmd({"SELECT", "3"}) + RespCmd({"SET", "a", "1"});
+  std::string f2 = RespCmd({"SET", "b", "1"});
   MemoryChunkSource s1(AsBytes(f1)), s2(AsBytes(f2));
   ASSERT_TRUE(reader.ReadFile(&s1, "one", false).ok());
   ASSERT_TRUE(reader.ReadFile(&s2, "two", true).ok());
@@ -89,8 +86,8 @@ TEST(AofReaderTest, DbResetsAtEachFile) {
 }
 
 TEST(AofReaderTest, OpenTransactionAtEndOfLastFileIsDropped) {
-  const std::string head = Cmd({"SET", "a", "1"});
-  const std::string data = head + Cmd({"MULTI"}) + Cmd({"SET", "b", "2"});
+  const std::string head = RespCmd({"SET", "a", "1"});
+  const std::string data = head + RespCmd({"MULTI"}) + RespCmd({"SET", "b", "2"});
   Collector c;
   AofReader* reader = nullptr;
   ASSERT_TRUE(ReadOne(data, &c, {}, 7, true, &reader).ok());
@@ -113,8 +110,8 @@ TEST(AofReaderTest, OpenTransactionAtEndOfLastFileIsDropped) {
 }
 
 TEST(AofReaderTest, TornTailAtEveryOffsetKeepsExactlyTheCompletePrefix) {
-  std::vector<std::string> cmds = {Cmd({"SET", "a", "1"}), Cmd({"MULTI"}), Cmd({"INCR", "a"}),
-                                   Cmd({"EXEC"}), Cmd({"DEL", "a"})};
+  std::vector<std::string> cmds = {RespCmd({"SET", "a", "1"}), RespCmd({"MULTI"}), RespCmd({"INCR", "a"}),
+                                   RespCmd({"EXEC"}), RespCmd({"DEL", "a"})};
   std::string data;
   for (const auto& c : cmds) data += c;
   const size_t b1 = cmds[0].size(), b2 = b1 + cmds[1].size() + cmds[2].size() + cmds[3].size();
@@ -137,18 +134,18 @@ TEST(AofReaderTest, TornTailAtEveryOffsetKeepsExactlyTheCompletePrefix) {
 
 TEST(AofReaderTest, TransactionFormatErrors) {
   Collector c;
-  Status nested = ReadOne(Cmd({"MULTI"}) + Cmd({"MULTI"}), &c);
+  Status nested = ReadOne(RespCmd({"MULTI"}) + RespCmd({"MULTI"}), &c);
   EXPECT_TRUE(nested.IsCorruption());
   EXPECT_NE(nested.message().find("offset 0xf (15): MULTI inside an open transaction"),
             std::string::npos)
       << nested.ToString();
-  Status lone_exec = ReadOne(Cmd({"SET", "a", "b"}) + Cmd({"EXEC"}), &c);
+  Status lone_exec = ReadOne(RespCmd({"SET", "a", "b"}) + RespCmd({"EXEC"}), &c);
   EXPECT_NE(lone_exec.message().find("EXEC without MULTI (last sound point: offset 27, after 1"),
             std::string::npos)
       << lone_exec.ToString();
-  Status bad_select = ReadOne(Cmd({"SELECT", "x"}), &c);
+  Status bad_select = ReadOne(RespCmd({"SELECT", "x"}), &c);
   EXPECT_NE(bad_select.message().find("SELECT of a bad db index \"x\""), std::string::npos);
-  Status garbage = ReadOne(Cmd({"SET", "a", "b"}) + "garbage", &c);
+  Status garbage = ReadOne(RespCmd({"SET", "a", "b"}) + "garbage", &c);
   EXPECT_TRUE(garbage.IsCorruption());
   EXPECT_NE(garbage.message().find("offset 0x1b (27): expected '*'"), std::string::npos)
       << garbage.ToString();
@@ -158,7 +155,7 @@ TEST(AofReaderTest, UnknownCommandNamesItAndTheOffset) {
   AofReadOptions options;
   options.extract_keys = true;
   Collector c;
-  Status s = ReadOne(Cmd({"SET", "a", "b"}) + Cmd({"FROB", "x"}), &c, options);
+  Status s = ReadOne(RespCmd({"SET", "a", "b"}) + RespCmd({"FROB", "x"}), &c, options);
   EXPECT_TRUE(s.IsNotSupported());
   EXPECT_EQ(s.message(), "f.aof offset 0x1b (27): unknown command 'FROB'");
 }
@@ -194,7 +191,7 @@ TEST(AofReaderTest, PreambleIsPluggable) {
   options.rdb_part_reader = &fake;
   Collector c;
   AofReader* reader = nullptr;
-  ASSERT_TRUE(ReadOne("REDIS0011" + Cmd({"SET", "k", "v"}), &c, options, 4, true, &reader).ok());
+  ASSERT_TRUE(ReadOne("REDIS0011" + RespCmd({"SET", "k", "v"}), &c, options, 4, true, &reader).ok());
   EXPECT_EQ(reader->last_file()->rdb_keys, 42u);
   EXPECT_EQ(c.seen.size(), 1u);
 }

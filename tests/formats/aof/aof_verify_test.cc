@@ -5,12 +5,13 @@
 #include <map>
 
 #include "formats/aof/aof_writer.h"
+#include "tests/formats/aof/resp_text.h"
 #include "tests/support/temp_dir.h"
 
 namespace shardkit::formats::aof {
 namespace {
 
-std::string Cmd(const std::vector<std::string>& args) { return EncodeCommand(args); }
+using shardkit::testing::RespCmd;
 
 AofVerifyReport VerifyBytes(const std::string& data) {
   MemoryChunkSource source(AsBytes(data), 11, "x.aof");
@@ -34,8 +35,8 @@ struct MemDir {
 };
 
 TEST(AofVerifyTest, SoundFileIsOkWithCounts) {
-  auto r = VerifyBytes(Cmd({"SET", "a", "1"}) + "#TS:5\r\n" + Cmd({"MULTI"}) +
-                       Cmd({"MSET", "x", "1", "y", "2"}) + Cmd({"EXEC"}) + Cmd({"FLUSHALL"}));
+  auto r = VerifyBytes(RespCmd({"SET", "a", "1"}) + "#TS:5\r\n" + RespCmd({"MULTI"}) +
+                       RespCmd({"MSET", "x", "1", "y", "2"}) + RespCmd({"EXEC"}) + RespCmd({"FLUSHALL"}));
   EXPECT_TRUE(r.ok) << r.error.ToString();
   EXPECT_EQ(r.commands, 5u);
   EXPECT_EQ(r.transactions, 1u);
@@ -47,7 +48,7 @@ TEST(AofVerifyTest, SoundFileIsOkWithCounts) {
 }
 
 TEST(AofVerifyTest, TornTailIsReportedWithOffsetAndCommandsBefore) {
-  const std::string good = Cmd({"SET", "a", "1"}) + Cmd({"SET", "b", "2"});
+  const std::string good = RespCmd({"SET", "a", "1"}) + RespCmd({"SET", "b", "2"});
   auto r = VerifyBytes(good + "*2\r\n$3\r\nDEL\r\n$1\r");
   EXPECT_FALSE(r.ok);
   EXPECT_TRUE(r.truncated_tail);
@@ -63,8 +64,8 @@ TEST(AofVerifyTest, TornTailIsReportedWithOffsetAndCommandsBefore) {
 }
 
 TEST(AofVerifyTest, OpenTransactionAndGarbageAndUnknownCommand) {
-  const std::string good = Cmd({"SET", "a", "1"});
-  auto open_multi = VerifyBytes(good + Cmd({"MULTI"}) + Cmd({"INCR", "a"}));
+  const std::string good = RespCmd({"SET", "a", "1"});
+  auto open_multi = VerifyBytes(good + RespCmd({"MULTI"}) + RespCmd({"INCR", "a"}));
   EXPECT_FALSE(open_multi.ok);
   EXPECT_EQ(open_multi.cut->offset, good.size());
   EXPECT_EQ(open_multi.cut->reason, "transaction without EXEC at end of file");
@@ -73,7 +74,7 @@ TEST(AofVerifyTest, OpenTransactionAndGarbageAndUnknownCommand) {
   EXPECT_FALSE(garbage.truncated_tail);
   EXPECT_EQ(garbage.cut->offset, good.size());
   EXPECT_EQ(garbage.cut->reason, "damaged");
-  auto unknown = VerifyBytes(good + Cmd({"NOSUCH", "k"}));
+  auto unknown = VerifyBytes(good + RespCmd({"NOSUCH", "k"}));
   EXPECT_FALSE(unknown.ok);
   EXPECT_TRUE(unknown.error.IsNotSupported());
   EXPECT_NE(unknown.error.message().find("unknown command 'NOSUCH'"), std::string::npos);
@@ -82,8 +83,8 @@ TEST(AofVerifyTest, OpenTransactionAndGarbageAndUnknownCommand) {
 TEST(AofVerifyTest, MultiPartManifestProblems) {
   MemDir d;
   d.files["a.manifest"] = "file a.1.base.aof seq 1 type b\nfile a.1.incr.aof seq 1 type i\n";
-  d.files["a.1.base.aof"] = Cmd({"SET", "a", "1"});
-  d.files["a.1.incr.aof"] = Cmd({"SET", "b", "1"});
+  d.files["a.1.base.aof"] = RespCmd({"SET", "a", "1"});
+  d.files["a.1.incr.aof"] = RespCmd({"SET", "b", "1"});
   auto ok = d.Verify();
   EXPECT_TRUE(ok.ok) << ok.error.ToString();
   EXPECT_EQ(ok.commands, 2u);
@@ -111,8 +112,8 @@ TEST(AofVerifyTest, MultiPartManifestProblems) {
 TEST(AofVerifyTest, OnlyTheLastFileMayBeCut) {
   MemDir d;
   d.files["a.manifest"] = "file a.1.base.aof seq 1 type b\nfile a.1.incr.aof seq 1 type i\n";
-  d.files["a.1.base.aof"] = Cmd({"SET", "a", "1"}) + "*1\r\n$4\r\nPI";
-  d.files["a.1.incr.aof"] = Cmd({"SET", "b", "1"});
+  d.files["a.1.base.aof"] = RespCmd({"SET", "a", "1"}) + "*1\r\n$4\r\nPI";
+  d.files["a.1.incr.aof"] = RespCmd({"SET", "b", "1"});
   auto early = d.Verify();
   EXPECT_FALSE(early.ok);
   ASSERT_TRUE(early.cut.has_value());
@@ -121,8 +122,8 @@ TEST(AofVerifyTest, OnlyTheLastFileMayBeCut) {
   EXPECT_NE(early.error.message().find("not the last one"), std::string::npos)
       << early.error.ToString();
 
-  d.files["a.1.base.aof"] = Cmd({"SET", "a", "1"});
-  d.files["a.1.incr.aof"] = Cmd({"SET", "b", "1"}) + "*1\r\n$4\r\nPI";
+  d.files["a.1.base.aof"] = RespCmd({"SET", "a", "1"});
+  d.files["a.1.incr.aof"] = RespCmd({"SET", "b", "1"}) + "*1\r\n$4\r\nPI";
   auto last = d.Verify();
   EXPECT_FALSE(last.ok);
   EXPECT_TRUE(last.truncated_tail);

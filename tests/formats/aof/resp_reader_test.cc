@@ -5,14 +5,12 @@
 #include <string>
 #include <vector>
 
+#include "tests/formats/aof/resp_text.h"
+
 namespace shardkit::formats::aof {
 namespace {
 
-std::string Cmd(const std::vector<std::string>& args) {
-  std::string out = "*" + std::to_string(args.size()) + "\r\n";
-  for (const auto& a : args) out += "$" + std::to_string(a.size()) + "\r\n" + a + "\r\n";
-  return out;
-}
+using shardkit::testing::RespCmd;
 
 struct Parsed {
   std::vector<std::vector<std::string>> commands;
@@ -46,9 +44,9 @@ Parsed ParseAll(const std::string& data, size_t chunk = 1 << 20, RespLimits limi
 }
 
 TEST(RespReaderTest, ReadsCommandsAndAnnotationsAcrossEveryChunkSize) {
-  const std::string data = Cmd({"SELECT", "0"}) + "#TS:1700000000\r\n" +
-                           Cmd({"SET", "k", std::string("a\r\nb\0c", 6)}) + "#note\r\n" +
-                           Cmd({"DEL", ""});
+  const std::string data = RespCmd({"SELECT", "0"}) + "#TS:1700000000\r\n" +
+                           RespCmd({"SET", "k", std::string("a\r\nb\0c", 6)}) + "#note\r\n" +
+                           RespCmd({"DEL", ""});
   for (size_t chunk = 1; chunk <= data.size(); ++chunk) {
     Parsed p = ParseAll(data, chunk);
     ASSERT_TRUE(p.status.ok()) << "chunk " << chunk << ": " << p.status.ToString();
@@ -63,9 +61,9 @@ TEST(RespReaderTest, ReadsCommandsAndAnnotationsAcrossEveryChunkSize) {
 }
 
 TEST(RespReaderTest, ItemOffsetsAreExact) {
-  const std::string a = Cmd({"SET", "a", "1"});
+  const std::string a = RespCmd({"SET", "a", "1"});
   const std::string ts = "#TS:5\r\n";
-  const std::string data = a + ts + Cmd({"DEL", "a"});
+  const std::string data = a + ts + RespCmd({"DEL", "a"});
   MemoryChunkSource source(AsBytes(data), 3);
   ByteReader in(&source);
   RespReader reader(&in);
@@ -89,8 +87,8 @@ TEST(RespReaderTest, ItemOffsetsAreExact) {
 }
 
 TEST(RespReaderTest, TruncationAtEveryOffsetIsReportedAsTruncated) {
-  const std::string c1 = Cmd({"SET", "key", "value"});
-  const std::string c2 = Cmd({"MSET", "a", "1", "b", "22"});
+  const std::string c1 = RespCmd({"SET", "key", "value"});
+  const std::string c2 = RespCmd({"MSET", "a", "1", "b", "22"});
   const std::string ts = "#TS:99\r\n";
   const std::string data = c1 + ts + c2;
   // Boundaries where a cut leaves only complete items.
@@ -126,7 +124,7 @@ struct GarbageCase {
 };
 
 TEST(RespReaderTest, EveryGarbageKindIsReportedWithOffsetAndExpectation) {
-  const std::string ok = Cmd({"SET", "a", "1"});  // 27 bytes
+  const std::string ok = RespCmd({"SET", "a", "1"});  // 27 bytes
   const uint64_t n = ok.size();
   std::vector<GarbageCase> cases = {
       {"bad item prefix", ok + "x", n, n, "expected '*' (command) or '#' (annotation), got 'x'"},
@@ -177,7 +175,7 @@ TEST(RespReaderTest, ErrorIsSticky) {
 }
 
 TEST(RespReaderTest, HugeDeclaredBulkInSmallSourceIsTruncatedWithoutAllocation) {
-  std::string data = Cmd({"PING"}) + "*2\r\n$3\r\nSET\r\n$500000000\r\nabc";
+  std::string data = RespCmd({"PING"}) + "*2\r\n$3\r\nSET\r\n$500000000\r\nabc";
   Parsed p = ParseAll(data);
   EXPECT_EQ(p.failure.kind, RespFailureKind::kTruncated);
   EXPECT_EQ(p.failure.error_offset, data.size());
@@ -189,10 +187,10 @@ TEST(RespReaderTest, LimitsAreConfigurable) {
   RespLimits limits;
   limits.max_args = 2;
   limits.max_bulk_bytes = 3;
-  EXPECT_TRUE(ParseAll(Cmd({"GET", "abc"}), 7, limits).status.ok());
-  Parsed many = ParseAll(Cmd({"DEL", "a", "b"}), 7, limits);
+  EXPECT_TRUE(ParseAll(RespCmd({"GET", "abc"}), 7, limits).status.ok());
+  Parsed many = ParseAll(RespCmd({"DEL", "a", "b"}), 7, limits);
   EXPECT_NE(many.status.message().find("argument count exceeds the limit 2"), std::string::npos);
-  Parsed big = ParseAll(Cmd({"GET", "abcd"}), 7, limits);
+  Parsed big = ParseAll(RespCmd({"GET", "abcd"}), 7, limits);
   EXPECT_NE(big.status.message().find("exceeds the limit 3"), std::string::npos);
   limits.max_annotation_bytes = 4;
   EXPECT_TRUE(ParseAll("#abcd\r\n", 7, limits).status.ok());

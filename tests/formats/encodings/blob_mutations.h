@@ -3,8 +3,14 @@
 // valid result, never a crash or an out-of-bounds read (run under ASan).
 #pragma once
 
+#include <gtest/gtest.h>
+
+#include <cstdint>
 #include <functional>
 #include <string>
+#include <string_view>
+
+#include "base/status.h"
 
 namespace shardkit::formats::testing {
 
@@ -42,6 +48,12 @@ inline std::string Bytes(std::initializer_list<int> v) {
     s.push_back(static_cast<char>(b));
   }
   return s;
+}
+
+// Expects a Corruption status whose message contains `what`.
+inline void ExpectError(const Status& s, const std::string& what) {
+  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
+  EXPECT_NE(s.message().find(what), std::string_view::npos) << s.ToString();
 }
 
 inline void PutLe(std::string* s, size_t pos, uint64_t v, int bytes) {

@@ -12,6 +12,7 @@
 namespace shardkit::formats {
 namespace {
 
+using testing::ExpectError;
 using testing::PutLe;
 
 std::string MakeIntset(uint32_t width, const std::vector<int64_t>& values) {
@@ -22,11 +23,6 @@ std::string MakeIntset(uint32_t width, const std::vector<int64_t>& values) {
     PutLe(&s, 8 + i * width, static_cast<uint64_t>(values[i]), static_cast<int>(width));
   }
   return s;
-}
-
-void ExpectError(const Status& s, const std::string& what) {
-  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(s.message().find(what), std::string_view::npos) << s.ToString();
 }
 
 TEST(Intset, EveryWidth) {

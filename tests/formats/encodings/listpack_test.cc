@@ -15,9 +15,10 @@ namespace shardkit::formats {
 namespace {
 
 using testing::Bytes;
+using testing::ExpectError;
 using testing::PutLe;
 
-Result<std::vector<CompactEntry>> ReadAll(const std::string& blob) {
+Result<std::vector<CompactEntry>> ReadListpack(const std::string& blob) {
   SK_ASSIGN_OR_RETURN(ListpackIterator it, ListpackIterator::Open(AsBytes(blob)));
   std::vector<CompactEntry> out;
   CompactEntry e;
@@ -32,11 +33,6 @@ Result<std::vector<CompactEntry>> ReadAll(const std::string& blob) {
   return Status::Corruption("iterator did not stop");
 }
 
-void ExpectError(const Status& s, const std::string& what) {
-  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(s.message().find(what), std::string_view::npos) << s.ToString();
-}
-
 TEST(Listpack, KnownBytes) {
   ListpackBuilder b;
   b.Append("ab");
@@ -45,7 +41,7 @@ TEST(Listpack, KnownBytes) {
   const std::string blob = b.Finish();
   EXPECT_EQ(blob, Bytes({0x0e, 0, 0, 0, 2, 0, 0x82, 'a', 'b', 0x03, 0xc3, 0xe8, 0x02, 0xff}));
   EXPECT_EQ(b.count(), 0u);
-  auto entries = ReadAll(blob);
+  auto entries = ReadListpack(blob);
   ASSERT_TRUE(entries.ok()) << entries.status().ToString();
   ASSERT_EQ(entries->size(), 2u);
   EXPECT_FALSE((*entries)[0].is_integer);
@@ -61,7 +57,7 @@ TEST(Listpack, KnownBytes) {
 TEST(Listpack, EmptyListpack) {
   const std::string blob = ListpackBuilder().Finish();
   EXPECT_EQ(blob, Bytes({7, 0, 0, 0, 0, 0, 0xff}));
-  auto entries = ReadAll(blob);
+  auto entries = ReadListpack(blob);
   ASSERT_TRUE(entries.ok());
   EXPECT_TRUE(entries->empty());
   EXPECT_EQ(*ValidateListpack(AsBytes(blob)), 0u);
@@ -102,7 +98,7 @@ TEST(Listpack, EveryIntegerSizeClass) {
     ASSERT_EQ(blob.size(), 7 + c.entry_bytes) << c.value;
     EXPECT_EQ(static_cast<uint8_t>(blob[6]), c.first_byte) << c.value;
     EXPECT_EQ(static_cast<uint8_t>(blob[blob.size() - 2]), c.entry_bytes - 1) << c.value;
-    auto entries = ReadAll(blob);
+    auto entries = ReadListpack(blob);
     ASSERT_TRUE(entries.ok()) << entries.status().ToString();
     ASSERT_EQ(entries->size(), 1u);
     EXPECT_TRUE((*entries)[0].is_integer);
@@ -118,7 +114,7 @@ TEST(Listpack, NonCanonicalNumbersStayStrings) {
     ListpackBuilder b;
     b.Append(s);
     const std::string blob = b.Finish();  // entries borrow from it
-    auto entries = ReadAll(blob);
+    auto entries = ReadListpack(blob);
     ASSERT_TRUE(entries.ok());
     ASSERT_EQ(entries->size(), 1u);
     EXPECT_FALSE((*entries)[0].is_integer) << s;
@@ -147,7 +143,7 @@ TEST(Listpack, EveryStringSizeClass) {
     const std::string blob = b.Finish();
     ASSERT_EQ(blob.size(), 7 + c.header + c.len + c.backlen) << c.len;
     EXPECT_EQ(static_cast<uint8_t>(blob[6]), c.first_byte) << c.len;
-    auto entries = ReadAll(blob);
+    auto entries = ReadListpack(blob);
     ASSERT_TRUE(entries.ok()) << entries.status().ToString();
     ASSERT_EQ(entries->size(), 1u);
     EXPECT_FALSE((*entries)[0].is_integer);
@@ -189,7 +185,7 @@ TEST(Listpack, ExactlyKnownLimitCount) {
   EXPECT_EQ(*ValidateListpack(AsBytes(blob)), 65534u);
 }
 
-std::string Sample() {
+std::string SampleListpack() {
   ListpackBuilder b;
   b.Append("field");
   b.AppendInteger(-5);
@@ -203,57 +199,57 @@ std::string Sample() {
 TEST(Listpack, HeaderErrors) {
   ExpectError(ListpackIterator::Open(AsBytes(Bytes({6, 0, 0, 0, 0, 0}))).status(),
               "listpack +0: blob of 6 bytes is shorter than the 7-byte minimum");
-  std::string blob = Sample();
+  std::string blob = SampleListpack();
   PutLe(&blob, 0, blob.size() + 1, 4);
   ExpectError(ListpackIterator::Open(AsBytes(blob)).status(), "header total_bytes");
-  blob = Sample();
+  blob = SampleListpack();
   blob.back() = 0;
   ExpectError(ListpackIterator::Open(AsBytes(blob)).status(), "last byte is not the 0xFF");
 }
 
 TEST(Listpack, HeaderCountMismatch) {
-  std::string blob = Sample();
+  std::string blob = SampleListpack();
   PutLe(&blob, 4, 5, 2);
   ExpectError(ValidateListpack(AsBytes(blob)).status(),
               "listpack +4: header count 5 but 6 entries");
-  EXPECT_TRUE(ReadAll(blob).ok());  // the iterator does not count
+  EXPECT_TRUE(ReadListpack(blob).ok());  // the iterator does not count
   PutLe(&blob, 4, kListpackUnknownCount, 2);
   EXPECT_EQ(*ValidateListpack(AsBytes(blob)), 6u);
 }
 
 TEST(Listpack, InvalidEncodingByte) {
   std::string blob = Bytes({8, 0, 0, 0, 1, 0, 0xf5, 0xff});
-  ExpectError(ReadAll(blob).status(), "listpack +6: invalid encoding byte 0xf5");
+  ExpectError(ReadListpack(blob).status(), "listpack +6: invalid encoding byte 0xf5");
 }
 
 TEST(Listpack, EntryOverrunsTerminator) {
   // String of 5 bytes claimed, 2 present.
   std::string blob = Bytes({10, 0, 0, 0, 1, 0, 0x85, 'a', 'b', 0xff});
-  ExpectError(ReadAll(blob).status(), "listpack +6: entry needs 7 bytes but 3 remain");
+  ExpectError(ReadListpack(blob).status(), "listpack +6: entry needs 7 bytes but 3 remain");
   // 32-bit length of 0xFFFFFFFF must not wrap.
   blob = Bytes({14, 0, 0, 0, 1, 0, 0xf0, 0xff, 0xff, 0xff, 0xff, 'a', 'b', 0xff});
-  ExpectError(ReadAll(blob).status(), "listpack +6: entry needs 4294967305 bytes");
+  ExpectError(ReadListpack(blob).status(), "listpack +6: entry needs 4294967305 bytes");
 }
 
 TEST(Listpack, WrongBacklenIsCaughtByValidate) {
-  std::string blob = Sample();
+  std::string blob = SampleListpack();
   blob[9] = 0x05;  // "field" entry: 0x85 'f' 'i' 'e' 'l' 'd' backlen(6) at +12
   blob[12] = 0x07;
   ExpectError(ValidateListpack(AsBytes(blob)).status(), "listpack +12: backlen does not encode");
-  EXPECT_TRUE(ReadAll(blob).ok());
+  EXPECT_TRUE(ReadListpack(blob).ok());
 }
 
 TEST(Listpack, EarlyTerminator) {
   std::string blob = Bytes({9, 0, 0, 0, 0, 0, 0xff, 0x00, 0xff});
-  ExpectError(ReadAll(blob).status(), "listpack +6: 0xFF terminator 2 bytes before the end");
+  ExpectError(ReadListpack(blob).status(), "listpack +6: 0xFF terminator 2 bytes before the end");
   ExpectError(ValidateListpack(AsBytes(blob)).status(), "0xFF terminator 2 bytes before");
 }
 
 // Runs both readers on a possibly damaged blob; when Validate accepts it the
 // iterator must agree on the entries.
-void CheckDamaged(const std::string& blob) {
+void CheckDamagedListpack(const std::string& blob) {
   auto count = ValidateListpack(AsBytes(blob));
-  auto entries = ReadAll(blob);
+  auto entries = ReadListpack(blob);
   if (count.ok()) {
     ASSERT_TRUE(entries.ok()) << entries.status().ToString();
     EXPECT_EQ(entries->size(), *count);
@@ -292,7 +288,7 @@ TEST(Listpack, RandomRoundTripAndDamage) {
       expected.push_back(element);
     }
     const std::string blob = b.Finish();
-    auto entries = ReadAll(blob);
+    auto entries = ReadListpack(blob);
     ASSERT_TRUE(entries.ok()) << entries.status().ToString() << " seed " << seed;
     ASSERT_EQ(entries->size(), expected.size()) << "seed " << seed;
     for (size_t i = 0; i < expected.size(); ++i) {
@@ -304,30 +300,30 @@ TEST(Listpack, RandomRoundTripAndDamage) {
       for (int k = 1 + static_cast<int>(rng() % 3); k > 0; --k) {
         bad[6 + rng() % (bad.size() - 7)] = static_cast<char>(rng());
       }
-      CheckDamaged(bad);
+      CheckDamagedListpack(bad);
     }
   }
 }
 
 TEST(Listpack, EveryTruncationFails) {
-  const std::string blob = Sample();
+  const std::string blob = SampleListpack();
   testing::ForEachTruncation(blob, [](const std::string& cut) {
     EXPECT_FALSE(ValidateListpack(AsBytes(cut)).ok()) << cut.size();
-    EXPECT_FALSE(ReadAll(cut).ok()) << cut.size();
+    EXPECT_FALSE(ReadListpack(cut).ok()) << cut.size();
   });
 }
 
 // Truncated bodies with a repaired header reach the entry bounds checks.
 TEST(Listpack, EveryTruncatedBodyWithFixedHeaderIsSafe) {
-  const std::string blob = Sample();
+  const std::string blob = SampleListpack();
   for (size_t len = 6; len < blob.size() - 1; ++len) {
     std::string cut = blob.substr(0, len) + '\xff';
     PutLe(&cut, 0, cut.size(), 4);
-    CheckDamaged(cut);
+    CheckDamagedListpack(cut);
   }
 }
 
-TEST(Listpack, EverySingleByteChangeIsSafe) { testing::ForEachByteChange(Sample(), CheckDamaged); }
+TEST(Listpack, EverySingleByteChangeIsSafe) { testing::ForEachByteChange(SampleListpack(), CheckDamagedListpack); }
 
 }  // namespace
 }  // namespace shardkit::formats

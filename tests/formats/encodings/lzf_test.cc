@@ -7,18 +7,13 @@
 #include <string>
 #include <vector>
 
+#include "tests/formats/encodings/blob_mutations.h"
 #include "tests/formats/encodings/test_seed.h"
 
 namespace shardkit::formats {
 namespace {
 
-std::string Bytes(std::initializer_list<int> v) {
-  std::string s;
-  for (int b : v) {
-    s.push_back(static_cast<char>(b));
-  }
-  return s;
-}
+using testing::Bytes;
 
 Status Decompress(const std::string& in, std::string* out, size_t out_len) {
   out->assign(out_len, '\0');

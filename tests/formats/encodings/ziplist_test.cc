@@ -12,6 +12,7 @@ namespace shardkit::formats {
 namespace {
 
 using testing::Bytes;
+using testing::ExpectError;
 using testing::PutLe;
 
 // Test-only ziplist writer: appends raw entries (encoding + data) with the
@@ -62,7 +63,7 @@ class RawZiplist {
   uint64_t count_ = 0;
 };
 
-Result<std::vector<std::string>> ReadAll(const std::string& blob) {
+Result<std::vector<std::string>> ReadZiplist(const std::string& blob) {
   SK_ASSIGN_OR_RETURN(ZiplistIterator it, ZiplistIterator::Open(AsBytes(blob)));
   std::vector<std::string> out;
   CompactEntry e;
@@ -74,11 +75,6 @@ Result<std::vector<std::string>> ReadAll(const std::string& blob) {
     out.push_back(e.ToString());
   }
   return Status::Corruption("iterator did not stop");
-}
-
-void ExpectError(const Status& s, const std::string& what) {
-  EXPECT_TRUE(s.IsCorruption()) << s.ToString();
-  EXPECT_NE(s.message().find(what), std::string_view::npos) << s.ToString();
 }
 
 TEST(Ziplist, ReferenceExample) {
@@ -101,7 +97,7 @@ TEST(Ziplist, ReferenceExample) {
 TEST(Ziplist, Empty) {
   const std::string blob = RawZiplist().Finish();
   EXPECT_EQ(blob, Bytes({11, 0, 0, 0, 10, 0, 0, 0, 0, 0, 0xff}));
-  EXPECT_TRUE(ReadAll(blob)->empty());
+  EXPECT_TRUE(ReadZiplist(blob)->empty());
   EXPECT_EQ(*ValidateZiplist(AsBytes(blob)), 0u);
 }
 
@@ -123,7 +119,7 @@ TEST(Ziplist, EveryEncoding) {
   z.AddString(std::string(70000, 'd'));  // 32-bit big-endian length
   z.AddString("tail");
   const std::string blob = z.Finish();
-  auto entries = ReadAll(blob);
+  auto entries = ReadZiplist(blob);
   ASSERT_TRUE(entries.ok()) << entries.status().ToString();
   const std::vector<std::string> expected = {"-1000",
                                              "-2147483648",
@@ -165,7 +161,7 @@ TEST(Ziplist, UnknownCount) {
   EXPECT_EQ(*ValidateZiplist(AsBytes(blob)), 70000u);
 }
 
-std::string Sample() {
+std::string SampleZiplist() {
   RawZiplist z;
   z.AddString("field");
   z.Add(Bytes({0xf0, 0x01, 0x02, 0x03}));
@@ -179,52 +175,52 @@ std::string Sample() {
 TEST(Ziplist, HeaderErrors) {
   ExpectError(ZiplistIterator::Open(AsBytes(Bytes({10, 0, 0, 0, 10, 0, 0, 0, 0, 0}))).status(),
               "ziplist +0: blob of 10 bytes is shorter than the 11-byte minimum");
-  std::string blob = Sample();
+  std::string blob = SampleZiplist();
   PutLe(&blob, 0, 12, 4);
   ExpectError(ZiplistIterator::Open(AsBytes(blob)).status(), "header zlbytes 12 differs");
-  blob = Sample();
+  blob = SampleZiplist();
   PutLe(&blob, 4, blob.size(), 4);
   ExpectError(ZiplistIterator::Open(AsBytes(blob)).status(), "ziplist +4: zltail");
-  blob = Sample();
+  blob = SampleZiplist();
   blob.back() = 0;
   ExpectError(ZiplistIterator::Open(AsBytes(blob)).status(), "last byte is not the 0xFF");
 }
 
 TEST(Ziplist, ValidateChecksTailCountAndPrevlen) {
-  std::string blob = Sample();
+  std::string blob = SampleZiplist();
   PutLe(&blob, 8, 7, 2);
   ExpectError(ValidateZiplist(AsBytes(blob)).status(), "ziplist +8: header zllen 7 but 6 entries");
-  EXPECT_TRUE(ReadAll(blob).ok());
+  EXPECT_TRUE(ReadZiplist(blob).ok());
 
-  blob = Sample();
+  blob = SampleZiplist();
   PutLe(&blob, 4, 10, 4);
   ExpectError(ValidateZiplist(AsBytes(blob)).status(), "ziplist +4: zltail 10 but the last entry");
 
-  blob = Sample();
+  blob = SampleZiplist();
   blob[10 + 7] = 3;  // second entry's prevlen (first entry is 7 bytes)
   ExpectError(ValidateZiplist(AsBytes(blob)).status(),
               "ziplist +17: prevlen 3 but the previous entry is 7 bytes");
-  EXPECT_TRUE(ReadAll(blob).ok());
+  EXPECT_TRUE(ReadZiplist(blob).ok());
 }
 
 TEST(Ziplist, InvalidEncoding) {
   RawZiplist z;
   z.Add(Bytes({0xc1, 0, 0}));
-  ExpectError(ReadAll(z.Finish()).status(), "ziplist +11: invalid entry encoding 0xc1");
+  ExpectError(ReadZiplist(z.Finish()).status(), "ziplist +11: invalid entry encoding 0xc1");
 }
 
 TEST(Ziplist, EntryOverrunsTerminator) {
   RawZiplist z;
   z.Add(Bytes({0x80, 0xff, 0xff, 0xff, 0xff, 'a'}));
-  ExpectError(ReadAll(z.Finish()).status(), "ziplist +10: string entry needs 4294967301 bytes");
+  ExpectError(ReadZiplist(z.Finish()).status(), "ziplist +10: string entry needs 4294967301 bytes");
   RawZiplist y;
   y.Add(Bytes({0xe0, 1, 2}));
-  ExpectError(ReadAll(y.Finish()).status(), "ziplist +10: integer needs 10 bytes but 4 remain");
+  ExpectError(ReadZiplist(y.Finish()).status(), "ziplist +10: integer needs 10 bytes but 4 remain");
 }
 
-void CheckDamaged(const std::string& blob) {
+void CheckDamagedZiplist(const std::string& blob) {
   auto count = ValidateZiplist(AsBytes(blob));
-  auto entries = ReadAll(blob);
+  auto entries = ReadZiplist(blob);
   if (count.ok()) {
     ASSERT_TRUE(entries.ok()) << entries.status().ToString();
     EXPECT_EQ(entries->size(), *count);
@@ -234,23 +230,23 @@ void CheckDamaged(const std::string& blob) {
 }
 
 TEST(Ziplist, EveryTruncationFails) {
-  testing::ForEachTruncation(Sample(), [](const std::string& cut) {
+  testing::ForEachTruncation(SampleZiplist(), [](const std::string& cut) {
     EXPECT_FALSE(ValidateZiplist(AsBytes(cut)).ok()) << cut.size();
-    EXPECT_FALSE(ReadAll(cut).ok()) << cut.size();
+    EXPECT_FALSE(ReadZiplist(cut).ok()) << cut.size();
   });
 }
 
 TEST(Ziplist, EveryTruncatedBodyWithFixedHeaderIsSafe) {
-  const std::string blob = Sample();
+  const std::string blob = SampleZiplist();
   for (size_t len = 10; len < blob.size() - 1; ++len) {
     std::string cut = blob.substr(0, len) + '\xff';
     PutLe(&cut, 0, cut.size(), 4);
     PutLe(&cut, 4, 10, 4);
-    CheckDamaged(cut);
+    CheckDamagedZiplist(cut);
   }
 }
 
-TEST(Ziplist, EverySingleByteChangeIsSafe) { testing::ForEachByteChange(Sample(), CheckDamaged); }
+TEST(Ziplist, EverySingleByteChangeIsSafe) { testing::ForEachByteChange(SampleZiplist(), CheckDamagedZiplist); }
 
 }  // namespace
 }  // namespace shardkit::formats

@@ -31,9 +31,9 @@ std::string KeyName(int i) { return "key:" + std::to_string(i); }
 
 // Reads `path` raw and writes it again as RDB 10, letting `edit` change each
 // entry on the way (nullptr: unchanged). Returns the written bytes.
-class CopyVisitor : public rdb::RdbVisitor {
+class EditingCopyVisitor : public rdb::RdbVisitor {
  public:
-  CopyVisitor(rdb::RdbWriter* writer, std::function<void(rdb::RdbEntry*)> edit)
+  EditingCopyVisitor(rdb::RdbWriter* writer, std::function<void(rdb::RdbEntry*)> edit)
       : writer_(writer), edit_(std::move(edit)) {}
   Status OnAux(std::string_view k, std::string_view v) override { return writer_->WriteAux(k, v); }
   Status OnSelectDb(uint64_t db) override { return writer_->WriteSelectDb(db); }
@@ -59,7 +59,7 @@ Result<Rewritten> Rewrite(const std::string& path, std::function<void(rdb::RdbEn
   StringSink sink("written.rdb");
   SK_ASSIGN_OR_RETURN(std::unique_ptr<rdb::RdbWriter> writer,
                       rdb::RdbWriter::Create(&sink, {.version = 10, .checksum = true}));
-  CopyVisitor copy(writer.get(), std::move(edit));
+  EditingCopyVisitor copy(writer.get(), std::move(edit));
   SK_ASSIGN_OR_RETURN(std::unique_ptr<ChunkSource> source, storage::OpenSequentialReader(path));
   rdb::RdbReadOptions options;
   options.capture_values = true;

@@ -19,7 +19,7 @@ using testing::ReadBytes;
 using testing::RecordingVisitor;
 
 // header + body + EOF + CRC64 (a well-formed frame around `body`).
-std::string Frame(const std::string& body, const std::string& magic = "REDIS0011") {
+std::string FrameBody(const std::string& body, const std::string& magic = "REDIS0011") {
   std::string out = magic + body;
   out.push_back(static_cast<char>(kOpEof));
   uint64_t crc = Crc64(0, AsBytes(out));
@@ -101,13 +101,13 @@ TEST(RdbBadInputTest, StringLongerThanTheFileIsRefusedBeforeAllocating) {
   value.push_back(static_cast<char>(0x81));  // 64-bit length
   AppendU64Le(&value, 0);                     // placeholder, replaced below
   value = std::string(1, static_cast<char>(0x81)) + std::string("\x00\x00\x01\x00\x00\x00\x00\x00", 8);
-  Status s = Read(Frame(KeyRecord(kTypeString, "k", value)), false);
+  Status s = Read(FrameBody(KeyRecord(kTypeString, "k", value)), false);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("string length 1099511627776 exceeds the limit"), std::string::npos)
       << s.ToString();
   // Under the cap but past the end of the file.
   std::string len32 = std::string(1, static_cast<char>(0x80)) + std::string("\x00\x10\x00\x00", 4);
-  s = Read(Frame(KeyRecord(kTypeString, "k", len32 + "abc")), false);
+  s = Read(FrameBody(KeyRecord(kTypeString, "k", len32 + "abc")), false);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("claims 1048576 bytes but only"), std::string::npos) << s.ToString();
   EXPECT_NE(s.message().find("key \"k\", type string"), std::string::npos) << s.ToString();
@@ -119,7 +119,7 @@ TEST(RdbBadInputTest, ElementCountOf2To32IsRefused) {
   AppendString(&value, "member");
   for (uint8_t type : {kTypeSet, kTypeList, kTypeHash, kTypeZset2, kTypeListQuicklist2,
                        kTypeStreamListpacks3}) {
-    Status s = Read(Frame(KeyRecord(type, "big", value)), true);
+    Status s = Read(FrameBody(KeyRecord(type, "big", value)), true);
     ASSERT_EQ(s.code(), StatusCode::kCorruption) << int(type);
     EXPECT_NE(s.message().find("4294967296 exceeds what the"), std::string::npos) << s.ToString();
   }
@@ -130,7 +130,7 @@ TEST(RdbBadInputTest, LzfClaimingAHugeLengthIsRefused) {
   AppendLength(&value, 4);                      // compressed
   AppendLength(&value, uint64_t{1} << 31);      // uncompressed: 2 GiB
   value += "abcd";
-  Status s = Read(Frame(KeyRecord(kTypeString, "z", value)), true);
+  Status s = Read(FrameBody(KeyRecord(kTypeString, "z", value)), true);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("LZF uncompressed length 2147483648 is impossible"),
             std::string::npos)
@@ -142,30 +142,30 @@ TEST(RdbBadInputTest, InvalidLzfPayloadIsCorruption) {
   AppendLength(&value, 3);
   AppendLength(&value, 10);
   value += std::string("\xe0\xff\xff", 3);  // back-reference before the output start
-  Status s = Read(Frame(KeyRecord(kTypeString, "z", value)), true);
+  Status s = Read(FrameBody(KeyRecord(kTypeString, "z", value)), true);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("invalid LZF string"), std::string::npos) << s.ToString();
 }
 
 TEST(RdbBadInputTest, UnknownAndForeignTypeBytes) {
-  Status s = Read(Frame(KeyRecord(8, "k", "")), false);
+  Status s = Read(FrameBody(KeyRecord(8, "k", "")), false);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("unknown record type or opcode byte 8"), std::string::npos)
       << s.ToString();
   // A Dragonfly type in a file that does not say it is Dragonfly's is damage
   // (rdb_damage_or_producer_test.cc has the full matrix).
-  s = Read(Frame(KeyRecord(31, "k", "")), false);
+  s = Read(FrameBody(KeyRecord(31, "k", "")), false);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("does not say it comes from Dragonfly"), std::string::npos)
       << s.ToString();
   std::string dragonfly(1, static_cast<char>(kOpAux));
   AppendString(&dragonfly, "df-ver");
   AppendString(&dragonfly, "v1.21.0");
-  s = Read(Frame(dragonfly + KeyRecord(31, "k", "")), false);
+  s = Read(FrameBody(dragonfly + KeyRecord(31, "k", "")), false);
   ASSERT_EQ(s.code(), StatusCode::kNotSupported);
   EXPECT_NE(s.message().find("a record of Dragonfly"), std::string::npos) << s.ToString();
   // Type 22 under the VALKEY magic is HASH_2; 24 is not a Valkey type.
-  s = Read(Frame(KeyRecord(24, "k", ""), "VALKEY080"), false);
+  s = Read(FrameBody(KeyRecord(24, "k", ""), "VALKEY080"), false);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("byte 24 in Valkey RDB v80"), std::string::npos) << s.ToString();
 }
@@ -190,7 +190,7 @@ TEST(RdbBadInputTest, VersionsOutsideTheTableAreNotSupported) {
     body.push_back(static_cast<char>(kOpAux));
     AppendString(&body, "redis-ver");
     AppendString(&body, "9.9.9");
-    Status s = Read(Frame(body, c.magic), false);
+    Status s = Read(FrameBody(body, c.magic), false);
     ASSERT_EQ(s.code(), c.code) << c.magic << ": " << s.ToString();
     EXPECT_NE(s.message().find(c.text), std::string::npos) << s.ToString();
     if (c.code == StatusCode::kNotSupported) {
@@ -204,16 +204,16 @@ TEST(RdbBadInputTest, DeepModeRejectsNanScoresDuplicatesAndBadContainers) {
   AppendLength(&nan_zset, 1);
   AppendString(&nan_zset, "m");
   nan_zset.push_back(static_cast<char>(253));  // text NaN
-  Status s = Read(Frame(KeyRecord(kTypeZset, "z", nan_zset)), true);
+  Status s = Read(FrameBody(KeyRecord(kTypeZset, "z", nan_zset)), true);
   EXPECT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("NaN score"), std::string::npos) << s.ToString();
-  EXPECT_TRUE(Read(Frame(KeyRecord(kTypeZset, "z", nan_zset)), false).ok());
+  EXPECT_TRUE(Read(FrameBody(KeyRecord(kTypeZset, "z", nan_zset)), false).ok());
 
   std::string dup_set;
   AppendLength(&dup_set, 2);
   AppendString(&dup_set, "x");
   AppendString(&dup_set, "x");
-  s = Read(Frame(KeyRecord(kTypeSet, "s", dup_set)), true);
+  s = Read(FrameBody(KeyRecord(kTypeSet, "s", dup_set)), true);
   EXPECT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("duplicate member \"x\""), std::string::npos) << s.ToString();
 
@@ -221,20 +221,20 @@ TEST(RdbBadInputTest, DeepModeRejectsNanScoresDuplicatesAndBadContainers) {
   AppendLength(&quicklist, 1);
   AppendLength(&quicklist, 3);  // container 3 does not exist
   AppendString(&quicklist, "abc");
-  s = Read(Frame(KeyRecord(kTypeListQuicklist2, "l", quicklist)), false);
+  s = Read(FrameBody(KeyRecord(kTypeListQuicklist2, "l", quicklist)), false);
   EXPECT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("quicklist node container 3"), std::string::npos) << s.ToString();
 
   std::string listpack_blob;
   AppendString(&listpack_blob, "not a listpack at all");
-  s = Read(Frame(KeyRecord(kTypeHashListpack, "h", listpack_blob)), true);
+  s = Read(FrameBody(KeyRecord(kTypeHashListpack, "h", listpack_blob)), true);
   EXPECT_EQ(s.code(), StatusCode::kCorruption);
   EXPECT_NE(s.message().find("listpack"), std::string::npos) << s.ToString();
-  EXPECT_TRUE(Read(Frame(KeyRecord(kTypeHashListpack, "h", listpack_blob)), false).ok());
+  EXPECT_TRUE(Read(FrameBody(KeyRecord(kTypeHashListpack, "h", listpack_blob)), false).ok());
 }
 
 TEST(RdbBadInputTest, CrcMismatchNamesBothValues) {
-  std::string file = Frame(KeyRecord(kTypeString, "k", std::string("\x01v", 2)));
+  std::string file = FrameBody(KeyRecord(kTypeString, "k", std::string("\x01v", 2)));
   file[file.size() - 1] ^= 0x40;
   Status s = Read(file, false);
   ASSERT_EQ(s.code(), StatusCode::kCorruption);
@@ -255,7 +255,7 @@ TEST(RdbBadInputTest, KeyPrefixStateAppliesToOneKeyOnly) {
   body += KeyRecord(kTypeString, "a", std::string("\x01x", 2));
   body += KeyRecord(kTypeString, "b", std::string("\x01y", 2));
   RecordingVisitor v;
-  ASSERT_TRUE(Read(Frame(body), false, &v).ok());
+  ASSERT_TRUE(Read(FrameBody(body), false, &v).ok());
   ASSERT_EQ(v.entries.size(), 2u);
   EXPECT_EQ(v.entries[0].expire_ms, 1234);
   EXPECT_EQ(v.entries[0].lru_idle_s, 77u);
@@ -267,7 +267,7 @@ TEST(RdbBadInputTest, KeyPrefixStateAppliesToOneKeyOnly) {
 // A reader embedded in a larger stream (an AOF preamble) reports absolute
 // offsets and stops right after the CRC.
 TEST(RdbBadInputTest, EmbeddedRdbStopsAfterTheCrcWithAbsoluteOffsets) {
-  std::string rdb = Frame(KeyRecord(kTypeString, "k", std::string("\x01v", 2)));
+  std::string rdb = FrameBody(KeyRecord(kTypeString, "k", std::string("\x01v", 2)));
   std::string stream = rdb + "*1\r\n$4\r\nPING\r\n";
   MemoryChunkSource source(AsBytes(stream), 5);
   ByteReader in(&source, 1000);

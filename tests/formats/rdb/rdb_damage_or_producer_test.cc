@@ -29,6 +29,7 @@ namespace {
 
 using shardkit::testing::RedisServer;
 using shardkit::testing::RedisServerOptions;
+using testing::Frame;
 using testing::ReadBytes;
 using testing::RecordingVisitor;
 
@@ -238,14 +239,6 @@ TEST_F(RdbDamageOrProducerTest, ATypeNewerThanTheHeaderVersionIsDamage) {
               std::string::npos)
         << message;
   }
-}
-
-// header + body + EOF + CRC64.
-std::string Frame(const std::string& magic, const std::string& body) {
-  std::string out = magic + body;
-  out.push_back(static_cast<char>(kOpEof));
-  AppendU64Le(&out, Crc64(0, AsBytes(out)));
-  return out;
 }
 
 std::string Aux(const std::string& key, const std::string& value) {

@@ -19,13 +19,7 @@ namespace {
 using testing::ReadBytes;
 using testing::RecordingVisitor;
 
-// header + body + EOF (+ CRC64 when version >= 5).
-std::string Frame(const std::string& magic, const std::string& body, bool crc = true) {
-  std::string out = magic + body;
-  out.push_back(static_cast<char>(kOpEof));
-  if (crc) AppendU64Le(&out, Crc64(0, AsBytes(out)));
-  return out;
-}
+using testing::Frame;
 
 std::string Op(uint8_t op) { return std::string(1, static_cast<char>(op)); }
 

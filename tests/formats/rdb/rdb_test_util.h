@@ -8,9 +8,20 @@
 #include <vector>
 
 #include "base/chunk_io.h"
+#include "formats/encodings/crc64.h"
+#include "formats/rdb/rdb_format.h"
+#include "formats/rdb/rdb_primitives.h"
 #include "formats/rdb/rdb_reader.h"
 
 namespace shardkit::formats::rdb::testing {
+
+// A whole file around `body`: magic + body + EOF (+ CRC-64 when `crc`).
+inline std::string Frame(const std::string& magic, const std::string& body, bool crc = true) {
+  std::string out = magic + body;
+  out.push_back(static_cast<char>(kOpEof));
+  if (crc) AppendU64Le(&out, Crc64(0, AsBytes(out)));
+  return out;
+}
 
 // Records everything the reader reports.
 class RecordingVisitor : public RdbVisitor {

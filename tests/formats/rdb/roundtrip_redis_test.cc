@@ -34,9 +34,9 @@ namespace rdb = ::shardkit::formats::rdb;
 
 // Copies every record the reader reports into a writer, in file order.
 // RDB 9 has no FUNCTION2 opcode: functions are left out when writing it.
-class CopyVisitor : public rdb::RdbVisitor {
+class CountingCopyVisitor : public rdb::RdbVisitor {
  public:
-  explicit CopyVisitor(rdb::RdbWriter* writer) : writer_(writer) {}
+  explicit CountingCopyVisitor(rdb::RdbWriter* writer) : writer_(writer) {}
   Status OnAux(std::string_view key, std::string_view value) override {
     return writer_->WriteAux(key, value);
   }
@@ -120,7 +120,7 @@ Result<std::string> Rewrite(const std::string& path, int version, bool checksum)
   StringSink sink("written.rdb");
   SK_ASSIGN_OR_RETURN(std::unique_ptr<rdb::RdbWriter> writer,
                       rdb::RdbWriter::Create(&sink, {.version = version, .checksum = checksum}));
-  CopyVisitor copy(writer.get());
+  CountingCopyVisitor copy(writer.get());
   rdb::RdbReadOptions options;
   options.capture_values = true;
   SK_ASSIGN_OR_RETURN(rdb::RdbSummary summary, ReadFile(path, options, &copy));

@@ -1,0 +1,42 @@
+// Helpers shared by the recovery tests that drive real redis-servers.
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/support/redis_server.h"
+
+namespace shardkit::testing {
+
+// Runs one command on `s` and fails the test (naming the command) unless the
+// server answers with a non-error reply.
+inline void RunOk(RedisServer& s, const std::vector<std::string>& args) {
+  auto r = s.CommandOk(args);
+  ASSERT_TRUE(r.ok()) << args[0] << ": " << r.status().ToString();
+}
+
+// A key whose slot master `node` owns: probes "{<prefix>N}" until the node
+// accepts a write instead of answering MOVED.
+inline std::string KeyOwnedBy(RedisServer& node, const std::string& prefix) {
+  for (int i = 0; i < 100000; ++i) {
+    const std::string key = "{" + prefix + std::to_string(i) + "}";
+    auto r = node.client().Command({"SET", key + "probe", "1"});
+    if (r.ok() && !r->is_error()) {
+      EXPECT_TRUE(node.client().Command({"DEL", key + "probe"}).ok());
+      return key;
+    }
+  }
+  ADD_FAILURE() << "no key owned by port " << node.port();
+  return "";
+}
+
+// "127.0.0.1:P1,127.0.0.1:P2,...", as `plan --endpoints` takes them.
+inline std::string Endpoints(const std::vector<int>& ports) {
+  std::string out;
+  for (int p : ports) out += (out.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(p));
+  return out;
+}
+
+}  // namespace shardkit::testing
