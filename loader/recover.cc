@@ -452,6 +452,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       state.jobs.push_back(std::make_unique<NodeJob>());
       job = state.jobs.back().get();
       job->node = &master;
+      job->expiry = ExpiryHistogram(plan.created_ms);
       for (const SlotRange& r : master.slots.Ranges()) {
         for (uint32_t s = r.first; s <= r.last; ++s) {
           state.job_of_slot[s] = static_cast<int16_t>(state.jobs.size() - 1);
@@ -519,6 +520,8 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       NodeReport r = ReportFor(plan, options, *t.node);
       r.dir = t.output->final_dir();
       r.keys = job->keys_written;
+      r.keys_with_expiry = job->expiry.keys();
+      r.expiring = job->expiry.Buckets();
       r.seconds = job->seconds;
       for (const OutputFile& f : t.output->files()) {
         if (f.name == "dump.rdb" || f.name.find(".base.rdb") != std::string::npos) {
