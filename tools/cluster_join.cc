@@ -1,6 +1,37 @@
 #include "tools/cluster_join.h"
 
+#include "net/info_fields.h"
+
 namespace shardkit::tools {
+
+Result<std::vector<PausedFailover>> PauseReplicaFailover(ClusterSession& session,
+                                                         const std::vector<NodeState>& states) {
+  std::vector<PausedFailover> paused;
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (net::InfoField(states[i].info, "role") != "slave") continue;
+    net::RedisConnection& c = session.connection(i);
+    SK_ASSIGN_OR_RETURN(net::RedisValue got,
+                        c.CommandOk({"CONFIG", "GET", "cluster-replica-no-failover"}));
+    PausedFailover p;
+    p.node = i;
+    p.previous = got.elements.size() == 2 ? got.elements[1].str : "no";
+    if (p.previous == "yes") continue;
+    SK_RETURN_IF_ERROR(
+        c.CommandOk({"CONFIG", "SET", "cluster-replica-no-failover", "yes"}).status());
+    paused.push_back(std::move(p));
+  }
+  return paused;
+}
+
+Status RestoreReplicaFailover(ClusterSession& session, const std::vector<PausedFailover>& paused) {
+  Status first;
+  for (const PausedFailover& p : paused) {
+    auto r = session.connection(p.node).CommandOk(
+        {"CONFIG", "SET", "cluster-replica-no-failover", p.previous});
+    if (!r.ok() && first.ok()) first = r.status();
+  }
+  return first;
+}
 
 Result<std::vector<MeetSent>> MeetStalePeers(ClusterSession& session,
                                              const std::vector<NodeState>& states) {

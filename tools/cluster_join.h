@@ -27,6 +27,21 @@
 
 namespace shardkit::tools {
 
+// While the nodes find each other, masters see their peers' failure
+// reports before every link is up and may mark a master FAIL; its replica
+// would then fail over and the plan's roles would be lost (seen in the demo
+// on redis-server 7.0.15: two of three replicas took over during a join).
+// PauseReplicaFailover sets `cluster-replica-no-failover yes` on every node
+// that is a replica now (CONFIG SET: in memory only, no config rewrite) and
+// returns what each had; RestoreReplicaFailover sets those values back.
+struct PausedFailover {
+  size_t node = 0;       // index into the session's nodes
+  std::string previous;  // "yes" or "no"
+};
+Result<std::vector<PausedFailover>> PauseReplicaFailover(ClusterSession& session,
+                                                         const std::vector<NodeState>& states);
+Status RestoreReplicaFailover(ClusterSession& session, const std::vector<PausedFailover>& paused);
+
 struct MeetSent {
   int node = 0;         // plan index of the node told
   int peer = 0;         // plan index of the peer it was told about

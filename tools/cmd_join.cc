@@ -3,8 +3,10 @@
 // Brings the nodes of a recovered cluster together when they run at other
 // addresses than their nodes.conf says (new pod IPs, host names that now
 // resolve elsewhere): resolves the endpoints now, checks each answers as
-// the plan's node id, tells every node each peer's current address
-// (tools/cluster_join.h), waits for cluster_state:ok everywhere and then
+// the plan's node id, pauses replica failover (so that no replica takes
+// over while links come up one by one), tells every node each peer's current
+// address (tools/cluster_join.h), waits for cluster_state:ok everywhere,
+// restores each replica's failover setting, and then
 // makes check's layout comparison. Never forgets, resets or writes data.
 // Exit: 0 joined and matching the plan (also when nothing had to change);
 // 1 a mismatch (a node with another id than the plan's, or the layout
@@ -78,10 +80,20 @@ int Run(const JoinArgs& args) {
     if (f.check == "node-id") wrong_ids.push_back(f);
   }
   if (!wrong_ids.empty()) return Finish(args, kExitDataCorrupt, {}, wrong_ids, "");
+  auto paused = PauseReplicaFailover(cs, loaded->states);
+  if (!paused.ok()) {
+    return ReportError("join", paused.status().WithPrefix("pausing replica failover"));
+  }
   auto sent = MeetStalePeers(cs, loaded->states);
+  auto ready = sent.ok() ? cs.WaitReady(wait, /*want_cluster_ok=*/true, "join")
+                         : Result<ReadyState>(sent.status());
+  // Replicas may fail over again once the cluster is whole (or join gave up).
+  Status restored = RestoreReplicaFailover(cs, *paused);
   if (!sent.ok()) return ReportError("join", sent.status());
-  auto ready = cs.WaitReady(wait, /*want_cluster_ok=*/true, "join");
   if (!ready.ok()) return ReportError("join", ready.status());
+  if (!restored.ok()) {
+    return ReportError("join", restored.WithPrefix("restoring cluster-replica-no-failover"));
+  }
   std::vector<Finding> findings = CheckLayout(*plan, cs.nodes(), ready->states);
   if (!ready->ready) return Finish(args, kExitNotReady, *sent, findings, ready->waiting_for);
   return Finish(args, findings.empty() ? kExitOk : kExitDataCorrupt, *sent, findings, "");

@@ -99,10 +99,10 @@ class CheckJoinTest : public ::testing::Test {
     ASSERT_TRUE(ports.ok());
     ports_ = *ports;
     PlanAndRecover(volumes, "2", "1", Endpoints({"127.0.0.1"}, ports_), "check");
-    auto join_ports = PickClusterPorts(3);
+    auto join_ports = PickClusterPorts(6);
     ASSERT_TRUE(join_ports.ok());
     join_ports_ = *join_ports;
-    PlanAndRecover(volumes, "3", "0", Endpoints({"127.0.0.1"}, join_ports_), "join");
+    PlanAndRecover(volumes, "3", "1", Endpoints({"127.0.0.1"}, join_ports_), "join");
     auto name_ports = PickClusterPorts(3);
     ASSERT_TRUE(name_ports.ok());
     name_ports_ = *name_ports;
@@ -374,14 +374,17 @@ TEST_F(CheckJoinTest, WrongPasswordIsAClearError) {
   EXPECT_EQ(right->exit_code, 0) << right->output;
 }
 
-// Recovered for 127.0.0.1, started on 127.0.0.2-4 (the same ports): the
-// nodes cannot reach each other at the addresses their nodes.conf holds.
-// join tells each node where its peers are; then the cluster is ok with the
-// plan's ids, slots and key counts, and a second join changes nothing.
+// 3 masters and their replicas recovered for 127.0.0.1, started on
+// 127.0.0.2-7 (the same ports): the nodes cannot reach each other at the
+// addresses their nodes.conf holds. join tells each node where its peers
+// are; then the cluster is ok with the plan's ids, roles (no replica took
+// over while the nodes found each other), slots and key counts, and a second
+// join changes nothing.
 TEST_F(CheckJoinTest, JoinBringsNodesAtNewAddressesTogether) {
   TempDir run("shardkit-join");
-  std::vector<std::string> dirs = CopyNodes(run, "join", 3);
-  const std::vector<std::string> hosts = {"127.0.0.2", "127.0.0.3", "127.0.0.4"};
+  std::vector<std::string> dirs = CopyNodes(run, "join", 6);
+  const std::vector<std::string> hosts = {"127.0.0.2", "127.0.0.3", "127.0.0.4",
+                                          "127.0.0.5", "127.0.0.6", "127.0.0.7"};
   std::vector<std::unique_ptr<RedisServer>> servers;
   for (size_t k = 0; k < dirs.size(); ++k) {
     RedisServerOptions so;
@@ -414,7 +417,7 @@ TEST_F(CheckJoinTest, JoinBringsNodesAtNewAddressesTogether) {
   EXPECT_EQ(first->exit_code, 0) << first->output;
   const nlohmann::json j1 = JsonOf(first->output);
   ASSERT_FALSE(j1.is_discarded()) << first->output;
-  EXPECT_EQ(j1["meets"].size(), 6u) << j1.dump(2);  // every node, about each of its 2 peers
+  EXPECT_EQ(j1["meets"].size(), 30u) << j1.dump(2);  // every node, about each of its 5 peers
 
   auto after = Shardkit({"check", "--plan", work_->File("join.plan.json"), "--report",
                          work_->File("join.recover.json"), "--endpoints", endpoints, "--json"});
