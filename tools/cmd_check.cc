@@ -1,8 +1,8 @@
 // shardkit check --plan plan.json [--report recover.json] [--endpoints h:p,...]
-//                [--wait SECONDS] [--user U] [--password P] [--json]
+//                [--wait SECONDS] [--sample N|all|none] [--user U] [--password P] [--json]
 // Compares the live nodes of a recovered cluster with the plan (and, with
-// --report, with what recover wrote): tools/layout_check.h says what is
-// compared. Waits (bounded by --wait) while nodes load or the cluster
+// --report, with what recover wrote; and sampled values with the sources):
+// tools/layout_check.h and tools/value_sample.h say what is compared. Waits (bounded by --wait) while nodes load or the cluster
 // converges, then compares once.
 // Exit: 0 everything matches; 1 a mismatch (each named); 2 bad input, an
 // unreachable node or refused credentials; 5 still not ready after --wait.
@@ -16,6 +16,7 @@
 #include "tools/exit_codes.h"
 #include "tools/layout_check.h"
 #include "tools/plan_json.h"
+#include "tools/value_sample.h"
 
 namespace shardkit::tools {
 namespace {
@@ -25,6 +26,8 @@ struct CheckArgs {
   std::string report_path;
   std::vector<std::string> endpoints;
   double wait_seconds = 60;
+  std::string sample = "2000";  // keys per master, "all", or "none"
+  bool sample_given = false;
   ConnectArgs connect;
   bool json = false;
 };
@@ -64,7 +67,41 @@ nlohmann::json NodesJson(const loader::RecoveryPlan& plan, const std::vector<Liv
   return out;
 }
 
-int Run(const CheckArgs& args) {
+// The sampled value comparison, or why values were not checked (`*why`).
+Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv& env,
+                                         const loader::RecoveryPlan& plan, ClusterSession& cs,
+                                         const std::vector<Finding>& layout, std::string* why) {
+  if (args.sample == "none") {
+    *why = "--sample none";
+    return std::vector<Finding>();
+  }
+  uint64_t per_master = 0;
+  if (args.sample != "all") {
+    try {
+      per_master = std::stoull(args.sample);
+    } catch (const std::exception&) {
+      return Status::InvalidArgument("--sample " + args.sample + ": expected N, all or none");
+    }
+    if (per_master == 0) return Status::InvalidArgument("--sample 0: use --sample none");
+  }
+  auto samples = SampleSourceKeys(plan, per_master, NowMs(), IoOptionsFor(env));
+  if (!samples.ok()) {
+    if (args.sample_given) return samples.status().WithPrefix("--sample");
+    *why = std::string(samples.status().message());
+    return std::vector<Finding>();
+  }
+  // A node whose layout differs may not serve its keys (MOVED, CLUSTERDOWN):
+  // its values are not compared; its layout findings say why.
+  std::vector<bool> skip(cs.nodes().size(), false);
+  for (const Finding& f : layout) {
+    if (f.check != "keys" && f.check != "peer") {
+      for (size_t i = 0; i < cs.nodes().size(); ++i) skip[i] = skip[i] || cs.nodes()[i].index == f.node;
+    }
+  }
+  return CompareSampledKeys(plan, cs, *samples, skip);
+}
+
+int Run(const CheckArgs& args, const CommandEnv& env) {
   auto text = storage::ReadSmallFile(args.plan_path, 64 << 20);
   if (!text.ok()) return ReportError("check", text.status());
   auto plan = PlanFromJson(*text, args.plan_path);
@@ -103,7 +140,14 @@ int Run(const CheckArgs& args) {
     auto counts = CheckKeyCounts(cs.nodes(), ready->states, expected, NowMs());
     findings.insert(findings.end(), counts.begin(), counts.end());
   }
+  std::string values_not_checked;
+  auto values = CheckValues(args, env, *plan, cs, findings, &values_not_checked);
+  if (!values.ok()) return ReportError("check", values.status());
+  findings.insert(findings.end(), values->begin(), values->end());
   for (const Finding& f : findings) std::fprintf(stderr, "mismatch: %s\n", f.Text().c_str());
+  if (!values_not_checked.empty()) {
+    std::fprintf(stderr, "check: values not checked: %s\n", values_not_checked.c_str());
+  }
   const int rc = findings.empty() ? kExitOk : kExitDataCorrupt;
   std::fprintf(stderr, "check: %zu nodes, %zu mismatches%s\n", cs.nodes().size(), findings.size(),
                expected.empty() ? " (key counts not checked: no --report)" : "");
@@ -114,6 +158,7 @@ int Run(const CheckArgs& args) {
                         {"nodes", NodesJson(*plan, cs.nodes(), ready->states,
                                             expected.empty() ? nullptr : &expected)},
                         {"findings", nlohmann::json::array()}};
+    if (!values_not_checked.empty()) j["values_not_checked"] = values_not_checked;
     for (const Finding& f : findings) j["findings"].push_back(f.Json());
     std::cout << j.dump(2) << std::endl;
   }
@@ -136,13 +181,19 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
   cmd->add_option("--wait", args->wait_seconds,
                   "wait at most this long for nodes to load and the cluster to converge")
       ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--sample", args->sample,
+                  "values: per master, this many keys (or all, or none) read from the plan's "
+                  "RDB sources are fetched with DUMP and PEXPIRETIME and compared by type, "
+                  "expiry and decoded elements (default 2000; skipped with a note when the "
+                  "sources have log commands or are not readable here)")
+      ->each([args](const std::string&) { args->sample_given = true; });
   AddConnectFlags(cmd, &args->connect);
   cmd->add_flag("--json", args->json, "JSON report on stdout");
   cmd->footer(
-      "Exit codes: 0 everything matches; 1 a mismatch (each named on stderr: node, slot, peer "
-      "or count, expected and found); 2 bad input, an unreachable node or refused credentials; "
+      "Exit codes: 0 everything matches; 1 a mismatch (each named on stderr: node, slot, peer, "
+      "count or key, expected and found); 2 bad input, an unreachable node or refused credentials; "
       "5 nodes still loading after --wait.");
-  cmd->callback([args, &env] { env.exit_code = Run(*args); });
+  cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
 }
 
 }  // namespace

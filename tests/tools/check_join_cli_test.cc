@@ -99,14 +99,7 @@ class CheckJoinTest : public ::testing::Test {
     ASSERT_TRUE(ports.ok());
     ports_ = *ports;
     PlanAndRecover(volumes, "2", "1", Endpoints({"127.0.0.1"}, ports_), "check");
-    auto join_ports = PickClusterPorts(6);
-    ASSERT_TRUE(join_ports.ok());
-    join_ports_ = *join_ports;
-    PlanAndRecover(volumes, "3", "1", Endpoints({"127.0.0.1"}, join_ports_), "join");
-    auto name_ports = PickClusterPorts(3);
-    ASSERT_TRUE(name_ports.ok());
-    name_ports_ = *name_ports;
-    PlanAndRecover(volumes, "3", "0", Endpoints({"localhost"}, name_ports_), "names");
+    volumes_ = volumes;
   }
   static void TearDownTestSuite() {
     delete source_;
@@ -116,6 +109,7 @@ class CheckJoinTest : public ::testing::Test {
     ports_.clear();
     join_ports_.clear();
     name_ports_.clear();
+    volumes_.clear();
   }
   void SetUp() override {
     SHARDKIT_REQUIRE_REDIS_SERVER();
@@ -127,6 +121,7 @@ class CheckJoinTest : public ::testing::Test {
   static void PlanAndRecover(const std::vector<std::string>& volumes, const std::string& nodes,
                              const std::string& replicas, const std::string& endpoints,
                              const std::string& name) {
+    fs::remove_all(work_->File(name + ".out"));  // a plan of other ports (--gtest_repeat)
     std::vector<std::string> args = {"plan",        "--nodes", nodes, "--replicas", replicas,
                                      "--endpoints", endpoints, "--out",
                                      work_->File(name + ".plan.json")};
@@ -181,6 +176,7 @@ class CheckJoinTest : public ::testing::Test {
   static std::vector<int> ports_;
   static std::vector<int> join_ports_;
   static std::vector<int> name_ports_;
+  static std::vector<std::string> volumes_;
 };
 
 TempDir* CheckJoinTest::work_ = nullptr;
@@ -188,6 +184,7 @@ RedisCluster* CheckJoinTest::source_ = nullptr;
 std::vector<int> CheckJoinTest::ports_;
 std::vector<int> CheckJoinTest::join_ports_;
 std::vector<int> CheckJoinTest::name_ports_;
+std::vector<std::string> CheckJoinTest::volumes_;
 
 TEST_F(CheckJoinTest, CorrectRecoveryPasses) {
   TempDir run("shardkit-check-ok");
@@ -199,6 +196,7 @@ TEST_F(CheckJoinTest, CorrectRecoveryPasses) {
   const nlohmann::json j = JsonOf(r->output);
   ASSERT_FALSE(j.is_discarded()) << r->output;
   EXPECT_EQ(j["ok"], true);
+  EXPECT_FALSE(j.contains("values_not_checked")) << j.dump(2);  // every key sampled and equal
   ASSERT_EQ(j["nodes"].size(), 4u);
   for (int k = 0; k < 4; ++k) {
     const auto& n = j["nodes"][k];
@@ -223,7 +221,36 @@ TEST_F(CheckJoinTest, DeletedKeyIsNamedByNodeAndCount) {
   EXPECT_EQ(r->exit_code, 1) << r->output;
   const nlohmann::json j = JsonOf(r->output);
   EXPECT_TRUE(HasFinding(j, 0, "keys", "DBSIZE")) << r->output;
+  EXPECT_TRUE(HasFinding(j, 0, "key", "key \"" + key->str + "\"")) << r->output;
   EXPECT_NE(r->output.find("node 0 ("), std::string::npos) << r->output;
+}
+
+// A changed value and a changed expiry keep the key count: the sampled
+// value check (every key here: --sample all) names both keys.
+TEST_F(CheckJoinTest, ChangedValueAndChangedTtlAreNamedByKey) {
+  TempDir run("shardkit-check-values");
+  auto cluster = StartCheckCluster(run);
+  ASSERT_NE(cluster, nullptr);
+  auto v = cluster->CommandForKey("hash:1", {"HSET", "hash:1", "f1", "changed"});
+  ASSERT_TRUE(v.ok() && !v->is_error());
+  auto t = cluster->CommandForKey("str:4", {"PEXPIREAT", "str:4", "4102444899999"});
+  ASSERT_TRUE(t.ok() && !t->is_error());
+  auto r = Check({"--sample", "all"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 1) << r->output;
+  const nlohmann::json j = JsonOf(r->output);
+  ASSERT_FALSE(j.is_discarded()) << r->output;
+  bool value = false, ttl = false;
+  for (const auto& f : j["findings"]) {
+    if (f["check"] == "value" && f["subject"] == "key \"hash:1\"") value = true;
+    if (f["check"] == "ttl" && f["subject"] == "key \"str:4\"") {
+      ttl = true;
+      EXPECT_EQ(f["found"], "expiry at 4102444899999 ms") << f.dump();
+    }
+    EXPECT_NE(f["check"], "keys") << f.dump();  // the counts still match
+  }
+  EXPECT_TRUE(value) << r->output;
+  EXPECT_TRUE(ttl) << r->output;
 }
 
 TEST_F(CheckJoinTest, ExtraKeyIsNamedByNodeAndCount) {
@@ -381,6 +408,12 @@ TEST_F(CheckJoinTest, WrongPasswordIsAClearError) {
 // over while the nodes found each other), slots and key counts, and a second
 // join changes nothing.
 TEST_F(CheckJoinTest, JoinBringsNodesAtNewAddressesTogether) {
+  // Ports picked now, just before the servers take them.
+  auto join_ports = PickClusterPorts(6);
+  ASSERT_TRUE(join_ports.ok());
+  join_ports_ = *join_ports;
+  ASSERT_NO_FATAL_FAILURE(
+      PlanAndRecover(volumes_, "3", "1", Endpoints({"127.0.0.1"}, join_ports_), "join"));
   TempDir run("shardkit-join");
   std::vector<std::string> dirs = CopyNodes(run, "join", 6);
   const std::vector<std::string> hosts = {"127.0.0.2", "127.0.0.3", "127.0.0.4",
@@ -439,6 +472,11 @@ TEST_F(CheckJoinTest, JoinBringsNodesAtNewAddressesTogether) {
 // plan --endpoints with host names: nodes.conf records each name and no
 // address; the nodes start, and join resolves the names and meets them.
 TEST_F(CheckJoinTest, HostNameEndpointsAreJoinedByName) {
+  auto name_ports = PickClusterPorts(3);
+  ASSERT_TRUE(name_ports.ok());
+  name_ports_ = *name_ports;
+  ASSERT_NO_FATAL_FAILURE(
+      PlanAndRecover(volumes_, "3", "0", Endpoints({"localhost"}, name_ports_), "names"));
   const std::string conf = ReadFileOrDie(work_->File("names.out/node-0/nodes.conf"));
   const std::string p0 = std::to_string(name_ports_[0]);
   EXPECT_NE(conf.find(" :" + p0 + "@" + std::to_string(name_ports_[0] + 10000) +
