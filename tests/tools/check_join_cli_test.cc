@@ -2,11 +2,14 @@
 // 7.0 clusters started on what `shardkit recover` wrote.
 //
 // The suite fills a 3-master cluster (TTLs far in the future, so key counts
-// are exact), saves and kills it, then plans and recovers it twice:
-// 2 masters + 1 replica each on 127.0.0.1 ports (the check tests), and 3
-// masters on other 127.0.0.1 ports (the join test, whose servers then start
-// on 127.0.0.2-4). Each test starts its own copy of the recovered nodes,
-// damages it in one way, and expects check to name that damage.
+// are exact), saves and kills it, then plans and recovers it onto 2 masters
+// + 1 replica each on 127.0.0.1 ports for the check tests; the join test
+// recovers 3 masters + 3 replicas for 127.0.0.1 ports and starts them on
+// 127.0.0.2-7, the host-name test recovers for localhost (each planning its
+// ports just before starting). Each check test starts its own copy of the
+// recovered nodes, damages it in one way (a deleted, changed, re-expired or
+// extra key, a moved slot, a replica of the wrong master, a loading node, a
+// password), and expects check to name that damage.
 // Every wait is bounded; no assertion depends on wall-clock time.
 #include <gtest/gtest.h>
 #include <signal.h>
