@@ -31,17 +31,41 @@ std::string Family(uint8_t type) {
   return name.substr(0, name.find('-'));
 }
 
+// One element as text: its kind, then only the fields it uses (both sides
+// of a comparison render alike, so equal text means equal elements).
 std::string Render(const rdb::RdbElement& e) {
-  char score[40];
-  std::snprintf(score, sizeof(score), "%.17g", e.score);
-  std::string out = std::to_string(static_cast<int>(e.kind)) + "|" + std::string(e.a) + "|" +
-                    std::string(e.b) + "|" + score + "|" +
-                    (e.expire_ms ? std::to_string(*e.expire_ms) : "-") + "|" +
-                    std::to_string(e.id.ms) + "-" + std::to_string(e.id.seq) + "|" +
-                    std::to_string(e.length) + "|" + std::to_string(e.entries_added) + "|" +
-                    std::to_string(e.entries_read) + "|" + std::to_string(e.delivery_count) +
-                    "|" + std::to_string(e.integer);
-  for (std::string_view f : e.fields) out += "|" + std::string(f);
+  static constexpr const char* kKinds[] = {
+      "string",         "list-item",       "set-member",      "zset-member",    "hash-field",
+      "array-item",     "stream-entry",    "stream-meta",     "stream-group",   "stream-pending",
+      "stream-consumer", "consumer-pending", "module-value",  "gcra"};
+  const auto kind = static_cast<size_t>(e.kind);
+  std::string out = kind < std::size(kKinds) ? kKinds[kind] : "kind-" + std::to_string(kind);
+  auto add = [&out](const char* name, const std::string& v) {
+    out += " " + std::string(name) + "=" + v;
+  };
+  // Whole strings: the comparison needs every byte (messages cut them).
+  if (!e.a.empty() || e.kind == rdb::ElementKind::kString) add("a", "\"" + std::string(e.a) + "\"");
+  if (!e.b.empty()) add("b", "\"" + std::string(e.b) + "\"");
+  if (e.kind == rdb::ElementKind::kZsetMember) {
+    char score[40];
+    std::snprintf(score, sizeof(score), "%.17g", e.score);
+    add("score", score);
+  }
+  if (e.expire_ms) add("expire_ms", std::to_string(*e.expire_ms));
+  if (e.index != 0) add("index", std::to_string(e.index));
+  if (e.id.ms != 0 || e.id.seq != 0) add("id", std::to_string(e.id.ms) + "-" + std::to_string(e.id.seq));
+  if (e.length != 0) add("length", std::to_string(e.length));
+  for (const rdb::StreamId* id : {&e.last_id, &e.first_id, &e.max_deleted_id}) {
+    if (id->ms != 0 || id->seq != 0) add("sid", std::to_string(id->ms) + "-" + std::to_string(id->seq));
+  }
+  if (e.entries_added != 0) add("entries_added", std::to_string(e.entries_added));
+  if (e.entries_read != 0) add("entries_read", std::to_string(e.entries_read));
+  if (e.delivery_time_ms != 0) add("delivery_time_ms", std::to_string(e.delivery_time_ms));
+  if (e.delivery_count != 0) add("delivery_count", std::to_string(e.delivery_count));
+  if (e.seen_time_ms != 0) add("seen_time_ms", std::to_string(e.seen_time_ms));
+  if (e.active_time_ms != 0) add("active_time_ms", std::to_string(e.active_time_ms));
+  if (e.integer != 0) add("integer", std::to_string(e.integer));
+  for (std::string_view f : e.fields) out += " \"" + std::string(f) + "\"";
   return out;
 }
 
@@ -99,7 +123,7 @@ std::string FirstDifference(const LogicalValue& want, const LogicalValue& got) {
   for (size_t i = 0; i < std::max(want.elements.size(), got.elements.size()); ++i) {
     const std::string a = i < want.elements.size() ? want.elements[i] : "(none)";
     const std::string b = i < got.elements.size() ? got.elements[i] : "(none)";
-    if (a != b) return "element " + std::to_string(i) + ": " + a.substr(0, 80) + " vs " + b.substr(0, 80);
+    if (a != b) return "element " + std::to_string(i) + ": " + a.substr(0, 160) + " vs " + b.substr(0, 160);
   }
   return "";
 }
