@@ -60,14 +60,18 @@ Result<ReadyState> ClusterSession::WaitReady(std::chrono::milliseconds wait, boo
   ReadyState r;
   for (;;) {
     SK_ASSIGN_OR_RETURN(r.states, ReadAll());
-    int waiting = 0;
-    r.waiting_for.clear();
+    // Loading nodes first: they are what the others wait for.
+    std::vector<std::string> loading, other;
     for (size_t i = 0; i < nodes_.size(); ++i) {
       std::string why = NotReady(nodes_[i], r.states[i], want_cluster_ok);
       if (why.empty()) continue;
-      if (waiting++ == 0) r.waiting_for = why;
+      (r.states[i].loading ? loading : other).push_back(std::move(why));
     }
-    if (waiting > 1) r.waiting_for += " (and " + std::to_string(waiting - 1) + " more)";
+    loading.insert(loading.end(), other.begin(), other.end());
+    const int waiting = static_cast<int>(loading.size());
+    r.waiting_for.clear();
+    for (int i = 0; i < waiting && i < 3; ++i) r.waiting_for += (i ? "; " : "") + loading[i];
+    if (waiting > 3) r.waiting_for += " (and " + std::to_string(waiting - 3) + " more)";
     r.ready = waiting == 0;
     if (r.ready || std::chrono::steady_clock::now() >= deadline) break;
     if (tty) {

@@ -124,8 +124,10 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
   if (!ready.ok()) return ReportError("check", ready.status());
   for (const NodeState& s : ready->states) {
     if (s.loading) {
-      std::string what = "still loading after --wait " + std::to_string(args.wait_seconds) +
-                         " s: " + ready->waiting_for;
+      char secs[32];
+      std::snprintf(secs, sizeof(secs), "%g", args.wait_seconds);
+      std::string what = "still loading after --wait " + std::string(secs) + " s: " +
+                         ready->waiting_for;
       if (args.json) {
         std::cout << nlohmann::json{{"ok", false}, {"exit_code", kExitNotReady},
                                     {"not_ready", ready->waiting_for}}.dump(2)

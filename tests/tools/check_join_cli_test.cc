@@ -346,6 +346,15 @@ TEST_F(CheckJoinTest, NodeStillLoadingIsWaitedFor) {
       if (std::atoi(pid.c_str()) > 0) kill(std::atoi(pid.c_str()), SIGKILL);
     }
   } killer{dirs[3] + "/redis.pid"};
+  // The daemon's parent exits before the child listens: wait (bounded) until
+  // the port takes connections, so that check meets a loading node rather
+  // than a refused connection.
+  bool listening = false;
+  for (int i = 0; i < 400 && !listening; ++i) {
+    listening = RedisClient::Connect("127.0.0.1", ports_[3], 50).ok();
+    if (!listening) usleep(50'000);
+  }
+  ASSERT_TRUE(listening) << ReadFileOrDie(dirs[3] + "/redis.log");
   auto impatient = Check({}, "0");
   ASSERT_TRUE(impatient.ok());
   EXPECT_EQ(impatient->exit_code, 5) << impatient->output;
