@@ -1,5 +1,6 @@
 #include "loader/recover.h"
 
+#include <arpa/inet.h>
 #include <sys/stat.h>
 
 #include <algorithm>
@@ -146,6 +147,12 @@ std::pair<std::string, int> HostPort(const std::string& endpoint) {
   return {hostport.substr(0, colon), std::atoi(hostport.c_str() + colon + 1)};
 }
 
+bool IsIpAddress(const std::string& host) {
+  in6_addr buf{};
+  return inet_pton(AF_INET, host.c_str(), &buf) == 1 ||
+         inet_pton(AF_INET6, host.c_str(), &buf) == 1;
+}
+
 // A standalone replica's replica.conf: the directive that makes it a
 // replica of its master, read at start-up (so that it loads its dump.rdb as
 // a cached master and resumes with a partial resync).
@@ -181,6 +188,15 @@ std::string NodesConfFor(const RecoveryPlan& plan, int index) {
     const std::string& ep = n.endpoint;
     const size_t at = ep.find('@');
     std::tie(c.ip, c.port) = HostPort(ep);
+    if (!c.ip.empty() && c.ip.front() == '[') c.ip = c.ip.substr(1, c.ip.size() - 2);
+    if (!IsIpAddress(c.ip)) {
+      // A host name: Redis 7.0 keeps an address in the ip field (it connects
+      // to it and gossips it), so the name goes to the hostname field and the
+      // address stays empty until the node is met at its resolved address
+      // (`shardkit join`).
+      c.hostname = c.ip;
+      c.ip.clear();
+    }
     c.cluster_port = at == std::string::npos ? c.port + 10000 : std::atoi(ep.c_str() + at + 1);
     const std::string role = n.is_replica() ? "slave" : "master";
     c.flags = n.index == index ? std::vector<std::string>{"myself", role}
@@ -452,6 +468,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       state.jobs.push_back(std::make_unique<NodeJob>());
       job = state.jobs.back().get();
       job->node = &master;
+      job->expiry = ExpiryHistogram(plan.created_ms);
       for (const SlotRange& r : master.slots.Ranges()) {
         for (uint32_t s = r.first; s <= r.last; ++s) {
           state.job_of_slot[s] = static_cast<int16_t>(state.jobs.size() - 1);
@@ -519,6 +536,8 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       NodeReport r = ReportFor(plan, options, *t.node);
       r.dir = t.output->final_dir();
       r.keys = job->keys_written;
+      r.keys_with_expiry = job->expiry.keys();
+      r.expiring = job->expiry.Buckets();
       r.seconds = job->seconds;
       for (const OutputFile& f : t.output->files()) {
         if (f.name == "dump.rdb" || f.name.find(".base.rdb") != std::string::npos) {

@@ -55,6 +55,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "loader/expiry_histogram.h"
 #include "loader/recovery_plan.h"
 #include "storage/io_options.h"
 
@@ -120,6 +121,10 @@ struct NodeReport {
   bool skipped_complete = false;  // already complete from an earlier run
   std::string layout;              // "dump.rdb" or "appendonlydir"
   uint64_t keys = 0;
+  // Of `keys`, those with an expiry time, and when they expire (for check:
+  // the node should hold keys - those expired by now).
+  uint64_t keys_with_expiry = 0;
+  std::vector<ExpiryBucket> expiring;
   uint64_t commands = 0;           // in the incr file (appendonlydir layout)
   uint64_t bytes = 0;              // size of dump.rdb / the AOF base
   uint64_t native_bytes = 0;       // size of dump.skn (native output), else 0

@@ -18,6 +18,7 @@
 #include "formats/rdb/rdb_writer.h"
 #include "loader/batch_queue.h"
 #include "loader/entry_batch.h"
+#include "loader/expiry_histogram.h"
 #include "loader/fan_out_file.h"
 #include "loader/node_output.h"
 #include "loader/recover.h"
@@ -77,6 +78,9 @@ struct NodeJob {
   // Written by the node's writer thread only (keys_written is also read by
   // the progress reporter).
   std::atomic<uint64_t> keys_written{0};
+  // When the written keys expire (writer thread only; anchored at the plan's
+  // recovery time when the job is made).
+  ExpiryHistogram expiry;
   // The db of the RDB output's last SELECTDB (writer thread only): a
   // standalone output gets a SELECTDB record whenever an entry's db differs.
   uint64_t current_db = 0;

@@ -775,6 +775,7 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
     if (e.part == rdb::ValuePart::kWhole) {
       SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
       ++job->keys_written;
+      if (e.expire_ms) job->expiry.Add(*e.expire_ms);
       continue;
     }
     // A piece of a large value (RDB output only: see ValuePieceBytes).
@@ -791,6 +792,7 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
     if (e.part == rdb::ValuePart::kLast) {
       ++job->keys_written;
       ++job->values_in_pieces;
+      if (e.expire_ms) job->expiry.Add(*e.expire_ms);
     }
   }
   for (const RoutedCommand& c : batch.commands) {
@@ -813,6 +815,7 @@ Status WriteDeferred(NodeJob* job) {
         SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
         ++job->keys_written;
         ++job->non_owner_kept;
+        if (e.expire_ms) job->expiry.Add(*e.expire_ms);
       }
     }
   }

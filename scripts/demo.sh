@@ -15,6 +15,10 @@
 #   SHARDKIT_DEMO_KEEP=1          keep the work directory (its path is printed)
 #   SHARDKIT_DEMO_TAMPER=1        self-test: alter 3 keys of the new cluster
 #                                 before the checks (the demo must then fail)
+#   SHARDKIT_DEMO_MOVE=1          the new nodes start on other ports than the
+#                                 plan's endpoints (as pods that got new
+#                                 addresses): the cluster cannot form until
+#                                 `shardkit join --endpoints <new>` runs
 #
 # Steps, each timed:
 #  1. start 3 redis-server 7.0 masters (cluster-enabled yes, free loopback
@@ -31,12 +35,19 @@
 #  5. start N*(1+R) redis-servers on the output directories (cluster-enabled
 #     yes, the nodes.conf recover wrote; no redis-cli step) and wait for
 #     cluster_state:ok on every one;
+#     (SHARDKIT_DEMO_MOVE=1: shardkit check shows the cluster cannot form,
+#     then shardkit join tells every node where its peers are now);
 #  6. redis-cli --cluster check, then keyspace_check compare: every old key on
 #     the new master owning its slot with the same digest and PEXPIRETIME;
 #  7. (R > 0) every replica's link to its master is up, every master reports
 #     sync_full:0 (a dump.rdb layout: the replicas resumed with a partial
 #     resync; an appendonlydir layout full-syncs, as SPEC.md says, and is
-#     reported, not failed), and every replica holds its master's DBSIZE.
+#     reported, not failed), and every replica holds its master's DBSIZE;
+#  8. shardkit check --plan plan.json --report recover.json: every node's id,
+#     role, master, slots, peers, cluster_state, replica link and key count
+#     as the plan and recover's report say, and 2000 sampled keys per master
+#     equal to the old volumes' (type, expiry, value; not sampled when an old
+#     node's AOF log changes values after its RDB part, which check says).
 # Every server is killed and the work directory removed on every exit path.
 # Exit status: 0 only if every step succeeded and every key matched.
 set -euo pipefail
@@ -194,9 +205,20 @@ wait_cluster_ok() {
   exit 2
 }
 
-read -r -a ports <<< "$(pick_ports $((old_nodes + new_total)))"
+move="${SHARDKIT_DEMO_MOVE:-0}"
+moved_total=0
+if [ "$move" = "1" ]; then
+  moved_total=$new_total
+fi
+read -r -a ports <<< "$(pick_ports $((old_nodes + new_total + moved_total)))"
 old_ports=("${ports[@]:0:old_nodes}")
-new_ports=("${ports[@]:old_nodes}")
+new_ports=("${ports[@]:old_nodes:new_total}")
+# The endpoints the plan names: the ports the new nodes run on, or (MOVE)
+# others, so that every address in the recovered nodes.conf files is stale.
+plan_ports=("${new_ports[@]}")
+if [ "$move" = "1" ]; then
+  plan_ports=("${ports[@]:$((old_nodes + new_total))}")
+fi
 mkdir -p "$work/logs"
 
 echo "shardkit demo: $(redis-server --version | cut -d' ' -f1-3), $old_nodes old masters -> $new_nodes new masters with $new_replicas replicas each, ~$keys keys"
@@ -277,8 +299,12 @@ step_done
 
 # ---- 4. shardkit ------------------------------------------------------------------
 endpoints=""
-for p in "${new_ports[@]}"; do
+for p in "${plan_ports[@]}"; do
   endpoints="${endpoints:+$endpoints,}127.0.0.1:$p"
+done
+running_endpoints=""
+for p in "${new_ports[@]}"; do
+  running_endpoints="${running_endpoints:+$running_endpoints,}127.0.0.1:$p"
 done
 # shardkit runs in the work directory, so its output names old/node-I.
 cd "$work"
@@ -295,8 +321,17 @@ step "4b. shardkit plan --nodes $new_nodes --replicas $new_replicas --endpoints 
   "${rel_volumes[@]}" 2>&1 | sed 's/^/   /'
 step_done
 
-step "4c. shardkit recover --plan plan.json --out new"
-"$shardkit" recover --plan plan.json --out new 2>&1 | sed 's/^/   /'
+step "4c. shardkit recover --plan plan.json --out new --json > recover.json"
+"$shardkit" recover --plan plan.json --out new --json > recover.json
+python3 - recover.json <<'PY' | sed 's/^/   /'
+import json, sys
+r = json.load(open(sys.argv[1]))
+for n in r["nodes"]:
+    print(f"node {n['index']} ({n['role']}): {n['layout']}, {n['keys']} keys "
+          f"({n['keys_with_expiry']} with a TTL), {n['commands']} log commands")
+print(f"{r['keys_written']} keys written, {r['expired_dropped']} expired dropped, "
+      f"{r['seconds']:.2f}s; report in recover.json (for shardkit check --report)")
+PY
 step_done
 cd "$repo"
 
@@ -317,6 +352,22 @@ for k in $(seq 0 $((new_total - 1))); do
   fi
   echo "   new node $k ($role): 127.0.0.1:${new_ports[$k]}  $(redis-cli -p "${new_ports[$k]}" DBSIZE) keys  (appendonly $appendonly)"
 done
+if [ "$move" = "1" ]; then
+  step_done
+  step "5b. SHARDKIT_DEMO_MOVE=1: the nodes run at $running_endpoints, not at the plan's $endpoints"
+  set +e
+  "$shardkit" check --plan "$work/plan.json" --endpoints "$running_endpoints" --wait 3 2>&1 |
+    grep -m 6 'mismatch' | sed 's/^/   /'
+  set -e
+  echo "   (the cluster cannot form: every nodes.conf names the old addresses)"
+  step_done
+  step "5c. shardkit join --plan plan.json --endpoints $running_endpoints"
+  if ! "$shardkit" join --plan "$work/plan.json" --endpoints "$running_endpoints" 2>&1 |
+      sed 's/^/   /'; then
+    echo "demo: shardkit join failed" >&2
+    exit 2
+  fi
+fi
 wait_cluster_ok "${new_ports[@]}"
 echo "   cluster_state:ok on all $new_total nodes"
 step_done
@@ -405,6 +456,20 @@ if [ "$new_replicas" -gt 0 ]; then
   fi
   step_done
 fi
+
+step "8. shardkit check --plan plan.json --report recover.json --endpoints $running_endpoints"
+set +e
+# In the work directory: the plan names the old volumes (the sources whose
+# keys check samples) relative to it.
+(cd "$work" && "$shardkit" check --plan plan.json --report recover.json \
+  --endpoints "$running_endpoints") 2>&1 | sed 's/^/   /'
+check_status="${PIPESTATUS[0]}"
+set -e
+if [ "$check_status" -ne 0 ]; then
+  echo "   shardkit check: exit $check_status"
+  status=1
+fi
+step_done
 
 print_timings
 echo

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "loader/recovery_plan.h"
+#include "net/endpoint.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
 #include "tools/exit_codes.h"
@@ -94,6 +95,12 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
     Status s = WriteFileAtomically(args.discovery_out, DiscoveryToJson(*d).dump(2) + "\n", dopt.io);
     if (!s.ok()) return ReportError("plan", s.WithPrefix("writing " + args.discovery_out));
   }
+  for (const std::string& e : args.endpoints) {
+    // host:port[@busport]; a host name is kept as written (nodes.conf gets it
+    // as the node's hostname, SPEC.md "nodes.conf for host names").
+    auto parsed = net::ParseEndpoint(e);
+    if (!parsed.ok()) return ReportError("plan", parsed.status());
+  }
   loader::PlanOptions popt;
   popt.node_count = args.standalone ? 1 : args.nodes;
   popt.standalone = args.standalone;
@@ -165,7 +172,9 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
                   "resumes replication without a full sync")
       ->check(CLI::Range(0, loader::kMaxReplicas));
   cmd->add_option("--endpoints", args->endpoints,
-                  "host:port of each new node, in index order: N masters, then N*R replicas")
+                  "host:port[@busport] of each new node, in index order: N masters, then N*R "
+                  "replicas; host is an IP address or a host name (nodes.conf then records the "
+                  "name and no address: start the nodes, then run `shardkit join`)")
       ->delimiter(',');
   cmd->add_option("--weights", args->weights, "Relative share of each new master")
       ->delimiter(',');

@@ -12,6 +12,7 @@ enum ExitCode : int {
   kExitUsageOrIo = 2,     // bad command line, missing file, I/O error
   kExitNotSupported = 3,  // valid input shardkit refuses (e.g. an RDB version it does not read)
   kExitNoSpace = 4,       // out of disk space or another resource limit
+  kExitNotReady = 5,      // check/join: nodes still loading, or the cluster not ok, after --wait
   kExitInternal = 70,     // a bug in shardkit (an unexpected exception); please report
 };
 

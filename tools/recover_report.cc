@@ -3,6 +3,16 @@
 #include <cstdio>
 
 namespace shardkit::tools {
+namespace {
+
+// [[start_ms, end_ms, keys], ...]: when the node's keys expire.
+nlohmann::json ExpiringJson(const std::vector<loader::ExpiryBucket>& buckets) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const loader::ExpiryBucket& b : buckets) out.push_back({b.start_ms, b.end_ms, b.keys});
+  return out;
+}
+
+}  // namespace
 
 nlohmann::json RecoverReportJson(const loader::RecoverReport& r,
                                  const loader::RecoveryPlan& plan) {
@@ -15,6 +25,8 @@ nlohmann::json RecoverReportJson(const loader::RecoverReport& r,
                      {"status", n.skipped_complete ? "already-complete" : "written"},
                      {"layout", n.layout},
                      {"keys", n.keys},
+                     {"keys_with_expiry", n.keys_with_expiry},
+                     {"expiring", ExpiringJson(n.expiring)},
                      {"commands", n.commands},
                      {"rdb_bytes", n.bytes},
                      {"rdb_crc64", n.rdb_crc64},
@@ -32,6 +44,7 @@ nlohmann::json RecoverReportJson(const loader::RecoverReport& r,
   }
   return {{"plan", plan.fingerprint},
           {"shape", loader::TargetShapeName(plan.shape)},
+          {"recovery_time_ms", plan.created_ms},
           {"io_backend", r.io_backend},
           {"nodes", nodes},
           {"sources", r.sources_used},

@@ -207,7 +207,7 @@ Result<std::unique_ptr<RedisServer>> RedisServer::Start(RedisServerOptions optio
 
 Status RedisServer::WriteConfig() const {
   std::ostringstream conf;
-  conf << "bind 127.0.0.1\n"
+  conf << "bind " << options_.host << "\n"
        << "port " << port_ << "\n"
        << "daemonize no\n"
        << "dir " << Quote(dir_) << "\n"
@@ -293,7 +293,7 @@ Status RedisServer::WaitUntilReady() {
       return Status::IoError("redis-server in " + dir_ + " exited during start (status " +
                              std::to_string(wstatus) + "); log tail:\n" + LogTail());
     }
-    auto client = RedisClient::Connect("127.0.0.1", port_, 1000);
+    auto client = RedisClient::Connect(options_.host, port_, 1000);
     if (client.ok()) {
       // Make sure we reached our own process, not someone else's on a
       // recycled port, and that loading is over (PING answers LOADING).
@@ -340,7 +340,7 @@ Status RedisServer::WaitForExit(std::chrono::milliseconds timeout) {
 }
 
 Result<std::unique_ptr<RedisClient>> RedisServer::Connect() const {
-  return RedisClient::Connect("127.0.0.1", port_);
+  return RedisClient::Connect(options_.host, port_);
 }
 
 Result<RedisReply> RedisServer::Command(const std::vector<std::string>& args) {

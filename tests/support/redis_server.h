@@ -45,6 +45,10 @@ struct RedisServerOptions {
   // whose cluster bus port, port + 10000, is free too). Otherwise this port, as given (for restarting a node on
   // the port its peers know, e.g. cluster nodes); a taken port is an error.
   int port = 0;
+  // The loopback address it binds and is reached at (e.g. 127.0.0.2, to run
+  // a node at another address than its nodes.conf says). The free-port check
+  // binds 127.0.0.1: loopback ports are free alike on every 127.x address.
+  std::string host = "127.0.0.1";
   // Directory to run in. Empty: a fresh temp dir owned by the server.
   std::string dir;
   // Files to create in the dir before the first start: {name, bytes}.

@@ -1,0 +1,204 @@
+// shardkit check --plan plan.json [--report recover.json] [--endpoints h:p,...]
+//                [--wait SECONDS] [--sample N|all|none] [--user U] [--password P] [--json]
+// Compares the live nodes of a recovered cluster with the plan (and, with
+// --report, with what recover wrote; and sampled values with the sources):
+// tools/layout_check.h and tools/value_sample.h say what is compared. Waits (bounded by --wait) while nodes load or the cluster
+// converges, then compares once.
+// Exit: 0 everything matches; 1 a mismatch (each named); 2 bad input, an
+// unreachable node or refused credentials; 5 still not ready after --wait.
+#include <cstdio>
+#include <iostream>
+
+#include "storage/small_file.h"
+#include "tools/cli_common.h"
+#include "tools/cluster_session.h"
+#include "tools/command.h"
+#include "tools/exit_codes.h"
+#include "tools/layout_check.h"
+#include "tools/plan_json.h"
+#include "tools/value_sample.h"
+
+namespace shardkit::tools {
+namespace {
+
+struct CheckArgs {
+  std::string plan_path;
+  std::string report_path;
+  std::vector<std::string> endpoints;
+  double wait_seconds = 60;
+  std::string sample = "2000";  // keys per master, "all", or "none"
+  bool sample_given = false;
+  ConnectArgs connect;
+  bool json = false;
+};
+
+// Per node: role, keys, cluster state and, for a replica, how its master
+// served it (INFO stats of the master: a resumed replica leaves sync_full 0).
+nlohmann::json NodesJson(const loader::RecoveryPlan& plan, const std::vector<LiveNode>& nodes,
+                         const std::vector<NodeState>& states,
+                         const std::vector<ExpectedKeys>* expected) {
+  nlohmann::json out = nlohmann::json::array();
+  for (size_t i = 0; i < nodes.size(); ++i) {
+    const NodeState& s = states[i];
+    nlohmann::json n = {{"index", nodes[i].index},
+                        {"node_id", nodes[i].node_id},
+                        {"endpoint", nodes[i].endpoint.HostPort()},
+                        {"role", nodes[i].master_index >= 0 ? "replica" : "master"},
+                        {"dbsize", s.dbsize},
+                        {"cluster_state", s.cluster_state()}};
+    if (expected != nullptr) {
+      const ExpectedKeys& e = expected->at(nodes[i].index);
+      if (e.known) {
+        n["keys_written"] = e.written;
+      } else {
+        n["keys_not_checked"] = e.unknown_reason;
+      }
+    }
+    if (nodes[i].master_index >= 0) {
+      const NodeState& m = states.at(plan.slots.nodes.at(nodes[i].index).master_index);
+      n["master_link_status"] = net::InfoField(s.info, "master_link_status");
+      const std::string full = net::InfoField(m.info, "sync_full");
+      n["master_sync_full"] = full;
+      n["master_sync_partial_ok"] = net::InfoField(m.info, "sync_partial_ok");
+      n["resync"] = full == "0" ? "partial" : full.empty() ? "unknown" : "full (or mixed)";
+    }
+    out.push_back(std::move(n));
+  }
+  return out;
+}
+
+// The sampled value comparison, or why values were not checked (`*why`).
+Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv& env,
+                                         const loader::RecoveryPlan& plan, ClusterSession& cs,
+                                         const std::vector<Finding>& layout, std::string* why) {
+  if (args.sample == "none") {
+    *why = "--sample none";
+    return std::vector<Finding>();
+  }
+  uint64_t per_master = 0;
+  if (args.sample != "all") {
+    try {
+      per_master = std::stoull(args.sample);
+    } catch (const std::exception&) {
+      return Status::InvalidArgument("--sample " + args.sample + ": expected N, all or none");
+    }
+    if (per_master == 0) return Status::InvalidArgument("--sample 0: use --sample none");
+  }
+  auto samples = SampleSourceKeys(plan, per_master, NowMs(), IoOptionsFor(env));
+  if (!samples.ok()) {
+    if (args.sample_given) return samples.status().WithPrefix("--sample");
+    *why = std::string(samples.status().message());
+    return std::vector<Finding>();
+  }
+  // A node whose layout differs may not serve its keys (MOVED, CLUSTERDOWN):
+  // its values are not compared; its layout findings say why.
+  std::vector<bool> skip(cs.nodes().size(), false);
+  for (const Finding& f : layout) {
+    if (f.check != "keys" && f.check != "peer") {
+      for (size_t i = 0; i < cs.nodes().size(); ++i) skip[i] = skip[i] || cs.nodes()[i].index == f.node;
+    }
+  }
+  return CompareSampledKeys(plan, cs, *samples, skip);
+}
+
+int Run(const CheckArgs& args, const CommandEnv& env) {
+  auto text = storage::ReadSmallFile(args.plan_path, 64 << 20);
+  if (!text.ok()) return ReportError("check", text.status());
+  auto plan = PlanFromJson(*text, args.plan_path);
+  if (!plan.ok()) return ReportError("check", plan.status());
+  std::vector<ExpectedKeys> expected;
+  if (!args.report_path.empty()) {
+    auto report_text = storage::ReadSmallFile(args.report_path, 256 << 20);
+    if (!report_text.ok()) return ReportError("check", report_text.status());
+    auto e = ExpectedKeysFromReport(*report_text, args.report_path, *plan);
+    if (!e.ok()) return ReportError("check", e.status());
+    expected = std::move(*e);
+  }
+  auto nodes = LiveNodesFor(*plan, args.endpoints);
+  if (!nodes.ok()) return ReportError("check", nodes.status());
+  auto session = ClusterSession::Open(std::move(*nodes), ConnectOptionsFor(args.connect));
+  if (!session.ok()) return ReportError("check", session.status());
+  ClusterSession& cs = **session;
+  auto ready = cs.WaitReady(std::chrono::milliseconds(static_cast<int64_t>(args.wait_seconds * 1000)),
+                            /*want_cluster_ok=*/true, "check");
+  if (!ready.ok()) return ReportError("check", ready.status());
+  for (const NodeState& s : ready->states) {
+    if (s.loading) {
+      char secs[32];
+      std::snprintf(secs, sizeof(secs), "%g", args.wait_seconds);
+      std::string what = "still loading after --wait " + std::string(secs) + " s: " +
+                         ready->waiting_for;
+      if (args.json) {
+        std::cout << nlohmann::json{{"ok", false}, {"exit_code", kExitNotReady},
+                                    {"not_ready", ready->waiting_for}}.dump(2)
+                  << std::endl;
+      }
+      std::fprintf(stderr, "shardkit check: %s\n", what.c_str());
+      return kExitNotReady;
+    }
+  }
+  std::vector<Finding> findings = CheckLayout(*plan, cs.nodes(), ready->states);
+  if (!expected.empty()) {
+    auto counts = CheckKeyCounts(cs.nodes(), ready->states, expected, NowMs());
+    findings.insert(findings.end(), counts.begin(), counts.end());
+  }
+  std::string values_not_checked;
+  auto values = CheckValues(args, env, *plan, cs, findings, &values_not_checked);
+  if (!values.ok()) return ReportError("check", values.status());
+  findings.insert(findings.end(), values->begin(), values->end());
+  for (const Finding& f : findings) std::fprintf(stderr, "mismatch: %s\n", f.Text().c_str());
+  if (!values_not_checked.empty()) {
+    std::fprintf(stderr, "check: values not checked: %s\n", values_not_checked.c_str());
+  }
+  const int rc = findings.empty() ? kExitOk : kExitDataCorrupt;
+  std::fprintf(stderr, "check: %zu nodes, %zu mismatches%s\n", cs.nodes().size(), findings.size(),
+               expected.empty() ? " (key counts not checked: no --report)" : "");
+  if (args.json) {
+    nlohmann::json j = {{"ok", findings.empty()},
+                        {"exit_code", rc},
+                        {"plan", plan->fingerprint},
+                        {"nodes", NodesJson(*plan, cs.nodes(), ready->states,
+                                            expected.empty() ? nullptr : &expected)},
+                        {"findings", nlohmann::json::array()}};
+    if (!values_not_checked.empty()) j["values_not_checked"] = values_not_checked;
+    for (const Finding& f : findings) j["findings"].push_back(f.Json());
+    std::cout << j.dump(2) << std::endl;
+  }
+  return rc;
+}
+
+void AddCheck(CLI::App& app, CommandEnv& env) {
+  auto args = std::make_shared<CheckArgs>();
+  CLI::App* cmd = app.add_subcommand(
+      "check",
+      "Compare the live recovered cluster with the plan: each node's id, role, master and "
+      "slots, cluster_state, peers and replica links; with --report, each node's key count");
+  cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
+  cmd->add_option("--report", args->report_path,
+                  "recover's --json report (recover --plan ... --json > recover.json): check "
+                  "each node's DBSIZE against the keys written, less those expired since");
+  cmd->add_option("--endpoints", args->endpoints,
+                  "where the nodes listen now, in plan order (default: the plan's endpoints)")
+      ->delimiter(',');
+  cmd->add_option("--wait", args->wait_seconds,
+                  "wait at most this long for nodes to load and the cluster to converge")
+      ->check(CLI::Range(0.0, 86400.0));
+  cmd->add_option("--sample", args->sample,
+                  "values: per master, this many keys (or all, or none) read from the plan's "
+                  "RDB sources are fetched with DUMP and PEXPIRETIME and compared by type, "
+                  "expiry and decoded elements (default 2000; skipped with a note when the "
+                  "sources have log commands or are not readable here)")
+      ->each([args](const std::string&) { args->sample_given = true; });
+  AddConnectFlags(cmd, &args->connect);
+  cmd->add_flag("--json", args->json, "JSON report on stdout");
+  cmd->footer(
+      "Exit codes: 0 everything matches; 1 a mismatch (each named on stderr: node, slot, peer, "
+      "count or key, expected and found); 2 bad input, an unreachable node or refused credentials; "
+      "5 nodes still loading after --wait.");
+  cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
+}
+
+}  // namespace
+}  // namespace shardkit::tools
+
+SHARDKIT_COMMAND(check, shardkit::tools::AddCheck);
