@@ -95,7 +95,8 @@ json CandidateJson(const loader::SourceCandidate& c) {
             {"path", c.path},
             {"rdb_path", c.rdb_path},
             {"has_log_commands", c.has_log_commands},
-            {"usable", c.health.ok()}};
+            {"usable", c.health.ok()},
+            {"files", FilesJson(c.files)}};
   if (!c.health.ok()) j["error"] = c.health.ToString();
   if (c.scan) {
     const loader::SourceScan& s = *c.scan;
@@ -155,6 +156,13 @@ json DiscoveryToJson(const loader::Discovery& d) {
               {"lineage", v.lineage},
               {"notes", v.files.notes}};
     if (!v.master_id.empty()) j["master_id"] = v.master_id;
+    if (v.enterprise.has_value()) {
+      j["enterprise"] = {
+          {"uid", v.enterprise->name.uid},
+          {"kind", loader::EnterpriseFileKindName(v.enterprise->name.kind)},
+          {"prev", v.enterprise->name.prev},
+          {"path", d.enterprise_volumes[v.enterprise->enterprise_volume].path}};
+    }
     if (v.files.nodes_conf) j["nodes_conf"] = *v.files.nodes_conf;
     if (!v.nodes_status.ok()) j["nodes_conf_error"] = v.nodes_status.ToString();
     json cands = json::array();
@@ -174,6 +182,7 @@ json DiscoveryToJson(const loader::Discovery& d) {
               {"slot_count", s.slots.count()},
               {"reason", s.reason},
               {"rejected", s.rejected}};
+    if (!s.enterprise_uids.empty()) j["enterprise_uids"] = s.enterprise_uids;
     if (const loader::SourceCandidate* c = d.Chosen(s)) {
       j["source"] = {{"volume", d.volumes[s.volume].files.dir},
                      {"kind", loader::SourceKindName(c->kind)},
@@ -189,7 +198,28 @@ json DiscoveryToJson(const loader::Discovery& d) {
                          {"slot", a.slot},
                          {"message", a.message}});
   }
+  json enterprise = json::array();
+  for (const loader::EnterpriseVolume& e : d.enterprise_volumes) {
+    json files = json::array();
+    for (const loader::EnterpriseShardFile& f : e.shard_files) {
+      files.push_back({{"uid", f.name.uid},
+                       {"kind", loader::EnterpriseFileKindName(f.name.kind)},
+                       {"prev", f.name.prev},
+                       {"path", f.path},
+                       {"manifest", f.manifest},
+                       {"bytes", f.bytes},
+                       {"mtime_ms", f.mtime_ms}});
+    }
+    enterprise.push_back(
+        {{"path", e.path},
+         {"real_path", e.real_path},
+         {"kind", e.kind == loader::EnterprisePathKind::kNodeVolume ? "node-volume" : "shard-file"},
+         {"shard_files", files},
+         {"ccs", e.ccs_files},  // the cluster configuration store: listed, never user data
+         {"notes", e.notes}});
+  }
   return {{"volumes", volumes},
+          {"enterprise_volumes", enterprise},
           {"shards", shards},
           {"ambiguous", ambiguous},
           {"warnings", d.warnings},
