@@ -407,6 +407,15 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     SK_RETURN_IF_ERROR(LoadVolume(dir, &out.volumes.back()));
   }
   if (options.scan) ScanCandidates(&out.volumes, options);
+  if (options.scan) {
+    for (const EnterpriseVolume& e : out.enterprise_volumes) {
+      for (const std::string& path : e.ccs_files) out.ccs.push_back(ReadCcs(path, options.io));
+    }
+    for (const CcsReport& c : out.ccs) {
+      if (!c.status.ok()) out.warnings.push_back("CCS " + c.path + " unreadable: " + c.status.ToString());
+    }
+    for (std::string& w : CompareCcsCopies(out.ccs)) out.warnings.push_back(std::move(w));
+  }
 
   std::vector<NamedNodesConf> confs;
   for (const VolumeReport& v : out.volumes) {

@@ -35,7 +35,8 @@
 //    copies) is a standalone volume of its own. Copies of one uid, and
 //    copies sharing a replication id (an old master's file beside its
 //    replica's), form one shard, decided as in step 4. CCS files are listed
-//    in enterprise_volumes, never read as data.
+//    in enterprise_volumes, never read as data; with options.scan each is
+//    read for what it says (loader/ccs_reader.h), disagreeing copies warned.
 // The choice never depends on the order the volumes are given in: members of
 // a shard are considered in directory order and full ties go to the first.
 // Every choice carries a one-line reason; every rejected candidate and every
@@ -52,6 +53,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "loader/ccs_reader.h"
 #include "loader/cluster_topology.h"
 #include "loader/enterprise_volume.h"
 #include "loader/nodes_conf.h"
@@ -142,6 +144,8 @@ struct Discovery {
   // Paths that were Redis Enterprise's, with their CCS copies (listed, never
   // read as user data) and notes; their shard copies are in `volumes`.
   std::vector<EnterpriseVolume> enterprise_volumes;
+  // Every CCS copy of those paths, read for the report only (full scan).
+  std::vector<CcsReport> ccs;
   ClusterTopology topology;
   std::vector<ShardDecision> shards;  // cluster shards, then standalone ones
   std::vector<Ambiguity> ambiguous;

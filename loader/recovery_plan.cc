@@ -67,6 +67,17 @@ Status CheckEnterpriseDatabases(const Discovery& discovery) {
     list += copies + "; slots with keys [" + slots + "]";
     if (c != nullptr && c->scan) list += ", " + std::to_string(c->scan->keys) + " keys";
   }
+  std::string ccs;
+  for (const CcsReport& c : discovery.ccs) {
+    for (const CcsDatabase& db : c.databases) {
+      const std::string one = "bdb:" + std::to_string(db.uid) + " \"" + db.name + "\"";
+      if (ccs.find(one) == std::string::npos) ccs += (ccs.empty() ? "" : ", ") + one;
+    }
+  }
+  if (!ccs.empty()) {
+    list += "\n  the CCS names databases " + ccs +
+            " (not used to group shards: which field lists a database's shards is not public)";
+  }
   return Status::Corruption(
       "Redis Enterprise node volumes hold shards of several databases and no shard file says "
       "which database it belongs to; refusing to merge " + std::to_string(shards.size()) +

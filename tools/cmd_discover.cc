@@ -31,6 +31,15 @@ void PrintEnterpriseText(const loader::Discovery& d) {
       std::fprintf(stderr, "  ccs %s: cluster configuration store, not user data\n", ccs.c_str());
     }
   }
+  for (const loader::CcsReport& c : d.ccs) {
+    std::string dbs;
+    for (const loader::CcsDatabase& db : c.databases) {
+      dbs += (dbs.empty() ? "" : ", ") + ("bdb:" + std::to_string(db.uid) + " \"" + db.name + "\"");
+    }
+    std::fprintf(stderr, "  ccs %s says: %s\n", c.path.c_str(),
+                 c.status.ok() ? (dbs.empty() ? "no bdb:<uid> hash" : dbs.c_str())
+                               : c.status.ToString().c_str());
+  }
 }
 
 void PrintText(const loader::Discovery& d) {

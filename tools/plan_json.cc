@@ -146,6 +146,35 @@ Status ResolveMasters(const std::vector<std::string>& master_of, const std::stri
 
 }  // namespace
 
+namespace {
+
+// CCS contents are bytes from a file: JSON strings must be UTF-8, so bytes
+// outside printable ASCII are written as \xHH (and a backslash as \\).
+std::string JsonSafe(const std::string& bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+json JsonSafeAll(const std::vector<std::string>& values) {
+  json out = json::array();
+  for (const std::string& v : values) out.push_back(JsonSafe(v));
+  return out;
+}
+
+}  // namespace
+
 json DiscoveryToJson(const loader::Discovery& d) {
   json volumes = json::array();
   for (const loader::VolumeReport& v : d.volumes) {
@@ -218,8 +247,20 @@ json DiscoveryToJson(const loader::Discovery& d) {
          {"ccs", e.ccs_files},  // the cluster configuration store: listed, never user data
          {"notes", e.notes}});
   }
+  json ccs = json::array();
+  for (const loader::CcsReport& c : d.ccs) {
+    json dbs = json::array();
+    for (const loader::CcsDatabase& db : c.databases) {
+      dbs.push_back({{"uid", db.uid}, {"name", JsonSafe(db.name)}, {"fields", JsonSafeAll(db.fields)}});
+    }
+    ccs.push_back({{"path", c.path},
+                   {"ok", c.status.ok()},
+                   {"error", c.status.ok() ? json(nullptr) : json(c.status.ToString())},
+                   {"databases", dbs}});
+  }
   return {{"volumes", volumes},
           {"enterprise_volumes", enterprise},
+          {"ccs", ccs},
           {"shards", shards},
           {"ambiguous", ambiguous},
           {"warnings", d.warnings},

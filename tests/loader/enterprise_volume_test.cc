@@ -5,6 +5,7 @@
 
 #include <filesystem>
 
+#include "loader/ccs_reader.h"
 #include "loader/enterprise_layout.h"
 #include "loader/enterprise_volume.h"
 #include "tests/support/temp_dir.h"
@@ -106,6 +107,23 @@ TEST(EnterpriseVolumeTest, OpenSourceVolumesAreNotEnterprises) {
     EXPECT_FALSE(scanned->has_value()) << path;
   }
   EXPECT_FALSE(ScanEnterprisePath(dir.File("missing")).ok());
+}
+
+// CCS copies differ between nodes: every difference is reported, unreadable
+// copies are left out of the comparison.
+TEST(CcsReaderTest, DisagreeingCopiesAreReported) {
+  CcsReport a{"/n1/ccs/ccs-redis.rdb", Status(), {{1, "orders", {"name"}}, {2, "cache", {"name"}}}};
+  CcsReport b{"/n2/ccs/ccs-redis.rdb", Status(), {{1, "orders-old", {"name"}}}};
+  CcsReport bad{"/n3/ccs/ccs-redis.rdb", Status::Corruption("x"), {}};
+  EXPECT_TRUE(CompareCcsCopies({a, a, bad}).empty());
+  const std::vector<std::string> diffs = CompareCcsCopies({a, b, bad});
+  ASSERT_EQ(diffs.size(), 2u);
+  EXPECT_NE(diffs[0].find("disagree on bdb:1's name: \"orders\" in 1 copy (/n1/ccs/ccs-redis.rdb)"),
+            std::string::npos)
+      << diffs[0];
+  EXPECT_EQ(diffs[1], "CCS copies disagree: bdb:2 is in 1 of 2 readable copies");
+  const CcsReport missing = ReadCcs("/nonexistent/ccs-redis.rdb", storage::IoOptions());
+  EXPECT_FALSE(missing.status.ok());
 }
 
 }  // namespace

@@ -235,6 +235,13 @@ TEST_F(RecoverEnterpriseTest, DiscoverListsEveryCopyAndTheCcsAndPicksTheFreshCop
   EXPECT_TRUE(d["enterprise_volumes"][0]["ccs"][0].get<std::string>().ends_with(
       "ccs/ccs-redis.rdb"));
   EXPECT_EQ(d["enterprise_volumes"][0]["shard_files"].size(), 2u);
+  // The CCS is read for the report: its two bdb hashes and their names.
+  ASSERT_EQ(d["ccs"].size(), 1u);
+  EXPECT_EQ(d["ccs"][0]["ok"], true);
+  ASSERT_EQ(d["ccs"][0]["databases"].size(), 2u);
+  EXPECT_EQ(d["ccs"][0]["databases"][0]["uid"], 1);
+  EXPECT_EQ(d["ccs"][0]["databases"][0]["name"], "orders");
+  EXPECT_EQ(d["ccs"][0]["databases"][1]["name"], "cache");
   EXPECT_EQ(d["enterprise_volumes"][1]["shard_files"].size(), 3u);
   // Five copies, one volume each; the CCS is none of them.
   ASSERT_EQ(d["volumes"].size(), 5u);
@@ -291,6 +298,9 @@ TEST_F(RecoverEnterpriseTest, WholeNodeVolumesOfSeveralDatabasesAreRefused) {
   EXPECT_NE(run->output.find("shard 2,3: "), std::string::npos) << run->output;
   EXPECT_NE(run->output.find("slots with keys ["), std::string::npos) << run->output;
   EXPECT_NE(run->output.find("recovery spec"), std::string::npos) << run->output;
+  EXPECT_NE(run->output.find("the CCS names databases bdb:1 \"orders\", bdb:2 \"cache\""),
+            std::string::npos)
+      << run->output;
   EXPECT_FALSE(fs::exists(work.File("plan.json")));
 }
 
