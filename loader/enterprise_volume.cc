@@ -143,6 +143,8 @@ Result<std::optional<EnterpriseVolume>> ScanEnterprisePath(const std::string& pa
   std::string root = v.real_path;
   std::string redis_dir = v.real_path + "/redis";
   if (base == "redis" && !IsDirectory(redis_dir)) {
+    // An open-source server's dir is often named redis (/var/lib/redis).
+    if (HasOssFiles(v.real_path)) return std::optional<EnterpriseVolume>();
     root = parent;
     redis_dir = v.real_path;
   } else if (!IsDirectory(redis_dir) || HasOssFiles(v.real_path)) {

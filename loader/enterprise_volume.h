@@ -7,7 +7,8 @@
 //    shard file (redis-<uid>.rdb, appendonly-<uid>.aof, appendonly-<uid>.aof.dir/,
 //    each optionally ".prev"), and no nodes.conf/redis.conf/dump.rdb/
 //    appendonlydir of its own (an open-source volume wins);
-//  * that redis/ directory itself;
+//  * that redis/ directory itself (without those open-source files either:
+//    an open-source server's dir is often /var/lib/redis);
 //  * one shard file or multi-part directory (a shard name; not required to
 //    sit in redis/: naming it says it is a shard of one database).
 // Every shard file or directory found is listed (each is one copy of one

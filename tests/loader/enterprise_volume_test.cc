@@ -98,10 +98,13 @@ TEST(EnterpriseVolumeTest, OpenSourceVolumesAreNotEnterprises) {
   fs::create_directories(dir.File("oss/redis"));
   WriteFileOrDie(dir.File("oss/dump.rdb"), "REDIS0011");
   WriteFileOrDie(dir.File("oss/redis/redis-2.rdb"), "REDIS0011");
+  fs::create_directories(dir.File("var/lib/redis"));
+  WriteFileOrDie(dir.File("var/lib/redis/redis-6379.rdb"), "REDIS0011");
+  WriteFileOrDie(dir.File("var/lib/redis/redis.conf"), "dbfilename redis-6379.rdb\n");
   fs::create_directories(dir.File("empty/redis"));
   fs::create_directories(dir.File("plain"));
   WriteFileOrDie(dir.File("plain/dump.rdb"), "REDIS0011");
-  for (const char* path : {"oss", "empty", "plain", "plain/dump.rdb"}) {
+  for (const char* path : {"oss", "empty", "plain", "plain/dump.rdb", "var/lib/redis"}) {
     auto scanned = ScanEnterprisePath(dir.File(path));
     ASSERT_TRUE(scanned.ok()) << scanned.status().ToString();
     EXPECT_FALSE(scanned->has_value()) << path;
