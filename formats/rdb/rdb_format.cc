@@ -241,16 +241,21 @@ void ProducerClues::NoteAux(std::string_view key, std::string_view value) {
   const std::optional<Producer> named = ProducerOfAuxKey(key);
   // Valkey is only a fallback: a Dragonfly or Enterprise file may also say
   // which OSS version it is compatible with.
-  if (named.has_value() && (producer == Producer::kRedis || producer == Producer::kValkey)) {
+  const bool layout_yields = from_layout && named.has_value() && *named != producer &&
+                             *named != Producer::kValkey;
+  if (named.has_value() &&
+      (producer == Producer::kRedis || producer == Producer::kValkey || layout_yields)) {
     producer = *named;
     named_by = std::string(key);
+    from_layout = false;
   }
 }
 
 void ProducerClues::NoteLayout(Producer layout_producer, std::string_view layout) {
-  if (layout_producer == Producer::kRedis) return;
+  if (layout_producer == Producer::kRedis || header.magic == Magic::kValkey) return;
   producer = layout_producer;
   named_by = std::string(layout);
+  from_layout = true;
 }
 
 std::string_view EnterpriseOpcodeName(uint8_t byte) {

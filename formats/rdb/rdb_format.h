@@ -161,8 +161,11 @@ struct ProducerClues {
   // Enterprise node volume's redis/redis-<uid>.rdb): the file is that
   // producer's from its first byte, before (or without) any AUX field that
   // names it. `layout` says where, for messages ("an Enterprise layout").
-  // kRedis is a no-op. Call after NoteHeader.
+  // kRedis is a no-op, and so is a VALKEY-magic file (Enterprise writes
+  // Redis RDB). The layout is a presumption: an AUX field that names another
+  // producer (df-ver, mvcc-tstamp) later still decides. Call after NoteHeader.
   void NoteLayout(Producer layout_producer, std::string_view layout);
+  bool from_layout = false;  // producer set by NoteLayout, not by the file
 };
 
 enum class RecordByteVerdict : uint8_t {

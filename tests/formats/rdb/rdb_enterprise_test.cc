@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "base/chunk_io.h"
+#include "formats/encodings/crc64.h"
+#include "formats/rdb/rdb_primitives.h"
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_salvage.h"
 #include "formats/rdb/rdb_verify.h"
@@ -60,6 +62,58 @@ TEST(RdbEnterpriseTest, ThePublicShardFileReadsRawAndDeep) {
     for (const auto& [opcode, value] : visitor.seen) EXPECT_EQ(opcode, kOpEnterpriseRamLru);
     ASSERT_EQ(visitor.entries.size(), 3u);
     EXPECT_EQ(visitor.entries[0].key, "a");
+  }
+}
+
+// The layout only adds: every corpus file that reads without it reads with
+// it, with the same keys (a file that names another producer, such as
+// Dragonfly's df-ver, stays that producer's).
+TEST(RdbEnterpriseTest, TheLayoutNeverBreaksAFileThatReadsWithoutIt) {
+  const std::string root = shardkit::testing::CorpusDir();
+  int read = 0;
+  for (const std::string& path : testing::CorpusRdbFiles(root)) {
+    SCOPED_TRACE(path);
+    const std::string bytes = shardkit::testing::ReadFileOrDie(root + "/" + path);
+    RecordingVisitor plain;
+    auto plain_read = ReadBytes(bytes, RdbReadOptions(), &plain);
+    if (!plain_read.ok()) continue;
+    RdbReadOptions options;
+    options.layout = Producer::kRedisEnterprise;
+    RecordingVisitor layout;
+    auto layout_read = ReadBytes(bytes, options, &layout);
+    ASSERT_TRUE(layout_read.ok()) << layout_read.status().ToString();
+    ASSERT_EQ(layout.entries.size(), plain.entries.size());
+    for (size_t i = 0; i < plain.entries.size(); ++i) {
+      EXPECT_EQ(layout.entries[i].key, plain.entries[i].key);
+    }
+    ++read;
+  }
+  EXPECT_GE(read, 250);
+}
+
+// A file found in an Enterprise layout that names another producer is that
+// producer's: Dragonfly numbers its files independently, so its set-listpack
+// (type 20) in an RDB 10 file reads, with or without the layout.
+TEST(RdbEnterpriseTest, AnotherProducersAuxFieldOverridesTheLayout) {
+  std::string body;
+  body.push_back(static_cast<char>(kOpAux));
+  AppendString(&body, "df-ver");
+  AppendString(&body, "v1.21.2");
+  body.push_back(static_cast<char>(kTypeSetListpack));
+  AppendString(&body, "k");
+  std::string lp("\x0b\x00\x00\x00\x01\x00\x81\x61\x02\xff", 10);  // listpack {"a"}
+  lp[0] = static_cast<char>(lp.size());
+  AppendString(&body, lp);
+  std::string file = "REDIS0010" + body;
+  file.push_back(static_cast<char>(kOpEof));
+  AppendU64Le(&file, Crc64(0, AsBytes(file)));
+  for (Producer layout : {Producer::kRedis, Producer::kRedisEnterprise}) {
+    RdbReadOptions options;
+    options.layout = layout;
+    auto summary = ReadBytes(file, options, nullptr);
+    ASSERT_TRUE(summary.ok()) << summary.status().ToString();
+    EXPECT_EQ(summary->vendor, Producer::kDragonfly);
+    EXPECT_EQ(summary->vendor_named_by, "df-ver");
   }
 }
 
