@@ -6,6 +6,7 @@
 
 #include "formats/aof/aof_manifest.h"
 #include "formats/encodings/hash_slot.h"
+#include "loader/enterprise_layout.h"
 #include "storage/file_reader.h"
 #include "storage/small_file.h"
 
@@ -35,9 +36,10 @@ bool StartsWithRdb(const std::string& path) {
 // Feeds the RDB part of an AOF file to ScanRdbStream and keeps its result.
 class ScanRdbPart final : public aof::RdbPartReader {
  public:
-  ScanRdbPart(SourceScan* scan, int64_t now_ms) : scan_(scan), now_ms_(now_ms) {}
+  ScanRdbPart(SourceScan* scan, int64_t now_ms, formats::rdb::Producer layout)
+      : scan_(scan), now_ms_(now_ms), layout_(layout) {}
   Result<uint64_t> ReadRdbPart(ByteReader* in) override {
-    SK_ASSIGN_OR_RETURN(SourceScan part, ScanRdbStream(in, now_ms_));
+    SK_ASSIGN_OR_RETURN(SourceScan part, ScanRdbStream(in, now_ms_, layout_));
     const uint64_t keys = part.keys;
     part.commands = scan_->commands;
     *scan_ = std::move(part);
@@ -47,6 +49,7 @@ class ScanRdbPart final : public aof::RdbPartReader {
  private:
   SourceScan* scan_;
   int64_t now_ms_;
+  formats::rdb::Producer layout_;
 };
 
 class ScanCommands final : public aof::AofVisitor {
@@ -155,7 +158,7 @@ Result<std::vector<aof::AofFileSummary>> ReadAofFiles(const std::vector<SourceFi
 Result<SourceScan> ScanAofSource(const SourceCandidate& c, int64_t now_ms,
                                  const storage::IoOptions& io) {
   SourceScan scan;
-  ScanRdbPart part(&scan, now_ms);
+  ScanRdbPart part(&scan, now_ms, LayoutProducerOf(c.path));
   ScanCommands commands(&scan);
   SK_ASSIGN_OR_RETURN(auto summaries, ReadAofFiles(c.files, io, &part, &commands, true));
   scan.bytes = 0;

@@ -94,6 +94,31 @@ void ListCandidates(VolumeReport* v) {
   }
 }
 
+// One VolumeReport per shard copy of an Enterprise path (step 7).
+void AddEnterpriseCopies(const EnterpriseVolume& ent, int ent_index,
+                         std::vector<VolumeReport>* volumes) {
+  for (const EnterpriseShardFile& f : ent.shard_files) {
+    VolumeReport v;
+    v.files.dir = f.path;
+    v.files.real_dir = f.path;
+    v.enterprise = EnterpriseCopy{f.name, ent_index};
+    switch (f.name.kind) {
+      case EnterpriseFileKind::kRdb:
+        v.files.rdb = f.path;
+        break;
+      case EnterpriseFileKind::kAof:
+        v.files.legacy_aof = f.path;
+        break;
+      case EnterpriseFileKind::kAofDir:
+        v.files.aof_dir = f.path;
+        if (!f.manifest.empty()) v.files.aof_manifest = f.manifest;
+        break;
+    }
+    ListCandidates(&v);
+    volumes->push_back(std::move(v));
+  }
+}
+
 Status LoadVolume(const std::string& dir, VolumeReport* v) {
   SK_ASSIGN_OR_RETURN(v->files, ScanVolume(dir));
   if (v->files.nodes_conf) {
@@ -318,16 +343,79 @@ void FindAmbiguities(Discovery* d) {
   }
 }
 
+// Step 7: Enterprise copies of one uid, or of one replication id, are one
+// shard (union-find over the copies, in directory order).
+void GroupEnterpriseCopies(const Discovery& d, std::vector<ShardDecision>* out) {
+  std::vector<int> copies;
+  for (size_t i = 0; i < d.volumes.size(); ++i) {
+    if (d.volumes[i].enterprise.has_value()) copies.push_back(static_cast<int>(i));
+  }
+  SortByDirectory(d.volumes, &copies);
+  std::vector<int> group(copies.size());
+  for (size_t i = 0; i < copies.size(); ++i) group[i] = static_cast<int>(i);
+  auto root = [&](int i) {
+    while (group[i] != i) i = group[i];
+    return i;
+  };
+  for (size_t a = 0; a < copies.size(); ++a) {
+    const VolumeReport& va = d.volumes[copies[a]];
+    for (size_t b = 0; b < a; ++b) {
+      const VolumeReport& vb = d.volumes[copies[b]];
+      const bool same_uid = va.enterprise->name.uid == vb.enterprise->name.uid;
+      const bool same_lineage = !va.lineage.empty() && va.lineage == vb.lineage;
+      if (same_uid || same_lineage) group[root(static_cast<int>(a))] = root(static_cast<int>(b));
+    }
+  }
+  for (size_t g = 0; g < copies.size(); ++g) {
+    if (root(static_cast<int>(g)) != static_cast<int>(g)) continue;
+    std::vector<int> members;
+    ShardDecision s;
+    s.standalone = true;
+    for (size_t i = 0; i < copies.size(); ++i) {
+      if (root(static_cast<int>(i)) != static_cast<int>(g)) continue;
+      const VolumeReport& v = d.volumes[copies[i]];
+      members.push_back(copies[i]);
+      s.enterprise_uids.push_back(v.enterprise->name.uid);
+      if (s.lineage.empty()) s.lineage = v.lineage;
+    }
+    std::sort(s.enterprise_uids.begin(), s.enterprise_uids.end());
+    s.enterprise_uids.erase(std::unique(s.enterprise_uids.begin(), s.enterprise_uids.end()),
+                            s.enterprise_uids.end());
+    DecideShard(d.volumes, std::move(members), &s);
+    s.master_id = "enterprise:";
+    for (uint64_t uid : s.enterprise_uids) {
+      s.master_id += (s.master_id.back() == ':' ? "" : ",") + std::to_string(uid);
+    }
+    out->push_back(std::move(s));
+  }
+}
+
 }  // namespace
 
 Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverOptions& options) {
   if (dirs.empty()) return Status::InvalidArgument("no volume directories given");
   Discovery out;
-  out.volumes.resize(dirs.size());
-  for (size_t i = 0; i < dirs.size(); ++i) {
-    SK_RETURN_IF_ERROR(LoadVolume(dirs[i], &out.volumes[i]));
+  for (const std::string& dir : dirs) {
+    SK_ASSIGN_OR_RETURN(std::optional<EnterpriseVolume> ent, ScanEnterprisePath(dir));
+    if (ent.has_value()) {
+      AddEnterpriseCopies(*ent, static_cast<int>(out.enterprise_volumes.size()), &out.volumes);
+      for (const std::string& note : ent->notes) out.warnings.push_back(dir + ": " + note);
+      out.enterprise_volumes.push_back(std::move(*ent));
+      continue;
+    }
+    out.volumes.emplace_back();
+    SK_RETURN_IF_ERROR(LoadVolume(dir, &out.volumes.back()));
   }
   if (options.scan) ScanCandidates(&out.volumes, options);
+  if (options.scan) {
+    for (const EnterpriseVolume& e : out.enterprise_volumes) {
+      for (const std::string& path : e.ccs_files) out.ccs.push_back(ReadCcs(path, options.io));
+    }
+    for (const CcsReport& c : out.ccs) {
+      if (!c.status.ok()) out.warnings.push_back("CCS " + c.path + " unreadable: " + c.status.ToString());
+    }
+    for (std::string& w : CompareCcsCopies(out.ccs)) out.warnings.push_back(std::move(w));
+  }
 
   std::vector<NamedNodesConf> confs;
   for (const VolumeReport& v : out.volumes) {
@@ -346,6 +434,7 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
   std::vector<int> standalone;
   for (size_t i = 0; i < out.volumes.size(); ++i) {
     const VolumeReport& v = out.volumes[i];
+    if (v.enterprise.has_value()) continue;  // step 7
     if (!v.node_id.empty() && out.topology.ShardOfNode(v.node_id) != nullptr) continue;
     if (v.nodes) {
       out.warnings.push_back(v.files.dir + ": node " + v.node_id +
@@ -405,6 +494,7 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     }
   }
   std::vector<ShardDecision> singles;
+  GroupEnterpriseCopies(out, &singles);
   for (std::vector<int>& g : groups) {
     ShardDecision d;
     d.standalone = true;

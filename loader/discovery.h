@@ -30,6 +30,13 @@
 //    copy whose lineage cannot be told): each such pair is reported in
 //    `ambiguous` with one slot they share; `plan` refuses them unless asked
 //    to merge (loader/recovery_plan.h).
+// 7. Redis Enterprise paths (loader/enterprise_volume.h): every shard copy
+//    (redis-<uid>.rdb, appendonly-<uid>.aof, appendonly-<uid>.aof.dir/, .prev
+//    copies) is a standalone volume of its own. Copies of one uid, and
+//    copies sharing a replication id (an old master's file beside its
+//    replica's), form one shard, decided as in step 4. CCS files are listed
+//    in enterprise_volumes, never read as data; with options.scan each is
+//    read for what it says (loader/ccs_reader.h), disagreeing copies warned.
 // The choice never depends on the order the volumes are given in: members of
 // a shard are considered in directory order and full ties go to the first.
 // Every choice carries a one-line reason; every rejected candidate and every
@@ -46,7 +53,9 @@
 #include <vector>
 
 #include "base/status.h"
+#include "loader/ccs_reader.h"
 #include "loader/cluster_topology.h"
+#include "loader/enterprise_volume.h"
 #include "loader/nodes_conf.h"
 #include "loader/source_scan.h"
 #include "loader/volume_scan.h"
@@ -79,8 +88,17 @@ struct SourceCandidate {
   std::optional<SourceScan> scan;
 };
 
+// Redis Enterprise (SPEC.md "Enterprise volumes"): a node volume holds one
+// file or multi-part directory per shard copy. Each copy becomes a
+// VolumeReport of its own (files.dir = the copy's path) that carries this.
+struct EnterpriseCopy {
+  EnterpriseShardName name;  // uid, kind, .prev
+  int enterprise_volume = -1;  // index into Discovery::enterprise_volumes
+};
+
 struct VolumeReport {
   VolumeFiles files;
+  std::optional<EnterpriseCopy> enterprise;
   std::string lineage;        // repl-id of its sources (scan only); empty = unknown
   std::optional<NodesConf> nodes;
   Status nodes_status;        // parse error of nodes.conf, if any
@@ -101,6 +119,8 @@ struct ShardDecision {
   int candidate = -1;         // index into that volume's candidates
   std::string reason;
   std::vector<std::string> rejected;
+  // Redis Enterprise: the uids of the shard copies considered (sorted, unique).
+  std::vector<uint64_t> enterprise_uids;
 };
 
 // Two shards of different lineages, one of them standalone, that hold keys in
@@ -121,6 +141,11 @@ struct DiscoverOptions {
 
 struct Discovery {
   std::vector<VolumeReport> volumes;
+  // Paths that were Redis Enterprise's, with their CCS copies (listed, never
+  // read as user data) and notes; their shard copies are in `volumes`.
+  std::vector<EnterpriseVolume> enterprise_volumes;
+  // Every CCS copy of those paths, read for the report only (full scan).
+  std::vector<CcsReport> ccs;
   ClusterTopology topology;
   std::vector<ShardDecision> shards;  // cluster shards, then standalone ones
   std::vector<Ambiguity> ambiguous;

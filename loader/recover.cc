@@ -11,6 +11,7 @@
 #include <tuple>
 
 #include "formats/rdb/rdb_reader.h"
+#include "loader/enterprise_layout.h"
 #include "loader/nodes_conf.h"
 #include "loader/native_source.h"
 #include "loader/recover_pipeline.h"
@@ -69,7 +70,9 @@ Result<std::vector<std::string>> CollectFunctions(const RecoveryPlan& plan,
       if (s.rdb_path.empty()) continue;
       SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(s.rdb_path, io));
       FunctionsVisitor visitor(&libs);
-      auto read = rdb::ReadRdb(file.get(), rdb::RdbReadOptions(), &visitor);
+      rdb::RdbReadOptions options;
+      options.layout = LayoutProducerOf(s.rdb_path);
+      auto read = rdb::ReadRdb(file.get(), options, &visitor);
       if (!read.ok() && !visitor.stopped()) return read.status();
     }
     for (std::string& code : libs) {

@@ -13,6 +13,7 @@
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_value_convert.h"
 #include "loader/aof_source.h"
+#include "loader/enterprise_layout.h"
 #include "loader/native_source.h"
 #include "loader/recover_pipeline.h"
 #include "loader/spill_segment.h"
@@ -349,6 +350,7 @@ class RoutingRdbPart final : public aof::RdbPartReader {
   Result<uint64_t> ReadRdbPart(ByteReader* in) override {
     RoutingVisitor visitor(router_, in, discard_);
     rdb::RdbReadOptions options;
+    options.layout = LayoutProducerOf(router_->source().path);
     options.capture_values = !discard_;
     options.value_piece_bytes = ValuePieceBytes(*router_->state()->options);
     rdb::RdbReader reader(in, options);
@@ -617,6 +619,7 @@ Status RunRdbSource(SourceRouter* router) {
   ByteReader in(file.get());
   RoutingVisitor visitor(router, &in, /*discard=*/false);
   rdb::RdbReadOptions options;
+  options.layout = LayoutProducerOf(router->source().rdb_path);
   options.capture_values = true;
   options.value_piece_bytes = ValuePieceBytes(*router->state()->options);
   rdb::RdbReader reader(&in, options);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 
+#include "loader/enterprise_layout.h"
 #include "storage/file_reader.h"
 
 namespace shardkit::loader {
@@ -50,10 +51,11 @@ class ScanVisitor final : public formats::rdb::RdbVisitor {
 
 }  // namespace
 
-Result<SourceScan> ScanRdbStream(ByteReader* in, int64_t now_ms) {
+Result<SourceScan> ScanRdbStream(ByteReader* in, int64_t now_ms, formats::rdb::Producer layout) {
   SourceScan scan;
   ScanVisitor visitor(&scan, now_ms);
   formats::rdb::RdbReadOptions options;
+  options.layout = layout;
   formats::rdb::RdbReader reader(in, options);
   SK_ASSIGN_OR_RETURN(scan.summary, reader.Read(&visitor));
   scan.bytes = scan.summary.end_offset;
@@ -64,7 +66,7 @@ Result<SourceScan> ScanRdbSource(const std::string& path, int64_t now_ms,
                                  const storage::IoOptions& io) {
   SK_ASSIGN_OR_RETURN(std::unique_ptr<ChunkSource> source, storage::OpenSequentialReader(path, io));
   ByteReader in(source.get());
-  SK_ASSIGN_OR_RETURN(SourceScan scan, ScanRdbStream(&in, now_ms));
+  SK_ASSIGN_OR_RETURN(SourceScan scan, ScanRdbStream(&in, now_ms, LayoutProducerOf(path)));
   if (source->size()) scan.bytes = *source->size();
   return scan;
 }

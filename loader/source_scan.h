@@ -53,6 +53,8 @@ Result<SourceScan> ScanRdbSource(const std::string& path, int64_t now_ms,
                                  const storage::IoOptions& io);
 
 // Same pass over an RDB already positioned in `in` (an AOF preamble).
-Result<SourceScan> ScanRdbStream(ByteReader* in, int64_t now_ms);
+// `layout`: RdbReadOptions::layout (LayoutProducerOf the file's path).
+Result<SourceScan> ScanRdbStream(ByteReader* in, int64_t now_ms,
+                                 formats::rdb::Producer layout = formats::rdb::Producer::kRedis);
 
 }  // namespace shardkit::loader

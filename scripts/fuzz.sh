@@ -42,6 +42,7 @@ corpus_seeds() {
 }
 corpus_seeds fuzz_rdb_raw yes -name '*.rdb'
 corpus_seeds fuzz_rdb_deep yes -name '*.rdb'
+corpus_seeds fuzz_rdb_enterprise yes -name '*.rdb'
 corpus_seeds fuzz_aof yes -name '*.aof' -o -name '*.resp'
 corpus_seeds fuzz_resp yes -name '*.aof' -o -name '*.resp'
 corpus_seeds fuzz_aof_manifest no -name '*.manifest'

@@ -22,10 +22,36 @@ struct DiscoverArgs {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
+void PrintEnterpriseText(const loader::Discovery& d) {
+  for (const loader::EnterpriseVolume& e : d.enterprise_volumes) {
+    std::fprintf(stderr, "Redis Enterprise %s %s: %zu shard files\n",
+                 e.kind == loader::EnterprisePathKind::kNodeVolume ? "node volume" : "shard file",
+                 e.path.c_str(), e.shard_files.size());
+    for (const std::string& ccs : e.ccs_files) {
+      std::fprintf(stderr, "  ccs %s: cluster configuration store, not user data\n", ccs.c_str());
+    }
+  }
+  for (const loader::CcsReport& c : d.ccs) {
+    std::string dbs;
+    for (const loader::CcsDatabase& db : c.databases) {
+      dbs += (dbs.empty() ? "" : ", ") + ("bdb:" + std::to_string(db.uid) + " \"" + db.name + "\"");
+    }
+    std::fprintf(stderr, "  ccs %s says: %s\n", c.path.c_str(),
+                 c.status.ok() ? (dbs.empty() ? "no bdb:<uid> hash" : dbs.c_str())
+                               : c.status.ToString().c_str());
+  }
+}
+
 void PrintText(const loader::Discovery& d) {
+  PrintEnterpriseText(d);
   for (const auto& v : d.volumes) {
-    std::fprintf(stderr, "volume %s: %s%s%s\n", v.files.dir.c_str(),
-                 v.node_id.empty() ? "no nodes.conf" : (v.is_master ? "master " : "replica "),
+    const std::string what =
+        v.enterprise.has_value()
+            ? "Redis Enterprise shard " + std::to_string(v.enterprise->name.uid) +
+                  (v.enterprise->name.prev ? " (.prev copy)" : "")
+            : v.node_id.empty() ? "no nodes.conf"
+                                : (v.is_master ? "master " : "replica ");
+    std::fprintf(stderr, "volume %s: %s%s%s\n", v.files.dir.c_str(), what.c_str(),
                  v.node_id.c_str(), v.aof_enabled ? ", AOF enabled" : "");
     for (const auto& c : v.candidates) {
       std::fprintf(stderr, "  %-13s %s: %s\n", std::string(loader::SourceKindName(c.kind)).c_str(),

@@ -21,6 +21,7 @@
 
 #include "formats/encodings/hash_slot.h"
 #include "formats/rdb/rdb_reader.h"
+#include "loader/enterprise_layout.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
 #include "tools/exit_codes.h"
@@ -104,7 +105,7 @@ void PrintSlotSpread(const Slots& slot_bytes) {
 
 class InspectVisitor final : public rdb::RdbVisitor {
  public:
-  explicit InspectVisitor(size_t top) : largest_(top) {
+  InspectVisitor(size_t top, rdb::Producer layout) : layout_(layout), largest_(top) {
     slot_bytes_.fill(0);
     slot_keys_.fill(0);
   }
@@ -115,6 +116,17 @@ class InspectVisitor final : public rdb::RdbVisitor {
   }
   Status OnAux(std::string_view k, std::string_view v) override {
     aux_.emplace_back(std::string(k), std::string(v));
+    if (rdb::IsEnterpriseAuxKey(k)) {
+      enterprise_fields_.push_back({db_, std::string(k), std::string(v)});
+    }
+    return Status();
+  }
+  Status OnSelectDb(uint64_t db) override {
+    db_ = static_cast<int64_t>(db);
+    return Status();
+  }
+  Status OnEnterpriseOpcode(uint8_t opcode, uint64_t /*value*/) override {
+    ++(opcode == rdb::kOpEnterpriseRamLru ? ram_lru_records_ : slot_num_records_);
     return Status();
   }
   Status OnFunction(std::string_view) override {
@@ -149,6 +161,24 @@ class InspectVisitor final : public rdb::RdbVisitor {
     c->bytes += bytes;
     c->expires += expires ? 1 : 0;
   }
+  // Redis Enterprise (SPEC.md "Enterprise volumes"): what said the file is
+  // Enterprise's, its own AUX fields (db -1: before any SELECTDB) and opcodes.
+  struct EnterpriseField {
+    int64_t db;
+    std::string key, value;
+  };
+  bool IsEnterprise(const rdb::RdbSummary* summary) const {
+    if (summary != nullptr) return summary->vendor == rdb::Producer::kRedisEnterprise;
+    return layout_ == rdb::Producer::kRedisEnterprise || !enterprise_fields_.empty();
+  }
+  std::string EnterpriseNamedBy(const rdb::RdbSummary* summary) const;
+  nlohmann::json EnterpriseJson(const rdb::RdbSummary* summary) const;
+  void PrintEnterpriseText(const rdb::RdbSummary* summary) const;
+  rdb::Producer layout_;
+  int64_t db_ = -1;
+  std::vector<EnterpriseField> enterprise_fields_;
+  uint64_t ram_lru_records_ = 0;
+  uint64_t slot_num_records_ = 0;
   rdb::RdbHeader header_;
   std::vector<std::pair<std::string, std::string>> aux_;
   uint64_t functions_ = 0;
@@ -204,6 +234,42 @@ nlohmann::json CountsJson(const Counts& c) {
   return {{"keys", c.keys}, {"bytes", c.bytes}, {"expires", c.expires}};
 }
 
+std::string InspectVisitor::EnterpriseNamedBy(const rdb::RdbSummary* summary) const {
+  if (summary != nullptr) {
+    const std::string& by = summary->vendor_named_by;
+    return rdb::IsEnterpriseAuxKey(by) ? "AUX " + by : "found in " + by;
+  }
+  return layout_ == rdb::Producer::kRedisEnterprise ? "found in an Enterprise layout"
+                                                    : "AUX " + enterprise_fields_[0].key;
+}
+
+// null for a file that is not Enterprise's.
+nlohmann::json InspectVisitor::EnterpriseJson(const rdb::RdbSummary* summary) const {
+  if (!IsEnterprise(summary)) return nullptr;
+  nlohmann::json fields = nlohmann::json::array();
+  for (const EnterpriseField& f : enterprise_fields_) {
+    fields.push_back({{"key", f.key},
+                      {"value", JsonText(f.value)},
+                      {"db", f.db < 0 ? nlohmann::json(nullptr) : nlohmann::json(f.db)}});
+  }
+  return {{"named_by", EnterpriseNamedBy(summary)},
+          {"ram_lru_records", ram_lru_records_},
+          {"slot_num_records", slot_num_records_},
+          {"fields", fields}};
+}
+
+void InspectVisitor::PrintEnterpriseText(const rdb::RdbSummary* summary) const {
+  if (!IsEnterprise(summary)) return;
+  std::fprintf(stderr, "Redis Enterprise shard file (%s): %" PRIu64 " RAM_LRU, %" PRIu64
+                       " SLOT_NUM records (read, never written to outputs)\n",
+               EnterpriseNamedBy(summary).c_str(), ram_lru_records_, slot_num_records_);
+  for (const EnterpriseField& f : enterprise_fields_) {
+    std::fprintf(stderr, "  RE field %s%s = %s\n", f.key.c_str(),
+                 f.db < 0 ? "" : (" (db " + std::to_string(f.db) + ")").c_str(),
+                 JsonText(f.value).c_str());
+  }
+}
+
 nlohmann::json InspectVisitor::ToJson(const rdb::RdbSummary* summary, const Status& error) const {
   nlohmann::json j;
   j["ok"] = error.ok();
@@ -215,6 +281,10 @@ nlohmann::json InspectVisitor::ToJson(const rdb::RdbSummary* summary, const Stat
     aux.push_back({{"key", JsonText(k)}, {"value", JsonText(v)}});
   }
   j["aux"] = aux;
+  j["producer"] = IsEnterprise(summary) ? "Redis Enterprise"
+                  : summary != nullptr  ? std::string(rdb::ProducerName(summary->vendor))
+                                        : "Redis";
+  j["enterprise"] = EnterpriseJson(summary);
   j["functions"] = functions_;
   j["total"] = CountsJson(total_);
   nlohmann::json dbs = nlohmann::json::object();
@@ -258,6 +328,7 @@ void InspectVisitor::PrintText(const std::string& path, const rdb::RdbSummary* s
   for (const auto& [k, v] : aux_) {
     std::fprintf(stderr, "  aux %s = %s\n", k.c_str(), v.substr(0, 80).c_str());
   }
+  PrintEnterpriseText(summary);
   if (functions_ > 0) std::fprintf(stderr, "  %" PRIu64 " function libraries\n", functions_);
   for (const auto& [db, c] : per_db_) {
     std::fprintf(stderr,
@@ -508,8 +579,9 @@ int Run(const InspectArgs& args, const CommandEnv& env) {
   }
   auto source = OpenInput(args.path, io);
   if (!source.ok()) return ReportError("inspect", source.status());
-  InspectVisitor visitor(static_cast<size_t>(args.top));
   rdb::RdbReadOptions options;
+  options.layout = loader::LayoutProducerOf(args.path);
+  InspectVisitor visitor(static_cast<size_t>(args.top), options.layout);
   auto summary = rdb::ReadRdb(source->get(), options, &visitor);
   const Status error = summary.ok() ? Status() : summary.status();
   const rdb::RdbSummary* s = summary.ok() ? &*summary : nullptr;

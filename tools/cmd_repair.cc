@@ -51,6 +51,7 @@
 #include "formats/aof/aof_reader.h"
 #include "formats/aof/aof_verify.h"
 #include "formats/rdb/rdb_salvage.h"
+#include "loader/enterprise_layout.h"
 #include "storage/atomic_file.h"
 #include "storage/file_system.h"
 #include "tools/cli_common.h"
@@ -271,6 +272,7 @@ void RepairSingle(const RepairArgs& args, const storage::IoOptions& io, RepairOu
   }
   aof::AofVerifyOptions options;
   options.check_commands = false;
+  options.rdb_layout = loader::LayoutProducerOf(args.path);
   aof::AofVerifyReport report = aof::VerifyAofFile(source->get(), args.path, options);
   if (report.files.empty() || (!report.ok && !report.cut.has_value())) {
     out->status = "error";
@@ -313,7 +315,9 @@ void RepairRdb(const RepairArgs& args, const storage::IoOptions& io, RepairOutco
     out->error = writer.status();
     return;
   }
-  auto report = rdb::SalvageRdb(source->get(), writer->get());
+  rdb::RdbSalvageOptions salvage_options;
+  salvage_options.layout = loader::LayoutProducerOf(args.path);
+  auto report = rdb::SalvageRdb(source->get(), writer->get(), salvage_options);
   if (!report.ok()) {
     if (report.status().IsNotSupported()) out->status = "unrepairable";
     out->error = report.status();
@@ -329,6 +333,16 @@ void RepairRdb(const RepairArgs& args, const storage::IoOptions& io, RepairOutco
                   "; every record deep-verifies; rewritten with a fresh CRC64";
   }
   out->status = report->sound() ? "sound" : "repaired";
+  // A sound Redis Enterprise file's --out copy is the rewrite: outputs never
+  // hold its opcodes 107/121 (SPEC.md "Enterprise volumes"). In place, the
+  // sound source is left as it is.
+  if (report->sound() && report->enterprise_records_dropped > 0 && !args.in_place) {
+    out->reason = std::to_string(report->enterprise_records_dropped) +
+                  " Redis Enterprise RAM_LRU/SLOT_NUM records not carried into the copy";
+    out->error = (*writer)->Publish();
+    if (out->error.ok()) out->written.push_back(dest);
+    return;
+  }
   if (report->sound()) {
     writer->reset();  // removes the temporary
     if (!args.in_place) out->error = CopyPrefix(args.path, dest, report->source_bytes, io);
@@ -373,6 +387,7 @@ void RepairMultiPart(const std::string& manifest_path, const RepairArgs& args,
   };
   aof::AofVerifyOptions options;
   options.check_commands = false;
+  options.rdb_layout = loader::LayoutProducerOf(manifest_path);
   aof::AofVerifyReport report = aof::VerifyMultiPartAof(*text, manifest_path, open, options);
   if (!report.ok && !report.cut.has_value()) {
     out->error = report.error;

@@ -29,6 +29,7 @@
 
 #include "formats/aof/aof_verify.h"
 #include "formats/rdb/rdb_verify.h"
+#include "loader/enterprise_layout.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
 #include "tools/exit_codes.h"
@@ -65,6 +66,11 @@ struct FileResult {
   double seconds = 0;
 };
 
+// "AUX big-used-ram" or "an Enterprise layout".
+std::string EnterpriseNamedBy(const std::string& named_by) {
+  return named_by.rfind("an ", 0) == 0 ? "found in " + named_by : "AUX " + named_by;
+}
+
 void VerifyRdbFile(const storage::IoOptions& io, bool deep, FileResult* result) {
   result->format = "rdb";
   auto source = OpenInput(result->path, io);
@@ -74,6 +80,7 @@ void VerifyRdbFile(const storage::IoOptions& io, bool deep, FileResult* result) 
   }
   rdb::RdbVerifyOptions options;
   options.deep = deep;
+  options.layout = loader::LayoutProducerOf(result->path);
   result->rdb = rdb::VerifyRdb(source->get(), options);
   result->status = result->rdb.error;
   result->error_offset = result->rdb.error_offset;
@@ -87,6 +94,7 @@ void VerifyAofInput(const storage::IoOptions& io, bool deep, const ResolvedInput
   result->is_aof = true;
   aof::AofVerifyOptions options;
   options.deep_rdb = deep;
+  options.rdb_layout = loader::LayoutProducerOf(in.path);
   if (in.kind == InputKind::kAofFile) {
     result->format = "aof";
     auto source = OpenInput(in.path, io);
@@ -238,6 +246,13 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
     j["version"] = nullptr;
   }
   j["producer"] = rep.producer;
+  // Redis Enterprise: what said so (an AUX key or "an Enterprise layout") and
+  // how many of its opcodes 107/121 were read; null for any other file.
+  if (!r.is_aof && rep.vendor == rdb::Producer::kRedisEnterprise) {
+    j["enterprise"] = {{"named_by", rep.vendor_named_by}, {"records", rep.enterprise_records}};
+  } else {
+    j["enterprise"] = nullptr;
+  }
   j["keys"] = r.is_aof ? AofRdbKeys(r.aof) : rep.keys;
   j["types"] = rep.keys_per_type;
   j["expires"] = rep.keys_with_expiry;
@@ -296,6 +311,11 @@ void PrintText(const FileResult& r) {
     std::fprintf(stderr, "OK %s (%s, %" PRIu64 " keys, crc %s)\n", r.path.c_str(),
                  rdb::DescribeVersion(r.rdb.header).c_str(), r.rdb.keys,
                  std::string(rdb::CrcStatusName(r.rdb.crc)).c_str());
+    if (r.rdb.vendor == rdb::Producer::kRedisEnterprise) {
+      std::fprintf(stderr, "  Redis Enterprise shard file (%s; %" PRIu64
+                           " RAM_LRU/SLOT_NUM records read, not carried into outputs)\n",
+                   EnterpriseNamedBy(r.rdb.vendor_named_by).c_str(), r.rdb.enterprise_records);
+    }
     for (const auto& w : r.rdb.warnings) std::fprintf(stderr, "  warning: %s\n", w.c_str());
     return;
   }

@@ -12,6 +12,7 @@
 #include "formats/native/native_entry.h"
 #include "formats/native/native_reader.h"
 #include "formats/rdb/rdb_verify.h"
+#include "loader/enterprise_layout.h"
 #include "storage/atomic_file.h"
 #include "storage/file_reader.h"
 #include "storage/positional_reader.h"
@@ -75,7 +76,8 @@ Result<ConvertResult> ToNative(const ConvertRequest& r, const storage::IoOptions
   native::NativeWriterOptions options;
   options.block_bytes = r.block_bytes;
   SK_ASSIGN_OR_RETURN(native::RdbToNativeResult done,
-                      native::RdbToNative(source.get(), sink.get(), options));
+                      native::RdbToNative(source.get(), sink.get(), options,
+                                          loader::LayoutProducerOf(r.input)));
   SK_RETURN_IF_ERROR(sink->Publish());
   ConvertResult out;
   out.target = ConvertTarget::kNative;

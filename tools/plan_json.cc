@@ -95,7 +95,8 @@ json CandidateJson(const loader::SourceCandidate& c) {
             {"path", c.path},
             {"rdb_path", c.rdb_path},
             {"has_log_commands", c.has_log_commands},
-            {"usable", c.health.ok()}};
+            {"usable", c.health.ok()},
+            {"files", FilesJson(c.files)}};
   if (!c.health.ok()) j["error"] = c.health.ToString();
   if (c.scan) {
     const loader::SourceScan& s = *c.scan;
@@ -145,6 +146,35 @@ Status ResolveMasters(const std::vector<std::string>& master_of, const std::stri
 
 }  // namespace
 
+namespace {
+
+// CCS contents are bytes from a file: JSON strings must be UTF-8, so bytes
+// outside printable ASCII are written as \xHH (and a backslash as \\).
+std::string JsonSafe(const std::string& bytes) {
+  std::string out;
+  for (unsigned char c : bytes) {
+    if (c >= 0x20 && c < 0x7f && c != '\\') {
+      out.push_back(static_cast<char>(c));
+    } else if (c == '\\') {
+      out += "\\\\";
+    } else {
+      static constexpr char kHex[] = "0123456789abcdef";
+      out += "\\x";
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    }
+  }
+  return out;
+}
+
+json JsonSafeAll(const std::vector<std::string>& values) {
+  json out = json::array();
+  for (const std::string& v : values) out.push_back(JsonSafe(v));
+  return out;
+}
+
+}  // namespace
+
 json DiscoveryToJson(const loader::Discovery& d) {
   json volumes = json::array();
   for (const loader::VolumeReport& v : d.volumes) {
@@ -155,6 +185,13 @@ json DiscoveryToJson(const loader::Discovery& d) {
               {"lineage", v.lineage},
               {"notes", v.files.notes}};
     if (!v.master_id.empty()) j["master_id"] = v.master_id;
+    if (v.enterprise.has_value()) {
+      j["enterprise"] = {
+          {"uid", v.enterprise->name.uid},
+          {"kind", loader::EnterpriseFileKindName(v.enterprise->name.kind)},
+          {"prev", v.enterprise->name.prev},
+          {"path", d.enterprise_volumes[v.enterprise->enterprise_volume].path}};
+    }
     if (v.files.nodes_conf) j["nodes_conf"] = *v.files.nodes_conf;
     if (!v.nodes_status.ok()) j["nodes_conf_error"] = v.nodes_status.ToString();
     json cands = json::array();
@@ -174,6 +211,7 @@ json DiscoveryToJson(const loader::Discovery& d) {
               {"slot_count", s.slots.count()},
               {"reason", s.reason},
               {"rejected", s.rejected}};
+    if (!s.enterprise_uids.empty()) j["enterprise_uids"] = s.enterprise_uids;
     if (const loader::SourceCandidate* c = d.Chosen(s)) {
       j["source"] = {{"volume", d.volumes[s.volume].files.dir},
                      {"kind", loader::SourceKindName(c->kind)},
@@ -189,7 +227,40 @@ json DiscoveryToJson(const loader::Discovery& d) {
                          {"slot", a.slot},
                          {"message", a.message}});
   }
+  json enterprise = json::array();
+  for (const loader::EnterpriseVolume& e : d.enterprise_volumes) {
+    json files = json::array();
+    for (const loader::EnterpriseShardFile& f : e.shard_files) {
+      files.push_back({{"uid", f.name.uid},
+                       {"kind", loader::EnterpriseFileKindName(f.name.kind)},
+                       {"prev", f.name.prev},
+                       {"path", f.path},
+                       {"manifest", f.manifest},
+                       {"bytes", f.bytes},
+                       {"mtime_ms", f.mtime_ms}});
+    }
+    enterprise.push_back(
+        {{"path", e.path},
+         {"real_path", e.real_path},
+         {"kind", e.kind == loader::EnterprisePathKind::kNodeVolume ? "node-volume" : "shard-file"},
+         {"shard_files", files},
+         {"ccs", e.ccs_files},  // the cluster configuration store: listed, never user data
+         {"notes", e.notes}});
+  }
+  json ccs = json::array();
+  for (const loader::CcsReport& c : d.ccs) {
+    json dbs = json::array();
+    for (const loader::CcsDatabase& db : c.databases) {
+      dbs.push_back({{"uid", db.uid}, {"name", JsonSafe(db.name)}, {"fields", JsonSafeAll(db.fields)}});
+    }
+    ccs.push_back({{"path", c.path},
+                   {"ok", c.status.ok()},
+                   {"error", c.status.ok() ? json(nullptr) : json(c.status.ToString())},
+                   {"databases", dbs}});
+  }
   return {{"volumes", volumes},
+          {"enterprise_volumes", enterprise},
+          {"ccs", ccs},
           {"shards", shards},
           {"ambiguous", ambiguous},
           {"warnings", d.warnings},

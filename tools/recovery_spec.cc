@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "loader/enterprise_layout.h"
 #include "loader/slot_plan.h"
 #include "loader/slot_ranges.h"
 
@@ -316,8 +317,14 @@ Status CheckSpecVolumes(RecoverySpec& spec, const std::string& base_dir, std::st
       }
       const std::string real = resolved;
       struct stat st;
-      if (stat(resolved, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        return r.Refuse(field, real + " is not a directory (a volume is an old node's directory)");
+      // A Redis Enterprise shard file (redis/redis-<uid>.rdb, ...) names one
+      // shard copy of this database: an Enterprise node volume holds shards
+      // of several databases (SPEC.md "Enterprise volumes").
+      const bool enterprise_shard =
+          loader::ParseEnterpriseShardName(real.substr(real.rfind('/') + 1)).has_value();
+      if (stat(resolved, &st) != 0 || (!S_ISDIR(st.st_mode) && !enterprise_shard)) {
+        return r.Refuse(field, real + " is not a directory (a volume is an old node's directory, "
+                                      "or a Redis Enterprise shard file)");
       }
       auto [prev, fresh] = owner.emplace(real, field + " (database \"" + db.name + "\")");
       if (!fresh) {

@@ -80,6 +80,7 @@ AofVerifyReport VerifyAofFile(ChunkSource* source, const std::string& name,
   AofVerifyReport report;
   rdb::RdbReadOptions rdb_options;
   rdb_options.deep = options.deep_rdb;
+  rdb_options.layout = options.rdb_layout;
   DefaultRdbPartReader rdb_part(rdb_options);
   VerifyVisitor visitor(&report);
   AofReader reader(ReadOptionsFor(options, &rdb_part), &visitor);
@@ -121,6 +122,7 @@ AofVerifyReport VerifyMultiPartAof(std::string_view manifest_text, const std::st
   }
   rdb::RdbReadOptions rdb_options;
   rdb_options.deep = options.deep_rdb;
+  rdb_options.layout = options.rdb_layout;
   DefaultRdbPartReader rdb_part(rdb_options);
   VerifyVisitor visitor(&report);
   AofReader reader(ReadOptionsFor(options, &rdb_part), &visitor);

@@ -36,6 +36,9 @@ struct AofVerifyOptions {
   RespLimits limits;
   bool deep_rdb = false;       // decode every RDB element of preambles/bases
   bool check_commands = true;  // unknown commands are errors
+  // RdbReadOptions::layout of preambles and bases (an Enterprise shard's
+  // appendonly-<uid>.aof).
+  rdb::Producer rdb_layout = rdb::Producer::kRedis;
 };
 
 struct AofCutPoint {

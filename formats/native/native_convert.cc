@@ -76,12 +76,13 @@ Status WriteMeta(const std::vector<MetaRecord>& records, bool after_keys, rdb::R
 }  // namespace
 
 Result<RdbToNativeResult> RdbToNative(ChunkSource* rdb_source, ChunkSink* native_sink,
-                                      const NativeWriterOptions& options) {
+                                      const NativeWriterOptions& options, rdb::Producer layout) {
   NativeWriterOptions writer_options = options;
   writer_options.background_encode = true;  // parse and encode on two cores
   ToNativeVisitor visitor(native_sink, writer_options);
   rdb::RdbReadOptions read_options;
   read_options.capture_values = true;
+  read_options.layout = layout;
   RdbToNativeResult result;
   SK_ASSIGN_OR_RETURN(result.source, rdb::ReadRdb(rdb_source, read_options, &visitor));
   SK_RETURN_IF_ERROR(visitor.writer()->Finish());

@@ -40,8 +40,11 @@ struct RdbToNativeResult {
   NativeWriteStats written;
 };
 
+// `layout`: RdbReadOptions::layout of the source (an Enterprise shard file's
+// opcodes 107/121 are read and not carried).
 Result<RdbToNativeResult> RdbToNative(ChunkSource* rdb_source, ChunkSink* native_sink,
-                                      const NativeWriterOptions& options);
+                                      const NativeWriterOptions& options,
+                                      rdb::Producer layout = rdb::Producer::kRedis);
 
 struct NativeToRdbOptions {
   int rdb_version = 0;  // 0: the source's version (7 for sources older than 7; at most 14)

@@ -216,16 +216,18 @@ void ProducerClues::NoteHeader(const RdbHeader& h) {
   if (h.magic == Magic::kValkey && producer == Producer::kRedis) producer = Producer::kValkey;
 }
 
+bool IsEnterpriseAuxKey(std::string_view key) {
+  return key == "big-used-ram" || key == "big-used-disk" || key == "big-ram-overhead" ||
+         key == "big-used-data" || key == "bigdb-ram-keys" || key == "bigdb-disk-keys";
+}
+
 // The AUX keys only one producer writes (formats-reference.md §1.3-§1.4;
 // Dragonfly: src/server/rdb_save.cc RdbSaver::SaveAux; Redis Enterprise:
 // librdb test/dumps/redis_ent_opcode_ram_lru.rdb). The first one seen names
 // the producer; redis-ver is written by every one of them and names none.
 static std::optional<Producer> ProducerOfAuxKey(std::string_view key) {
   if (key == "df-ver") return Producer::kDragonfly;
-  if (key == "big-used-ram" || key == "big-used-disk" || key == "big-ram-overhead" ||
-      key == "big-used-data" || key == "bigdb-ram-keys" || key == "bigdb-disk-keys") {
-    return Producer::kRedisEnterprise;
-  }
+  if (IsEnterpriseAuxKey(key)) return Producer::kRedisEnterprise;
   if (key == "mvcc-tstamp" || key == "keydb-subexpire-key" || key == "keydb-subexpire-when") {
     return Producer::kKeyDb;
   }
@@ -239,10 +241,27 @@ void ProducerClues::NoteAux(std::string_view key, std::string_view value) {
   const std::optional<Producer> named = ProducerOfAuxKey(key);
   // Valkey is only a fallback: a Dragonfly or Enterprise file may also say
   // which OSS version it is compatible with.
-  if (named.has_value() && (producer == Producer::kRedis || producer == Producer::kValkey)) {
+  const bool layout_yields = from_layout && named.has_value() && *named != producer &&
+                             *named != Producer::kValkey;
+  if (named.has_value() &&
+      (producer == Producer::kRedis || producer == Producer::kValkey || layout_yields)) {
     producer = *named;
     named_by = std::string(key);
+    from_layout = false;
   }
+}
+
+void ProducerClues::NoteLayout(Producer layout_producer, std::string_view layout) {
+  if (layout_producer == Producer::kRedis || header.magic == Magic::kValkey) return;
+  producer = layout_producer;
+  named_by = std::string(layout);
+  from_layout = true;
+}
+
+std::string_view EnterpriseOpcodeName(uint8_t byte) {
+  if (byte == kOpEnterpriseRamLru) return "RAM_LRU";
+  if (byte == kOpEnterpriseSlotNum) return "SLOT_NUM";
+  return "";
 }
 
 namespace {
@@ -299,11 +318,20 @@ bool FollowsRedisNumbering(const ProducerClues& clues) {
 // harmless; every other opcode must not be newer than the file.
 bool AnyVersionMetadata(uint8_t opcode) { return opcode == kOpAux || opcode == kOpResizeDb; }
 
-// Records of other producers that shardkit reads: none yet. This is the
-// hook for reading Redis Enterprise files: when RAM_LRU (107) and SLOT_NUM
-// (121) get readers in RdbReader::ReadOpcode, return true for them when the
-// producer is kRedisEnterprise.
-bool ReadsForeignRecord(Producer /*producer*/, uint8_t /*byte*/) { return false; }
+// Records of other producers that shardkit reads: Redis Enterprise's RAM_LRU
+// (107) and SLOT_NUM (121), each one length-encoded integer (librdb
+// src/lib/parser.c __elementRamLru/__elementSlotNum read and ignore it), in
+// a file that is Enterprise's. The legacy Garantia opcodes 101/102 stay
+// refusals: their layout is not public.
+bool ReadsForeignRecord(Producer producer, uint8_t byte) {
+  return producer == Producer::kRedisEnterprise &&
+         (byte == kOpEnterpriseRamLru || byte == kOpEnterpriseSlotNum);
+}
+
+// "AUX big-used-ram", or the layout the caller named ("an Enterprise layout").
+std::string NamedBy(const std::string& named_by) {
+  return ProducerOfAuxKey(named_by).has_value() ? "AUX " + named_by : named_by;
+}
 
 RecordByteVerdict Damage(std::string* why, std::string text) {
   if (why != nullptr) *why = std::move(text);
@@ -354,7 +382,7 @@ RecordByteVerdict JudgeRecordByte(uint8_t byte, const ProducerClues& clues, std:
     if (why != nullptr) {
       *why = head() + " is " + std::string(ForeignByteName(byte)) + ": a record of " +
              std::string(ProducerName(*owner)) + ", which the file says wrote it (" +
-             (clues.named_by.empty() ? std::string("its header") : "AUX " + clues.named_by) +
+             (clues.named_by.empty() ? std::string("its header") : NamedBy(clues.named_by)) +
              "), and which shardkit does not read" +
              (*owner == Producer::kValkey ? "" : " (not part of the Redis/Valkey format)");
     }
@@ -370,6 +398,9 @@ RecordByteVerdict JudgeRecordByte(uint8_t byte, const ProducerClues& clues, std:
   if (owner.has_value()) {
     text += ", but the file does not say it comes from " + std::string(ProducerName(*owner)) +
             ": no " + std::string(NamingAuxKeys(*owner)) + " AUX field before it";
+    if (*owner == Producer::kRedisEnterprise) {
+      text += ", and the caller did not find it in an Enterprise layout";
+    }
     if (clues.producer != Producer::kRedis) {
       text += "; it says it comes from " + std::string(ProducerName(clues.producer));
     }

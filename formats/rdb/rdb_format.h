@@ -33,6 +33,11 @@ inline constexpr uint8_t kOpFunction2 = 245;
 inline constexpr uint8_t kOpSlotInfo = 244;
 inline constexpr uint8_t kOpKeyMeta = 243;     // Redis >= 13
 inline constexpr uint8_t kOpSlotImport = 243;  // Valkey >= 80
+// Redis Enterprise only (librdb src/lib/defines.h, parser.c): each is followed
+// by one length-encoded integer, which librdb reads and ignores. Read only in
+// a file that is Enterprise's (JudgeRecordByte); never written.
+inline constexpr uint8_t kOpEnterpriseRamLru = 107;
+inline constexpr uint8_t kOpEnterpriseSlotNum = 121;
 
 // Object type bytes (formats-reference.md §3).
 inline constexpr uint8_t kTypeString = 0;
@@ -152,6 +157,15 @@ struct ProducerClues {
 
   void NoteHeader(const RdbHeader& h);
   void NoteAux(std::string_view key, std::string_view value);
+  // The caller found the file in `producer`'s own on-disk layout (a Redis
+  // Enterprise node volume's redis/redis-<uid>.rdb): the file is that
+  // producer's from its first byte, before (or without) any AUX field that
+  // names it. `layout` says where, for messages ("an Enterprise layout").
+  // kRedis is a no-op, and so is a VALKEY-magic file (Enterprise writes
+  // Redis RDB). The layout is a presumption: an AUX field that names another
+  // producer (df-ver, mvcc-tstamp) later still decides. Call after NoteHeader.
+  void NoteLayout(Producer layout_producer, std::string_view layout);
+  bool from_layout = false;  // producer set by NoteLayout, not by the file
 };
 
 enum class RecordByteVerdict : uint8_t {
@@ -171,6 +185,14 @@ enum class RecordByteVerdict : uint8_t {
 // say it comes from Dragonfly: no df-ver AUX field)".
 RecordByteVerdict JudgeRecordByte(uint8_t byte, const ProducerClues& clues,
                                   std::string* why = nullptr);
+
+// True for the AUX keys only Redis Enterprise writes (big-used-ram,
+// big-used-disk, big-ram-overhead, big-used-data, and after SELECTDB
+// bigdb-ram-keys, bigdb-disk-keys; corpus redis_ent_opcode_ram_lru.rdb).
+// aof-base is not one: open-source Redis >= 7.0 writes it too.
+bool IsEnterpriseAuxKey(std::string_view key);
+// "RAM_LRU" / "SLOT_NUM" for Redis Enterprise's opcodes 107 / 121, else "".
+std::string_view EnterpriseOpcodeName(uint8_t byte);
 
 // Decodes a module type id (§6.1) into "<name>/<encver>", e.g. "ReJSON-RL/3".
 std::string ModuleIdName(uint64_t module_id);

@@ -31,7 +31,8 @@
 // newer than the version) and for a header version the file's own AUX
 // redis-ver contradicts; kNotSupported for versions outside the table
 // (naming the version and the producer), for records of another producer the
-// file names (Dragonfly, Redis Enterprise, KeyDB) and for values that cannot
+// file names (Dragonfly, KeyDB, Redis Enterprise's legacy 101/102; its
+// 107/121 are read in a file that is Enterprise's) and for values that cannot
 // be skipped (MODULE_PRE_GA in a Redis 4.0 RC file); any visitor error is
 // returned unchanged.
 #pragma once
@@ -69,6 +70,13 @@ struct RdbReadOptions {
   size_t value_piece_bytes = 0;
   bool verify_crc = true;
   bool fail_on_crc_mismatch = true;  // else report kMismatch in the summary
+  // The producer whose own on-disk layout the caller found the file in
+  // (kRedisEnterprise: a node volume's redis/redis-<uid>.rdb, appendonly-
+  // <uid>.aof...). Its records are read from the first byte on, even before
+  // (or without) an AUX field that names it: Enterprise's opcodes 107/121
+  // may precede its AUX fields. kRedis: no layout known; the file's own AUX
+  // fields decide (ProducerClues).
+  Producer layout = Producer::kRedis;
   RdbLimits limits;
 };
 
@@ -81,6 +89,11 @@ struct RdbSummary {
   uint64_t crc_stored = 0;
   uint64_t crc_computed = 0;
   std::string producer;  // "redis 7.2.4" / "valkey 9.0.1" from AUX, or ""
+  // What the file says wrote it (or the layout it was found in), and the
+  // AUX key or layout that said so ("big-used-ram"); "" for kRedis.
+  Producer vendor = Producer::kRedis;
+  std::string vendor_named_by;
+  uint64_t enterprise_records = 0;  // Redis Enterprise opcodes 107/121 read
 };
 
 // Callbacks in file order. Default implementations accept and ignore.
@@ -106,6 +119,9 @@ class RdbVisitor {
   virtual Status OnModuleAux(uint64_t /*module_id*/, std::string_view /*raw*/) {
     return Status();
   }
+  // Redis Enterprise RAM_LRU (107) / SLOT_NUM (121) and its integer, in a
+  // file that is Enterprise's. Not key data: never written by shardkit.
+  virtual Status OnEnterpriseOpcode(uint8_t /*opcode*/, uint64_t /*value*/) { return Status(); }
   // Valkey SLOT_IMPORT: `raw` = the bytes after the opcode byte.
   virtual Status OnSlotImport(std::string_view /*raw*/) { return Status(); }
   // Deep mode: called before the value is decoded (entry has key, type,

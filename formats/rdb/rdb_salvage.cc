@@ -116,6 +116,11 @@ class Salvager final : public RdbVisitor {
   Status OnFunctionPreGa(std::string_view name, std::string_view code) override;
   Status OnModuleAux(uint64_t module_id, std::string_view raw) override;
   Status OnSlotImport(std::string_view) override { return Boundary(); }
+  // Part of the next key's record (no Boundary): never written.
+  Status OnEnterpriseOpcode(uint8_t, uint64_t) override {
+    ++report_.enterprise_records_dropped;
+    return Status();
+  }
   Status OnEntryStart(const RdbEntry&) override {
     elements_ = 0;
     return Status();
@@ -136,6 +141,7 @@ class Salvager final : public RdbVisitor {
 
   // Reads records from `from` (0: the real header) until EOF or damage.
   Status ReadFrom(uint64_t from);
+  Producer ResyncLayout() const;
   // After a failed ReadFrom: where the damage starts (also settles the
   // held-back record).
   Result<uint64_t> SettleDamage(const Status& error, std::string* reason);
@@ -180,6 +186,7 @@ class Salvager final : public RdbVisitor {
 
   ChunkSink* sink_;
   const RdbSalvageOptions& options_;
+  ProducerClues clues_;  // AUX fields kept so far: the producer a resync reads as
   SourceWindow window_;
   std::unique_ptr<RdbWriter> writer_;
   RdbSalvageReport report_;
@@ -332,6 +339,7 @@ Status Salvager::OnHeader(const RdbHeader& header) {
 
 Status Salvager::OnAux(std::string_view key, std::string_view value) {
   if (key == "redis-ver" || key == "valkey-ver") report_.producer = std::string(value);
+  clues_.NoteAux(key, value);
   SK_RETURN_IF_ERROR(FlushPending());
   SK_RETURN_IF_ERROR(Fail(writer_->WriteAux(key, value)));
   ++report_.aux_kept;
@@ -459,6 +467,13 @@ Status Salvager::OnEntry(const RdbEntry& entry) {
   return Boundary();
 }
 
+// A read that restarts after damage sees only the header again, not the AUX
+// fields before the damage: the producer they named carries over.
+Producer Salvager::ResyncLayout() const {
+  if (options_.layout != Producer::kRedis) return options_.layout;
+  return clues_.producer == Producer::kRedisEnterprise ? clues_.producer : Producer::kRedis;
+}
+
 Status Salvager::ReadFrom(uint64_t from) {
   const bool resync = from != 0;
   WindowCursor cursor(&window_, resync ? header_bytes_ : std::string(), from, window_.size());
@@ -468,6 +483,7 @@ Status Salvager::ReadFrom(uint64_t from) {
   ro.verify_crc = !resync;
   ro.fail_on_crc_mismatch = false;
   ro.limits = options_.limits;
+  ro.layout = ResyncLayout();
   RdbReader reader(&in, ro);
   in_ = &in;
   record_start_ = from;
@@ -507,6 +523,7 @@ Result<Result<RdbSummary>> Salvager::ReadAhead(uint64_t from, RdbVisitor* visito
   ro.deep = true;
   ro.verify_crc = false;
   ro.limits = options_.limits;
+  ro.layout = ResyncLayout();
   RdbReader reader(&in, ro);
   Result<RdbSummary> summary = reader.Read(visitor);
   if (!window_.io_error().ok()) return window_.io_error();

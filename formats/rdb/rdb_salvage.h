@@ -123,6 +123,10 @@ struct RdbSalvageOptions {
   // Bytes one resync candidate may read past its start.
   uint64_t lookahead_bytes = uint64_t{16} << 20;
   RdbLimits limits;
+  // As RdbReadOptions::layout: the file was found in this producer's layout.
+  // Without it, a resync after damage still reads Enterprise's 107/121 when
+  // the AUX fields before the damage named Redis Enterprise.
+  Producer layout = Producer::kRedis;
   // Optional; borrowed for the call.
   RdbSalvageObserver* observer = nullptr;
 };
@@ -146,6 +150,10 @@ struct RdbSalvageReport {
   // source held, when every RESIZEDB was read; nullopt without any.
   std::optional<uint64_t> keys_expected;
   uint64_t aux_kept = 0;
+  // Redis Enterprise opcodes 107/121 read and not written (SPEC.md
+  // "Enterprise volumes"): a sound source holding them still differs from
+  // what salvage writes.
+  uint64_t enterprise_records_dropped = 0;
   uint64_t functions_kept = 0;
   uint64_t resync_candidates_tried = 0;
   std::vector<RdbDroppedRange> dropped;

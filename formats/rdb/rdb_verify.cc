@@ -114,6 +114,7 @@ RdbVerifyReport VerifyRdb(ChunkSource* source, const RdbVerifyOptions& options) 
   RdbReadOptions read_options;
   read_options.deep = options.deep;
   read_options.limits = options.limits;
+  read_options.layout = options.layout;
   RdbReader reader(&in, read_options);
   Result<RdbSummary> summary = reader.Read(&visitor);
   visitor.Finish();
@@ -124,6 +125,9 @@ RdbVerifyReport VerifyRdb(ChunkSource* source, const RdbVerifyOptions& options) 
     return report;
   }
   report.crc = summary->crc;
+  report.vendor = summary->vendor;
+  report.vendor_named_by = summary->vendor_named_by;
+  report.enterprise_records = summary->enterprise_records;
   report.crc_stored = summary->crc_stored;
   report.crc_computed = summary->crc_computed;
   report.end_offset = summary->end_offset;

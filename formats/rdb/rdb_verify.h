@@ -24,6 +24,7 @@ namespace shardkit::formats::rdb {
 struct RdbVerifyOptions {
   bool deep = false;
   RdbLimits limits;
+  Producer layout = Producer::kRedis;  // RdbReadOptions::layout
 };
 
 struct RdbVerifyReport {
@@ -31,6 +32,9 @@ struct RdbVerifyReport {
   bool header_read = false;
   RdbHeader header;
   std::string producer;  // "redis 7.2.4", "valkey 9.0.1" or ""
+  Producer vendor = Producer::kRedis;  // RdbSummary::vendor (when the read completed)
+  std::string vendor_named_by;
+  uint64_t enterprise_records = 0;
   uint64_t keys = 0;
   std::map<std::string, uint64_t> keys_per_type;  // redis-check-rdb type names
   uint64_t keys_with_expiry = 0;

@@ -136,7 +136,40 @@ def resp(*args):
     return out
 
 
+def crc64_jones(data):
+    """CRC-64/Jones as RDB uses it (reflected, init 0, no final xor)."""
+    poly = 0x95AC9329AC4BC9B5
+    crc = 0
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ poly if crc & 1 else crc >> 1
+    return crc
+
+
+def rdb_file(body):
+    out = b"REDIS0012" + body + b"\xff"
+    return out + struct.pack("<Q", crc64_jones(out))
+
+
+def enterprise_seeds():
+    """Redis Enterprise shard files (SPEC.md "Enterprise volumes"): opcodes
+    107 (RAM_LRU) and 121 (SLOT_NUM), each one length, before each key; with
+    Enterprise AUX fields first, after the first key, or none (then only the
+    layout makes them readable). A 0 byte in front picks the chunk size."""
+    aux = b"\xfa" + rdb_str("big-used-ram") + rdb_str("1024")
+    db_aux = b"\xfa" + rdb_str("bigdb-ram-keys") + rdb_str("2")
+    key1 = b"\x79" + rdb_len(15495) + b"\x6b" + rdb_len(67) + b"\x00" + rdb_str("a") + rdb_str("b")
+    key2 = (b"\xfc" + struct.pack("<q", 4102444800000) + b"\x79" + rdb_len(3300) + b"\x6b" +
+            rdb_len(70) + b"\x00" + rdb_str("c") + rdb_str("d"))
+    select = b"\xfe\x00"
+    write("fuzz_rdb_enterprise", "aux_first.rdb", b"\x00" + rdb_file(aux + select + db_aux + key1 + key2))
+    write("fuzz_rdb_enterprise", "aux_late.rdb", b"\x00" + rdb_file(select + key1 + aux + key2))
+    write("fuzz_rdb_enterprise", "no_aux.rdb", b"\x00" + rdb_file(select + key1 + key2))
+
+
 def main():
+    enterprise_seeds()
     lp_small = listpack(["a", "bb", 7, -3, 1000, -70000, 1 << 40, "x" * 70])
     lp_hash = listpack(["f1", "v1", "f2", 2, "f3", "v3"])
     write("fuzz_listpack", "mixed.lp", lp_small)

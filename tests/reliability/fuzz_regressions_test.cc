@@ -40,6 +40,7 @@ void RegisterTarget(const char* name, TargetFn fn) { Registry()[name] = fn; }
 #include "tests/fuzz/fuzz_nodes_conf.cc"
 #include "tests/fuzz/fuzz_plan_json.cc"
 #include "tests/fuzz/fuzz_rdb_deep.cc"
+#include "tests/fuzz/fuzz_rdb_enterprise.cc"
 #include "tests/fuzz/fuzz_rdb_raw.cc"
 #include "tests/fuzz/fuzz_rdb_value.cc"
 #include "tests/fuzz/fuzz_recovery_spec.cc"

@@ -35,7 +35,6 @@ const Failure kRdbFailures[] = {
     {"future_v19.rdb", "NotSupported", 3, "RDB version 99"},
     {"invalid_chksum_v8.rdb", "Corruption", 1, "CRC64 mismatch"},
     {"redis-replicator/module.rdb", "NotSupported", 3, "MODULE_PRE_GA"},
-    {"redis_ent_opcode_ram_lru.rdb", "NotSupported", 3, "Redis Enterprise opcode 107"},
     {"corrupt_ziplist.rdb", "Corruption", 0, "ziplist"},
 };
 

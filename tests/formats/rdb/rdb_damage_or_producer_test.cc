@@ -38,6 +38,7 @@ const std::vector<uint8_t> kDragonflyBytes = {200, 201, 202, 203, 210, 211, 220,
                                               30,  31,  32,  33,  34,  35,  36,  37};
 // Redis Enterprise's RAM_LRU, SLOT_NUM and the legacy Garantia opcodes.
 const std::vector<uint8_t> kEnterpriseBytes = {107, 121, 101, 102};
+const std::vector<uint8_t> kGarantiaBytes = {101, 102};
 // Types and opcodes newer than RDB 10 (introduced in 11-14).
 const std::vector<uint8_t> kNewerThan10 = {20, 21, 22, 23, 24, 25, 26, 27, 28, 29, 243, 244};
 
@@ -182,9 +183,12 @@ TEST_F(RdbDamageOrProducerTest, TheSameBytesInAFileThatNamesItsProducerAreRefuse
   } cases[] = {
       {kDragonflyBytes, "df-ver", "v1.21.2", "a record of Dragonfly, which the file says wrote it "
                                              "(AUX df-ver)"},
-      {kEnterpriseBytes, "big-used-ram", "0", "a record of Redis Enterprise, which the file says "
-                                              "wrote it (AUX big-used-ram)"},
-      {kEnterpriseBytes, "bigdb-disk-keys", "12", "a record of Redis Enterprise"},
+      // 107/121 are read in an Enterprise file (rdb_enterprise_test.cc); the
+      // legacy Garantia opcodes stay refusals, by name.
+      {kGarantiaBytes, "big-used-ram", "0", "is a legacy Redis Enterprise (Garantia) opcode: a "
+                                            "record of Redis Enterprise, which the file says "
+                                            "wrote it (AUX big-used-ram)"},
+      {kGarantiaBytes, "bigdb-disk-keys", "12", "a record of Redis Enterprise"},
       {{64}, "mvcc-tstamp", "1234", "a record of KeyDB"},
   };
   for (const Case& c : cases) {
