@@ -25,6 +25,7 @@
 #include <nlohmann/json.hpp>
 
 #include "formats/encodings/hash_slot.h"
+#include "tests/loader/recover_test_util.h"
 #include "tests/support/enterprise_rdb.h"
 #include "tests/support/keyspace_snapshot.h"
 #include "tests/support/redis_cluster.h"
@@ -35,11 +36,6 @@ namespace shardkit::testing {
 namespace {
 
 namespace fs = std::filesystem;
-
-void RunOk(RedisServer& s, const std::vector<std::string>& args) {
-  auto r = s.CommandOk(args);
-  ASSERT_TRUE(r.ok()) << args[0] << ": " << r.status().ToString();
-}
 
 // Keys of every kind under `prefix`, on `s` when their slot is in [lo, hi].
 void Fill(RedisServer& s, const std::string& prefix, int from, int to, int lo, int hi) {
@@ -68,18 +64,6 @@ std::string Enterprise(const std::string& oss, EnterpriseRdbOptions options = {}
 void Put(const std::string& path, const std::string& bytes) {
   fs::create_directories(fs::path(path).parent_path());
   WriteFileOrDie(path, bytes);
-}
-
-nlohmann::json JsonOf(const ProcessResult& r) {
-  const size_t at = r.output.find('{');
-  if (at == std::string::npos) return nlohmann::json();
-  return nlohmann::json::parse(r.output.substr(at), nullptr, false);
-}
-
-std::string Endpoints(const std::vector<int>& ports) {
-  std::string out;
-  for (int p : ports) out += (out.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(p));
-  return out;
 }
 
 class RecoverEnterpriseTest : public ::testing::Test {

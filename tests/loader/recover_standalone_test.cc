@@ -57,12 +57,6 @@ void Fill(RedisServer& s, int db, const std::string& prefix, int count) {
   RunOk(s, {"SELECT", "0"});
 }
 
-nlohmann::json JsonOf(const ProcessResult& r) {
-  const size_t at = r.output.find('{');
-  if (at == std::string::npos) return nlohmann::json();
-  return nlohmann::json::parse(r.output.substr(at), nullptr, false);
-}
-
 class RecoverStandaloneTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {

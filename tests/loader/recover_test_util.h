@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -37,6 +38,13 @@ inline std::string Endpoints(const std::vector<int>& ports) {
   std::string out;
   for (int p : ports) out += (out.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(p));
   return out;
+}
+
+// The JSON object a CLI run printed after any text before it (null if none).
+inline nlohmann::json JsonOf(const ProcessResult& r) {
+  const size_t at = r.output.find('{');
+  if (at == std::string::npos) return nlohmann::json();
+  return nlohmann::json::parse(r.output.substr(at), nullptr, false);
 }
 
 }  // namespace shardkit::testing
