@@ -434,6 +434,12 @@ Status RdbReader::Impl::ReadRecords() {
     // byte (corpus redis_ent_opcode_ram_lru.rdb: RAM_LRU before each key)
     // or between keys: they neither start nor end a key prefix.
     if (handled && !EnterpriseOpcodeName(op).empty()) continue;
+    // An AUX field between a key's prefix opcodes and its type byte leaves
+    // the prefix to that key, as Redis's loader does (it forgets the expiry,
+    // LRU and LFU only after a key): KeyDB writes EXPIRETIME_MS, then AUX
+    // mvcc-tstamp, then the key (corpus Snapchat__KeyDB/fuzz/rdb/testcases/
+    // expire.rdb; redis-server 7.0 loads that key with its expiry).
+    if (handled && op == kOpAux && prefix_.active) continue;
     if (handled) {
       prefix_.active = op == kOpExpireTime || op == kOpExpireTimeMs || op == kOpIdle ||
                        op == kOpFreq || (op == 243 && summary_.header.magic == Magic::kRedis);
