@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build pkg-config git python3
   liburing-dev liblz4-dev libxxhash-dev libisal-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libcli11-dev nlohmann-json3-dev libhiredis-dev
+  libcli11-dev nlohmann-json3-dev libhiredis-dev nettle-dev
   redis-server redis-tools fio
   clang libclang-rt-14-dev
 )
