@@ -10,6 +10,7 @@
 #include <map>
 #include <tuple>
 
+#include "formats/rdb/dataset_digest.h"
 #include "formats/rdb/rdb_reader.h"
 #include "loader/enterprise_layout.h"
 #include "loader/nodes_conf.h"
@@ -274,6 +275,34 @@ Status StartNativeOutput(const RecoveryPlan& plan, int native_version,
   return Status();
 }
 
+// The dataset digest of a published node (RecoverOptions::digest), read
+// back from its RDB in `dir`, or why there is none.
+Status NodeDigest(const NodeJob& job, const std::string& dir, const RecoverOptions& options,
+                  std::string* digest, std::string* not_computed) {
+  if (!job.rdb_file) {
+    *not_computed = "native output only: no RDB for redis-server";
+    return Status();
+  }
+  if (job.commands_written > 0) {
+    *not_computed = "the node's appendonlydir has log commands, which change its data";
+    return Status();
+  }
+  const std::string path =
+      dir + "/" +
+      (job.incr_writer ? AofPath(formats::aof::BaseFileName(kAofPrefix, 1, true)) : "dump.rdb");
+  SK_ASSIGN_OR_RETURN(std::unique_ptr<ChunkSource> source,
+                      storage::OpenSequentialReader(path, options.io));
+  Result<std::string> hex = rdb::ComputeRdbDatasetDigest(source.get(), rdb::RdbReadOptions{},
+                                                         rdb::DatasetDigestOptions{});
+  if (hex.status().IsNotSupported()) {
+    *not_computed = hex.status().message();
+    return Status();
+  }
+  if (!hex.ok()) return hex.status();
+  *digest = *hex;
+  return Status();
+}
+
 Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int version,
                 int native_version, const std::vector<std::string>& functions, NodeJob* job) {
   // The data files' contents depend only on the master (job->node), never
@@ -529,6 +558,8 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
                     static_cast<unsigned long long>(job->writer->checksum()));
       rdb_crc64 = hex;
     }
+    std::string digest, digest_not_computed;
+    bool digest_done = !options.digest;
     for (NodeTarget& t : job->targets) {
       NodeMarker marker;
       marker.plan_fingerprint = plan.fingerprint;
@@ -536,6 +567,12 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       marker.node_id = t.node->node_id;
       marker.keys = job->keys_written.load();
       SK_RETURN_IF_ERROR(t.output->Publish(marker));
+      if (!digest_done) {
+        // Once per master: its replicas' files are the same bytes.
+        digest_done = true;
+        SK_RETURN_IF_ERROR(NodeDigest(*job, t.output->final_dir(), options, &digest,
+                                      &digest_not_computed));
+      }
       NodeReport r = ReportFor(plan, options, *t.node);
       r.dir = t.output->final_dir();
       r.keys = job->keys_written;
@@ -549,6 +586,8 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
         if (f.name == "dump.skn") r.native_bytes = f.bytes;
       }
       r.rdb_crc64 = rdb_crc64;
+      r.digest = digest;
+      r.digest_not_computed = digest_not_computed;
       r.commands = job->commands_written;
       report.nodes.push_back(r);
     }

@@ -102,6 +102,11 @@ struct RecoverOptions {
   // as does a value whose type must be converted to the output version.
   size_t value_piece_bytes = 4 << 20;
   int queue_batches = 8;          // batches queued per node before source workers block
+  // Redis's DEBUG DIGEST of each node (formats/rdb/dataset_digest.h), for
+  // check: computed from the node's RDB (dump.rdb or the AOF base) after it
+  // is published, by reading it back decoded (the pipeline copies values raw,
+  // without decoding them). Costs one more read of every output.
+  bool digest = false;
   storage::IoOptions io;
   RecoverProgress* progress = nullptr;  // borrowed, may be null
 };
@@ -129,6 +134,11 @@ struct NodeReport {
   uint64_t bytes = 0;              // size of dump.rdb / the AOF base
   uint64_t native_bytes = 0;       // size of dump.skn (native output), else 0
   std::string rdb_crc64;           // 16 hex: the RDB's checksum (its trailer); empty when skipped
+  // With RecoverOptions::digest: the node's dataset digest (40 hex, what
+  // DEBUG DIGEST answers once it has loaded its files and before any key
+  // expires), or why there is none (digest_not_computed).
+  std::string digest;
+  std::string digest_not_computed;
   size_t slot_count = 0;
   double seconds = 0;
 };

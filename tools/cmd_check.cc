@@ -1,7 +1,8 @@
 // shardkit check --plan plan.json [--report recover.json] [--endpoints h:p,...]
 //                [--wait SECONDS] [--sample N|all|none] [--user U] [--password P] [--json]
 // Compares the live nodes of a recovered cluster with the plan (and, with
-// --report, with what recover wrote; and sampled values with the sources):
+// --report, with what recover wrote, by DEBUG DIGEST where recover --digest
+// computed it (tools/digest_check.h); and sampled values with the sources):
 // tools/layout_check.h and tools/value_sample.h say what is compared. Waits (bounded by --wait) while nodes load or the cluster
 // converges, then compares once.
 // Exit: 0 everything matches; 1 a mismatch (each named); 2 bad input, an
@@ -13,6 +14,7 @@
 #include "tools/cli_common.h"
 #include "tools/cluster_session.h"
 #include "tools/command.h"
+#include "tools/digest_check.h"
 #include "tools/exit_codes.h"
 #include "tools/layout_check.h"
 #include "tools/plan_json.h"
@@ -36,7 +38,8 @@ struct CheckArgs {
 // served it (INFO stats of the master: a resumed replica leaves sync_full 0).
 nlohmann::json NodesJson(const loader::RecoveryPlan& plan, const std::vector<LiveNode>& nodes,
                          const std::vector<NodeState>& states,
-                         const std::vector<ExpectedKeys>* expected) {
+                         const std::vector<ExpectedKeys>* expected,
+                         const DigestOutcome& digests) {
   nlohmann::json out = nlohmann::json::array();
   for (size_t i = 0; i < nodes.size(); ++i) {
     const NodeState& s = states[i];
@@ -54,6 +57,13 @@ nlohmann::json NodesJson(const loader::RecoveryPlan& plan, const std::vector<Liv
         n["keys_not_checked"] = e.unknown_reason;
       }
     }
+    if (i < digests.not_checked.size()) {
+      if (digests.not_checked[i].empty()) {
+        n["digest"] = expected->at(nodes[i].index).digest;
+      } else {
+        n["digest_not_checked"] = digests.not_checked[i];
+      }
+    }
     if (nodes[i].master_index >= 0) {
       const NodeState& m = states.at(plan.slots.nodes.at(nodes[i].index).master_index);
       n["master_link_status"] = net::InfoField(s.info, "master_link_status");
@@ -67,12 +77,31 @@ nlohmann::json NodesJson(const loader::RecoveryPlan& plan, const std::vector<Liv
   return out;
 }
 
+// A node whose layout differs may not serve its keys (MOVED, CLUSTERDOWN):
+// its values are not compared; its layout findings say why.
+std::vector<bool> SkipForValues(ClusterSession& cs, const std::vector<Finding>& layout) {
+  std::vector<bool> skip(cs.nodes().size(), false);
+  for (const Finding& f : layout) {
+    if (f.check != "keys" && f.check != "peer") {
+      for (size_t i = 0; i < cs.nodes().size(); ++i) skip[i] = skip[i] || cs.nodes()[i].index == f.node;
+    }
+  }
+  return skip;
+}
+
 // The sampled value comparison, or why values were not checked (`*why`).
 Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv& env,
                                          const loader::RecoveryPlan& plan, ClusterSession& cs,
-                                         const std::vector<Finding>& layout, std::string* why) {
+                                         const std::vector<Finding>& layout,
+                                         const DigestOutcome& digests, std::string* why) {
   if (args.sample == "none") {
     *why = "--sample none";
+    return std::vector<Finding>();
+  }
+  // Every node's whole dataset matched its DEBUG DIGEST: sampling adds
+  // nothing unless asked for. A digest that differs says which node, not
+  // which key: sampling names the key.
+  if (digests.all_compared() && digests.findings.empty() && !args.sample_given) {
     return std::vector<Finding>();
   }
   uint64_t per_master = 0;
@@ -90,15 +119,7 @@ Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv
     *why = std::string(samples.status().message());
     return std::vector<Finding>();
   }
-  // A node whose layout differs may not serve its keys (MOVED, CLUSTERDOWN):
-  // its values are not compared; its layout findings say why.
-  std::vector<bool> skip(cs.nodes().size(), false);
-  for (const Finding& f : layout) {
-    if (f.check != "keys" && f.check != "peer") {
-      for (size_t i = 0; i < cs.nodes().size(); ++i) skip[i] = skip[i] || cs.nodes()[i].index == f.node;
-    }
-  }
-  return CompareSampledKeys(plan, cs, *samples, skip);
+  return CompareSampledKeys(plan, cs, *samples, SkipForValues(cs, layout));
 }
 
 int Run(const CheckArgs& args, const CommandEnv& env) {
@@ -142,8 +163,11 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
     auto counts = CheckKeyCounts(cs.nodes(), ready->states, expected, NowMs());
     findings.insert(findings.end(), counts.begin(), counts.end());
   }
+  auto digests = CheckDigests(cs, expected, SkipForValues(cs, findings), NowMs());
+  if (!digests.ok()) return ReportError("check", digests.status());
   std::string values_not_checked;
-  auto values = CheckValues(args, env, *plan, cs, findings, &values_not_checked);
+  auto values = CheckValues(args, env, *plan, cs, findings, *digests, &values_not_checked);
+  findings.insert(findings.end(), digests->findings.begin(), digests->findings.end());
   if (!values.ok()) return ReportError("check", values.status());
   findings.insert(findings.end(), values->begin(), values->end());
   for (const Finding& f : findings) std::fprintf(stderr, "mismatch: %s\n", f.Text().c_str());
@@ -158,7 +182,8 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
                         {"exit_code", rc},
                         {"plan", plan->fingerprint},
                         {"nodes", NodesJson(*plan, cs.nodes(), ready->states,
-                                            expected.empty() ? nullptr : &expected)},
+                                            expected.empty() ? nullptr : &expected,
+                                            *digests)},
                         {"findings", nlohmann::json::array()}};
     if (!values_not_checked.empty()) j["values_not_checked"] = values_not_checked;
     for (const Finding& f : findings) j["findings"].push_back(f.Json());
@@ -176,7 +201,10 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
   cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
   cmd->add_option("--report", args->report_path,
                   "recover's --json report (recover --plan ... --json > recover.json): check "
-                  "each node's DBSIZE against the keys written, less those expired since");
+                  "each node's DBSIZE against the keys written, less those expired since; "
+                  "with recover --digest, each node's DEBUG DIGEST against the digest of what "
+                  "was written (where DEBUG is allowed and no key may have expired; values are "
+                  "sampled otherwise)");
   cmd->add_option("--endpoints", args->endpoints,
                   "where the nodes listen now, in plan order (default: the plan's endpoints)")
       ->delimiter(',');

@@ -1,5 +1,5 @@
 // shardkit recover --plan plan.json --out DIR [--node-index K] [--threads T]
-//                  [--keep-expired] [--other-dbs error|drop|db0] [--json]
+//                  [--keep-expired] [--other-dbs error|drop|db0] [--digest] [--json]
 // shardkit recover --spec recovery.json --plans DIR --out OUT
 //                  [--database NAME [--node-index K]] ...   (tools/spec_recover.h)
 // Writes each new node's files (loader/recover.h), replicas included (a
@@ -35,6 +35,7 @@ struct RecoverArgs {
   int node_index = -1;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   bool keep_expired = false;
+  bool digest = false;
   std::string other_dbs;  // empty: not given (error on a cluster plan)
   int rdb_version = 0;
   std::string format = "rdb";
@@ -91,6 +92,7 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
   options.node_index = args.node_index;
   options.threads = args.threads;
   options.keep_expired = args.keep_expired;
+  options.digest = args.digest;
   options.rdb_version = args.rdb_version;
   options.other_db_policy = args.other_dbs == "drop"  ? loader::OtherDbPolicy::kDrop
                             : args.other_dbs == "db0" ? loader::OtherDbPolicy::kMoveToDb0
@@ -163,6 +165,9 @@ void AddRecover(CLI::App& app, CommandEnv& env) {
       ->check(CLI::Range(1, 256));
   cmd->add_flag("--keep-expired", args->keep_expired,
                 "Keep keys whose TTL passed before the plan was made");
+  cmd->add_flag("--digest", args->digest,
+                "Compute each node's Redis DEBUG DIGEST (read back from its written RDB) into "
+                "the report, for check --report");
   cmd->add_option("--other-dbs", args->other_dbs,
                   "Cluster plans: keys outside db 0: error (default), drop or db0 (a "
                   "standalone plan keeps every db)")

@@ -200,6 +200,8 @@ Result<std::vector<ExpectedKeys>> ExpectedKeysFromReport(const std::string& text
       }
       e.known = true;
       e.written = n.at("keys").get<uint64_t>();
+      e.digest = n.value("digest", std::string());
+      e.digest_not_computed = n.value("digest_not_computed", std::string());
       for (const auto& b : n.at("expiring")) {
         e.expiring.push_back(
             {b.at(0).get<int64_t>(), b.at(1).get<int64_t>(), b.at(2).get<uint64_t>()});

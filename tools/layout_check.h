@@ -53,6 +53,10 @@ struct ExpectedKeys {
   std::string unknown_reason;  // when !known
   uint64_t written = 0;
   std::vector<loader::ExpiryBucket> expiring;
+  // recover --digest: the node's dataset digest (40 hex), or why there is
+  // none; both empty for a report written without --digest.
+  std::string digest;
+  std::string digest_not_computed;
 };
 
 // Parses recover's --json report into one ExpectedKeys per plan node.

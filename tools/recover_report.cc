@@ -33,6 +33,8 @@ nlohmann::json RecoverReportJson(const loader::RecoverReport& r,
                      {"native_bytes", n.native_bytes},
                      {"slots", n.slot_count},
                      {"seconds", n.seconds}};
+    if (!n.digest.empty()) node["digest"] = n.digest;
+    if (!n.digest_not_computed.empty()) node["digest_not_computed"] = n.digest_not_computed;
     if (n.master_index >= 0) {
       if (plan.standalone()) node["replicaof"] = n.replicaof;
       node["master"] = plan.slots.nodes.at(n.master_index).node_id;

@@ -102,6 +102,14 @@ class CheckJoinTest : public ::testing::Test {
     ASSERT_TRUE(ports.ok());
     ports_ = *ports;
     PlanAndRecover(volumes, "2", "1", Endpoints({"127.0.0.1"}, ports_), "check");
+    // The same plan recovered again with --digest: work/digest.out/,
+    // work/digest.recover.json.
+    auto rec = Shardkit({"recover", "--plan", work_->File("check.plan.json"), "--out",
+                         work_->File("digest.out"), "--digest", "--json"});
+    ASSERT_TRUE(rec.ok() && rec->exit_code == 0) << (rec.ok() ? rec->output : "");
+    const nlohmann::json report = JsonOf(rec->output);
+    ASSERT_FALSE(report.is_discarded()) << rec->output;
+    WriteFileOrDie(work_->File("digest.recover.json"), report.dump(2));
     volumes_ = volumes;
   }
   static void TearDownTestSuite() {
@@ -157,6 +165,21 @@ class CheckJoinTest : public ::testing::Test {
     auto c = RedisCluster::StartFromDirs(CopyNodes(run, "check", 4), ports_);
     EXPECT_TRUE(c.ok()) << c.status().ToString();
     return c.ok() ? std::move(*c) : nullptr;
+  }
+
+  // The digest cluster: the check plan's nodes as recover --digest wrote them.
+  std::unique_ptr<RedisCluster> StartDigestCluster(
+      const TempDir& run, const std::vector<std::pair<std::string, std::string>>& config = {}) {
+    auto c = RedisCluster::StartFromDirs(CopyNodes(run, "digest", 4), ports_, config);
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    return c.ok() ? std::move(*c) : nullptr;
+  }
+  static Result<ProcessResult> CheckDigest(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {"check", "--plan", work_->File("check.plan.json"),
+                                     "--report", work_->File("digest.recover.json"), "--json",
+                                     "--wait", "60"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Shardkit(args);
   }
 
   static Result<ProcessResult> Check(std::vector<std::string> extra = {},
@@ -254,6 +277,94 @@ TEST_F(CheckJoinTest, ChangedValueAndChangedTtlAreNamedByKey) {
   }
   EXPECT_TRUE(value) << r->output;
   EXPECT_TRUE(ttl) << r->output;
+}
+
+// recover --digest puts each node's DEBUG DIGEST in the report (a replica
+// gets its master's); check compares it on every node and, all equal, does
+// not sample.
+TEST_F(CheckJoinTest, DigestMatchesOnEveryNode) {
+  const nlohmann::json report =
+      nlohmann::json::parse(ReadFileOrDie(work_->File("digest.recover.json")));
+  ASSERT_EQ(report["nodes"].size(), 4u);
+  for (const auto& n : report["nodes"]) {
+    ASSERT_TRUE(n.contains("digest")) << n.dump();
+    EXPECT_EQ(n["digest"].get<std::string>().size(), 40u);
+  }
+  for (const auto& n : report["nodes"]) {
+    if (n.contains("master_index")) {  // a replica has its master's files
+      EXPECT_EQ(n["digest"], report["nodes"][n["master_index"].get<int>()]["digest"]);
+    }
+  }
+  EXPECT_NE(report["nodes"][0]["digest"], report["nodes"][1]["digest"]);
+  TempDir run("shardkit-check-digest");
+  auto cluster = StartDigestCluster(run);
+  ASSERT_NE(cluster, nullptr);
+  auto r = CheckDigest();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->output;
+  const nlohmann::json j = JsonOf(r->output);
+  ASSERT_FALSE(j.is_discarded()) << r->output;
+  for (size_t k = 0; k < 4; ++k) {
+    EXPECT_EQ(j["nodes"][k]["digest"], report["nodes"][k]["digest"]) << j["nodes"][k].dump();
+    EXPECT_FALSE(j["nodes"][k].contains("digest_not_checked")) << j["nodes"][k].dump();
+  }
+  EXPECT_FALSE(j.contains("values_not_checked")) << j.dump(2);
+}
+
+// A changed value keeps every count: the digest names the node (master and
+// its replica), and sampling, run because a digest differs, names the key.
+TEST_F(CheckJoinTest, DigestNamesTheNodeOfAChangedValue) {
+  TempDir run("shardkit-check-digest-changed");
+  auto cluster = StartDigestCluster(run);
+  ASSERT_NE(cluster, nullptr);
+  auto v = cluster->CommandForKey("str:1", {"SET", "str:1", "changed"});
+  ASSERT_TRUE(v.ok() && !v->is_error());
+  const std::string owner = cluster->CommandForKey("str:1", {"CLUSTER", "MYID"})->str;
+  const int owner_index = MyId(cluster->node(0)) == owner ? 0 : 1;
+  auto r = CheckDigest();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 1) << r->output;
+  const nlohmann::json j = JsonOf(r->output);
+  ASSERT_FALSE(j.is_discarded()) << r->output;
+  EXPECT_TRUE(HasFinding(j, owner_index, "digest")) << r->output;
+  EXPECT_FALSE(HasFinding(j, 1 - owner_index, "digest")) << r->output;
+  EXPECT_TRUE(HasFinding(j, owner_index, "value", "key \"str:1\"")) << r->output;
+  for (const auto& f : j["findings"]) {
+    if (f["check"] == "digest") {
+      EXPECT_EQ(f["expected"], j["nodes"][owner_index].value("digest", f["expected"])) << f.dump();
+      EXPECT_NE(f["expected"], f["found"]) << f.dump();
+    }
+  }
+}
+
+// Nodes that refuse DEBUG: the digest is not compared (the reason is given
+// per node) and values are sampled instead, which still names a change.
+TEST_F(CheckJoinTest, WithoutDebugCheckFallsBackToSampling) {
+  TempDir run("shardkit-check-nodebug");
+  auto cluster = StartDigestCluster(run, {{"enable-debug-command", "no"}});
+  ASSERT_NE(cluster, nullptr);
+  auto ok = CheckDigest();
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->exit_code, 0) << ok->output;
+  const nlohmann::json j = JsonOf(ok->output);
+  ASSERT_FALSE(j.is_discarded()) << ok->output;
+  for (const auto& n : j["nodes"]) {
+    EXPECT_NE(n.value("digest_not_checked", std::string()).find("DEBUG DIGEST refused"),
+              std::string::npos)
+        << n.dump();
+  }
+  auto v = cluster->CommandForKey("hash:1", {"HSET", "hash:1", "f1", "changed"});
+  ASSERT_TRUE(v.ok() && !v->is_error());
+  auto r = CheckDigest({"--sample", "all"});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 1) << r->output;
+  const nlohmann::json changed = JsonOf(r->output);
+  bool value = false;
+  for (const auto& f : changed["findings"]) {
+    if (f["check"] == "value" && f["subject"] == "key \"hash:1\"") value = true;
+    EXPECT_NE(f["check"], "digest") << f.dump();
+  }
+  EXPECT_TRUE(value) << r->output;
 }
 
 TEST_F(CheckJoinTest, ExtraKeyIsNamedByNodeAndCount) {
