@@ -197,7 +197,8 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
   CLI::App* cmd = app.add_subcommand(
       "check",
       "Compare the live recovered cluster with the plan: each node's id, role, master and "
-      "slots, cluster_state, peers and replica links; with --report, each node's key count");
+      "slots, cluster_state, peers and replica links; with --report, each node's key count "
+      "(and, from recover --digest, its DEBUG DIGEST); values by sampling");
   cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
   cmd->add_option("--report", args->report_path,
                   "recover's --json report (recover --plan ... --json > recover.json): check "
@@ -221,7 +222,7 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
   cmd->add_flag("--json", args->json, "JSON report on stdout");
   cmd->footer(
       "Exit codes: 0 everything matches; 1 a mismatch (each named on stderr: node, slot, peer, "
-      "count or key, expected and found); 2 bad input, an unreachable node or refused credentials; "
+      "count, digest or key, expected and found); 2 bad input, an unreachable node or refused credentials; "
       "5 nodes still loading after --wait.");
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
 }
