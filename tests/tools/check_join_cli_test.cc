@@ -81,7 +81,12 @@ void FillCluster(RedisCluster& c) {
   run("stream:0", {"XADD", "stream:0", "*", "n", "1"});
 }
 
-class CheckJoinTest : public ::testing::Test {
+// One source cluster, killed and recovered, shared by the tests of a suite;
+// every test starts its own servers on copies of the recovered files. The
+// tests are four suites so that CTest runs them side by side, each process
+// with its own source cluster and ports: as one suite they were the ASan
+// suite's longest process (222 s of its 445 s on 2026-12-07).
+class CheckJoinFixture : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (FindRedisBinary("redis-server").empty()) return;
@@ -205,12 +210,17 @@ class CheckJoinTest : public ::testing::Test {
   static std::vector<std::string> volumes_;
 };
 
-TempDir* CheckJoinTest::work_ = nullptr;
-RedisCluster* CheckJoinTest::source_ = nullptr;
-std::vector<int> CheckJoinTest::ports_;
-std::vector<int> CheckJoinTest::join_ports_;
-std::vector<int> CheckJoinTest::name_ports_;
-std::vector<std::string> CheckJoinTest::volumes_;
+TempDir* CheckJoinFixture::work_ = nullptr;
+RedisCluster* CheckJoinFixture::source_ = nullptr;
+std::vector<int> CheckJoinFixture::ports_;
+std::vector<int> CheckJoinFixture::join_ports_;
+std::vector<int> CheckJoinFixture::name_ports_;
+std::vector<std::string> CheckJoinFixture::volumes_;
+
+class CheckJoinTest : public CheckJoinFixture {};       // check names what is wrong
+class CheckDigestTest : public CheckJoinFixture {};     // DEBUG DIGEST against recover's
+class CheckReadinessTest : public CheckJoinFixture {};  // loading, unreachable, credentials
+class JoinTest : public CheckJoinFixture {};            // nodes at new addresses
 
 TEST_F(CheckJoinTest, CorrectRecoveryPasses) {
   TempDir run("shardkit-check-ok");
@@ -282,7 +292,7 @@ TEST_F(CheckJoinTest, ChangedValueAndChangedTtlAreNamedByKey) {
 // recover --digest puts each node's DEBUG DIGEST in the report (a replica
 // gets its master's); check compares it on every node and, all equal, does
 // not sample.
-TEST_F(CheckJoinTest, DigestMatchesOnEveryNode) {
+TEST_F(CheckDigestTest, DigestMatchesOnEveryNode) {
   const nlohmann::json report =
       nlohmann::json::parse(ReadFileOrDie(work_->File("digest.recover.json")));
   ASSERT_EQ(report["nodes"].size(), 4u);
@@ -313,7 +323,7 @@ TEST_F(CheckJoinTest, DigestMatchesOnEveryNode) {
 
 // A changed value keeps every count: the digest names the node (master and
 // its replica), and sampling, run because a digest differs, names the key.
-TEST_F(CheckJoinTest, DigestNamesTheNodeOfAChangedValue) {
+TEST_F(CheckDigestTest, DigestNamesTheNodeOfAChangedValue) {
   TempDir run("shardkit-check-digest-changed");
   auto cluster = StartDigestCluster(run);
   ASSERT_NE(cluster, nullptr);
@@ -339,7 +349,7 @@ TEST_F(CheckJoinTest, DigestNamesTheNodeOfAChangedValue) {
 
 // Nodes that refuse DEBUG: the digest is not compared (the reason is given
 // per node) and values are sampled instead, which still names a change.
-TEST_F(CheckJoinTest, WithoutDebugCheckFallsBackToSampling) {
+TEST_F(CheckDigestTest, WithoutDebugCheckFallsBackToSampling) {
   TempDir run("shardkit-check-nodebug");
   auto cluster = StartDigestCluster(run, {{"enable-debug-command", "no"}});
   ASSERT_NE(cluster, nullptr);
@@ -427,7 +437,7 @@ TEST_F(CheckJoinTest, ReplicaOfTheWrongMasterIsNamed) {
 
 // A replica still loading its data (key-load-delay) is waited for, then
 // checked; with --wait 0 the check gives up with exit 5 naming it.
-TEST_F(CheckJoinTest, NodeStillLoadingIsWaitedFor) {
+TEST_F(CheckReadinessTest, NodeStillLoadingIsWaitedFor) {
   TempDir run("shardkit-check-loading");
   std::vector<std::string> dirs = CopyNodes(run, "check", 4);
   auto masters_and_one = RedisCluster::StartFromDirs({dirs[0], dirs[1], dirs[2]},
@@ -479,7 +489,7 @@ TEST_F(CheckJoinTest, NodeStillLoadingIsWaitedFor) {
   EXPECT_NE(r->output.find("check: waiting"), std::string::npos) << r->output;
 }
 
-TEST_F(CheckJoinTest, UnreachableNodeIsAClearError) {
+TEST_F(CheckReadinessTest, UnreachableNodeIsAClearError) {
   TempDir run("shardkit-check-down");
   auto cluster = StartCheckCluster(run);
   ASSERT_NE(cluster, nullptr);
@@ -496,7 +506,7 @@ TEST_F(CheckJoinTest, UnreachableNodeIsAClearError) {
       << r->output;
 }
 
-TEST_F(CheckJoinTest, WrongPasswordIsAClearError) {
+TEST_F(CheckReadinessTest, WrongPasswordIsAClearError) {
   TempDir run("shardkit-check-auth");
   auto cluster = StartCheckCluster(run);
   ASSERT_NE(cluster, nullptr);
@@ -530,7 +540,7 @@ TEST_F(CheckJoinTest, WrongPasswordIsAClearError) {
 // are; then the cluster is ok with the plan's ids, roles (no replica took
 // over while the nodes found each other), slots and key counts, and a second
 // join changes nothing.
-TEST_F(CheckJoinTest, JoinBringsNodesAtNewAddressesTogether) {
+TEST_F(JoinTest, JoinBringsNodesAtNewAddressesTogether) {
   // Ports picked now, just before the servers take them.
   auto join_ports = PickClusterPorts(6);
   ASSERT_TRUE(join_ports.ok());
@@ -594,7 +604,7 @@ TEST_F(CheckJoinTest, JoinBringsNodesAtNewAddressesTogether) {
 
 // plan --endpoints with host names: nodes.conf records each name and no
 // address; the nodes start, and join resolves the names and meets them.
-TEST_F(CheckJoinTest, HostNameEndpointsAreJoinedByName) {
+TEST_F(JoinTest, HostNameEndpointsAreJoinedByName) {
   auto name_ports = PickClusterPorts(3);
   ASSERT_TRUE(name_ports.ok());
   name_ports_ = *name_ports;
