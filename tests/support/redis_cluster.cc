@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
 #include <random>
 #include <set>
 #include <thread>
@@ -40,15 +41,36 @@ bool PortFree(int port) {
   return ok;
 }
 
+// The lowest port of the kernel's ephemeral range (ip_local_port_range,
+// 32768 by default), from which every outgoing connection takes its port.
+int EphemeralPortLow() {
+  int low = 32768;
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int read_low = 0;
+  if (in >> read_low && read_low > 0) low = read_low;
+  return low;
+}
+
 }  // namespace
 
 Result<std::vector<int>> PickClusterPorts(int count) {
+  // Client ports from 10000 up, so that both a node's port and its bus port
+  // (port + 10000) lie below the ephemeral range: any outgoing connection of
+  // a concurrent test (hiredis, redis-cli, a cluster bus link) could take a
+  // port inside that range between the check below and the server's bind
+  // (seen in CI: "Failed listening on port 38268 (cluster), aborting").
+  int lo = 10000;
+  int span = EphemeralPortLow() - 10000 - lo;
+  if (span < 2000) {  // an unusual range: fall back to the range above it
+    lo = 20000;
+    span = 10000;
+  }
   std::mt19937 rng(static_cast<uint32_t>(getpid()) * 2654435761u ^
                    static_cast<uint32_t>(
                        std::chrono::steady_clock::now().time_since_epoch().count()));
   std::set<int> chosen;
   for (int attempt = 0; attempt < 2000 && static_cast<int>(chosen.size()) < count; ++attempt) {
-    int p = 20000 + static_cast<int>(rng() % 10000);
+    int p = lo + static_cast<int>(rng() % static_cast<uint32_t>(span));
     if (chosen.count(p) || chosen.count(p - 10000) || chosen.count(p + 10000)) continue;
     if (PortFree(p) && PortFree(p + 10000)) chosen.insert(p);
   }

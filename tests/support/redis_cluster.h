@@ -23,7 +23,8 @@
 namespace shardkit::testing {
 
 // `count` distinct loopback ports p, each with p and p + 10000 (the cluster
-// bus) free now, chosen from 20000-29999 so the bus port stays valid.
+// bus) free now, chosen so that both lie below the kernel's ephemeral port range
+// (10000-22767 with the default range; redis_cluster.cc says why).
 Result<std::vector<int>> PickClusterPorts(int count);
 
 struct RedisClusterOptions {
