@@ -129,7 +129,8 @@ print_timings() {
 
 # ---- servers ------------------------------------------------------------------
 # Loopback ports p with p and its cluster bus port p + 10000 free, from
-# 20000-29999 so the bus port stays valid.
+# 10000-22767 so that both lie below the kernel's ephemeral range (32768 up),
+# where the nodes' own outgoing bus connections could take a bus port first.
 pick_ports() {
   python3 - "$1" <<'PY'
 import random, socket, sys
@@ -146,7 +147,7 @@ want, chosen = int(sys.argv[1]), []
 for _ in range(5000):
     if len(chosen) == want:
         break
-    p = random.randint(20000, 29999)
+    p = random.randint(10000, 22767)
     if all(abs(p - c) not in (0, 10000) for c in chosen) and free(p) and free(p + 10000):
         chosen.append(p)
 if len(chosen) < want:
