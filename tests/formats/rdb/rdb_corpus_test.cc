@@ -1,10 +1,13 @@
 // Every RDB file of the public corpus (../shared/corpus/public) through the
 // reader in raw and deep mode, checked against what MANIFEST.md measured for
-// it (key count from its type histogram, CRC status, bytes after the CRC),
+// it (key count from its type histogram, keys with an expiry, CRC status,
+// bytes after the CRC),
 // plus the small list of files that are corrupt or unsupported on purpose.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include "formats/rdb/rdb_reader.h"
@@ -25,6 +28,7 @@ struct ManifestFacts {
   uint64_t keys = 0;
   std::string crc;  // "ok", "zero", "n/a", "MISMATCH", "None"
   uint64_t trailing = 0;
+  std::optional<uint64_t> expiries;  // "expiries N": keys with an expiry time
 };
 
 // Parses MANIFEST.md: "## <dir>" sections, rows "| `file` | ... | content | notes |".
@@ -60,6 +64,10 @@ std::map<std::string, ManifestFacts> ParseManifest() {
     size_t crc = content.find("crc ");
     if (crc != std::string::npos) {
       facts.crc = content.substr(crc + 4, content.find_first_of(" ;(", crc + 4) - crc - 4);
+    }
+    size_t expiries = content.find("expiries ");
+    if (expiries != std::string::npos) {
+      facts.expiries = std::strtoull(content.c_str() + expiries + 9, nullptr, 10);
     }
     size_t tail = content.find(" bytes after the checksum");
     if (tail != std::string::npos) {
@@ -139,6 +147,14 @@ TEST_P(RdbCorpusTest, EveryFileReadsAsTheManifestSays) {
     ASSERT_TRUE(facts.known) << "not in MANIFEST.md";
     EXPECT_EQ(summary->keys, facts.keys);
     EXPECT_EQ(visitor.entries.size(), facts.keys);
+    if (facts.expiries.has_value()) {
+      // Each key keeps its expiry, whatever records come between its
+      // EXPIRETIME opcode and its type byte (KeyDB puts an AUX there).
+      const auto with_expiry =
+          std::count_if(visitor.entries.begin(), visitor.entries.end(),
+                        [](const RdbEntry& e) { return e.expire_ms.has_value(); });
+      EXPECT_EQ(static_cast<uint64_t>(with_expiry), *facts.expiries);
+    }
     const std::string crc(CrcStatusName(summary->crc));
     const std::string want_crc = facts.crc == "ok"     ? "ok"
                                  : facts.crc == "zero" ? "disabled"
