@@ -374,8 +374,8 @@ Status RedisServer::WaitInfoField(const std::string& section, const std::string&
     last = v.ok() ? *v : v.status().ToString();
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  return Status::IoError("127.0.0.1:" + std::to_string(port_) + " " + field + " is \"" + last +
-                         "\", not \"" + want + "\"\n" + LogTail(2000));
+  return Status::IoError(options_.host + ":" + std::to_string(port_) + " " + field + " is \"" +
+                         last + "\", not \"" + want + "\"\n" + LogTail(2000));
 }
 
 Result<std::string> RedisServer::InfoField(const std::string& section, const std::string& field) {
