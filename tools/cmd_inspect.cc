@@ -34,7 +34,7 @@ namespace {
 namespace rdb = formats::rdb;
 
 struct InspectArgs {
-  std::string path;
+  std::vector<std::string> paths;
   bool json = false;
   bool index_only = false;
   int top = 10;
@@ -545,52 +545,76 @@ void NativePrintText(const NativeInspectReport& r, const NativeScanTally& scan,
   if (!error.ok()) std::fprintf(stderr, "ERROR %s\n", error.ToString().c_str());
 }
 
-int RunNative(const InspectArgs& args, const storage::IoOptions& io) {
+// One input that could not be read at all: the message on stderr and, with
+// --json, a line saying so, so that every path gets exactly one JSON line.
+int ReportInputError(const InspectArgs& args, const std::string& path, const Status& status) {
+  if (args.json) {
+    nlohmann::json j;
+    j["path"] = JsonText(path);
+    j["ok"] = false;
+    j["error"] = JsonText(status.ToString());
+    std::cout << j.dump() << std::endl;
+  }
+  return ReportError("inspect", status);
+}
+
+int InspectNative(const InspectArgs& args, const std::string& path,
+                  const storage::IoOptions& io) {
   NativeScanTally tally(static_cast<size_t>(args.top));
   const NativeEntryFn add = [&tally](const rdb::RdbEntry& e, uint64_t bytes) {
     tally.Add(e, bytes);
   };
   Result<NativeInspectReport> report =
-      InspectNativePath(args.path, io, args.index_only ? nullptr : &add);
-  if (!report.ok()) return ReportError("inspect", report.status());
+      InspectNativePath(path, io, args.index_only ? nullptr : &add);
+  if (!report.ok()) return ReportInputError(args, path, report.status());
   const Status error = NativeInspectError(*report);
   if (args.json) {
-    std::cout << NativeToJson(*report, tally, error)
-                     .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
-              << std::endl;
+    nlohmann::json j = NativeToJson(*report, tally, error);
+    j["path"] = JsonText(path);
+    std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
     NativePrintText(*report, tally, error);
   }
   return ExitCodeFor(error);
 }
 
-int Run(const InspectArgs& args, const CommandEnv& env) {
-  const storage::IoOptions io = IoOptionsFor(env);
-  auto is_native = IsNativePath(args.path);
-  if (!is_native.ok()) return ReportError("inspect", is_native.status());
-  if (*is_native) return RunNative(args, io);
-  auto format = DetectInputFormat(args.path);
-  if (!format.ok()) return ReportError("inspect", format.status());
+int InspectOne(const InspectArgs& args, const std::string& path, const storage::IoOptions& io) {
+  auto is_native = IsNativePath(path);
+  if (!is_native.ok()) return ReportInputError(args, path, is_native.status());
+  if (*is_native) return InspectNative(args, path, io);
+  auto format = DetectInputFormat(path);
+  if (!format.ok()) return ReportInputError(args, path, format.status());
   if (*format != InputFormat::kRdb) {
-    return ReportError(
-        "inspect", Status::NotSupported(args.path + ": " + std::string(InputFormatName(*format)) +
-                                        " input: inspect reads RDB files and "
-                                        "native snapshots"));
+    return ReportInputError(
+        args, path,
+        Status::NotSupported(path + ": " + std::string(InputFormatName(*format)) +
+                             " input: inspect reads RDB files and native snapshots"));
   }
-  auto source = OpenInput(args.path, io);
-  if (!source.ok()) return ReportError("inspect", source.status());
+  auto source = OpenInput(path, io);
+  if (!source.ok()) return ReportInputError(args, path, source.status());
   rdb::RdbReadOptions options;
-  options.layout = loader::LayoutProducerOf(args.path);
+  options.layout = loader::LayoutProducerOf(path);
   InspectVisitor visitor(static_cast<size_t>(args.top), options.layout);
   auto summary = rdb::ReadRdb(source->get(), options, &visitor);
   const Status error = summary.ok() ? Status() : summary.status();
   const rdb::RdbSummary* s = summary.ok() ? &*summary : nullptr;
   if (args.json) {
-    std::cout << visitor.ToJson(s, error).dump() << std::endl;
+    nlohmann::json j = visitor.ToJson(s, error);
+    j["path"] = JsonText(path);
+    std::cout << j.dump() << std::endl;
   } else {
-    visitor.PrintText(args.path, s, error);
+    visitor.PrintText(path, s, error);
   }
   return ExitCodeFor(error);
+}
+
+// Paths one after another, in the order given: one process for many files
+// (an operator's `inspect /vol/*.rdb`; the corpus tests' hundreds of files).
+int Run(const InspectArgs& args, const CommandEnv& env) {
+  const storage::IoOptions io = IoOptionsFor(env);
+  InputsExitCode code;
+  for (const std::string& path : args.paths) code.Add(InspectOne(args, path, io));
+  return code.code();
 }
 
 void AddInspect(CLI::App& app, CommandEnv& env) {
@@ -599,11 +623,13 @@ void AddInspect(CLI::App& app, CommandEnv& env) {
       "inspect",
       "Summarise an RDB file or a native snapshot: aux fields, keys and bytes per "
       "db/type, largest keys, bytes per hash slot");
-  cmd->add_option("path", args->path, "RDB file or native snapshot (*.skn)")->required();
+  cmd->add_option("paths", args->paths, "RDB files or native snapshots (*.skn), in turn")
+      ->required();
   cmd->add_flag("--index-only", args->index_only,
                 "Native snapshots: read only the header, index, slot-stats and meta blocks "
                 "(no types, expiries or largest keys)");
-  cmd->add_flag("--json", args->json, "One JSON object on stdout (includes all 16384 slots)");
+  cmd->add_flag("--json", args->json,
+                "One JSON object per path on stdout (JSON Lines; each has all 16384 slots)");
   cmd->add_option("--top", args->top, "How many of the largest keys to list (default 10)")
       ->check(CLI::Range(0, 100000));
   cmd->callback([args, &env]() { env.exit_code = Run(*args, env); });

@@ -336,26 +336,9 @@ void PrintText(const FileResult& r) {
 }
 
 int ExitCodeOf(const std::vector<FileResult>& results) {
-  bool io = false, corrupt = false, unsupported = false;
-  for (const auto& r : results) {
-    switch (ExitCodeFor(r.status)) {
-      case kExitOk:
-        break;
-      case kExitDataCorrupt:
-        corrupt = true;
-        break;
-      case kExitNotSupported:
-        unsupported = true;
-        break;
-      default:
-        io = true;
-        break;
-    }
-  }
-  return io            ? kExitUsageOrIo
-         : corrupt     ? kExitDataCorrupt
-         : unsupported ? kExitNotSupported
-                       : kExitOk;
+  InputsExitCode code;
+  for (const auto& r : results) code.Add(ExitCodeFor(r.status));
+  return code.code();
 }
 
 int Run(const VerifyArgs& args, const CommandEnv& env) {

@@ -34,4 +34,38 @@ inline int ExitCodeFor(const Status& s) {
   return kExitInternal;
 }
 
+// The exit code of a command over several inputs (verify, inspect), from each
+// input's own: 2 if any could not be read (or any other error), else 1 if any
+// is corrupt, else 3 if any is refused, else 0. Corrupt outranks refused: a
+// bootstrapper must not skip a damaged volume as "unsupported".
+class InputsExitCode {
+ public:
+  void Add(int code) {
+    switch (code) {
+      case kExitOk:
+        break;
+      case kExitDataCorrupt:
+        corrupt_ = true;
+        break;
+      case kExitNotSupported:
+        unsupported_ = true;
+        break;
+      default:
+        other_ = true;
+        break;
+    }
+  }
+  int code() const {
+    return other_         ? kExitUsageOrIo
+           : corrupt_     ? kExitDataCorrupt
+           : unsupported_ ? kExitNotSupported
+                          : kExitOk;
+  }
+
+ private:
+  bool corrupt_ = false;
+  bool unsupported_ = false;
+  bool other_ = false;
+};
+
 }  // namespace shardkit::tools

@@ -149,5 +149,35 @@ TEST(InspectCliTest, TextSummaryAndExitCodes) {
   EXPECT_EQ(RunShardkit({"inspect", "/nonexistent"}).exit_code, 2);
 }
 
+// Several paths in one run: one JSON line per path in the order given (a path
+// that cannot be read too), and the exit code of the worst: a missing file
+// (2) outranks a corrupt one (1), which outranks a refused one (3).
+TEST(InspectCliTest, SeveralPathsGiveOneJsonLineEachAndTheWorstExitCode) {
+  CliRun r = RunShardkit(
+      {"inspect", "--json", Corpus(kGood), Corpus(kFuture), Corpus(kBadCrc), Corpus(kGood)});
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  std::vector<nlohmann::json> lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 4u) << r.out;
+  EXPECT_EQ(lines[0]["path"], Corpus(kGood));
+  EXPECT_EQ(lines[0]["ok"], true);
+  EXPECT_EQ(lines[0]["total"]["keys"], 20);
+  EXPECT_EQ(lines[1]["path"], Corpus(kFuture));
+  EXPECT_EQ(lines[1]["ok"], false);
+  EXPECT_EQ(lines[2]["path"], Corpus(kBadCrc));
+  EXPECT_EQ(lines[2]["ok"], false);
+  EXPECT_EQ(lines[3], lines[0]);
+
+  EXPECT_EQ(RunShardkit({"inspect", Corpus(kGood), Corpus(kFuture)}).exit_code, 3);
+  r = RunShardkit({"inspect", "--json", Corpus(kBadCrc), "/nonexistent", Corpus(kGood)});
+  EXPECT_EQ(r.exit_code, 2) << r.err;
+  lines = JsonLines(r.out);
+  ASSERT_EQ(lines.size(), 3u) << r.out;
+  EXPECT_EQ(lines[1]["path"], "/nonexistent");
+  EXPECT_EQ(lines[1]["ok"], false);
+  EXPECT_NE(lines[1]["error"].get<std::string>().find("/nonexistent"), std::string::npos);
+  EXPECT_EQ(lines[2]["ok"], true);
+  EXPECT_NE(r.err.find("/nonexistent"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace shardkit
