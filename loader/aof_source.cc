@@ -54,7 +54,9 @@ class ScanRdbPart final : public aof::RdbPartReader {
 
 class ScanCommands final : public aof::AofVisitor {
  public:
-  explicit ScanCommands(SourceScan* scan) : scan_(scan) {}
+  // first_file: the index (in the source's files) of the first file read.
+  explicit ScanCommands(SourceScan* scan, int first_file = 0)
+      : scan_(scan), file_index_(first_file - 1) {}
   Status OnFileStart(const std::string&) override {
     ++file_index_;
     return Status();
@@ -96,7 +98,7 @@ class ScanCommands final : public aof::AofVisitor {
 
  private:
   SourceScan* scan_;
-  int file_index_ = -1;
+  int file_index_;
 };
 
 }  // namespace
@@ -165,6 +167,37 @@ Result<SourceScan> ScanAofSource(const SourceCandidate& c, int64_t now_ms,
   for (const SourceFile& f : c.files) scan.bytes += f.bytes;
   scan.truncated_tail = !summaries.empty() && summaries.back().truncated;
   if (scan.flush_file >= 0) scan.keys = 0;  // the RDB part's keys were flushed
+  scan.bytes_read = scan.bytes;
+  return scan;
+}
+
+Result<SourceScan> ScanAofSourceEstimated(const SourceCandidate& c, int64_t now_ms,
+                                          const storage::IoOptions& io) {
+  // A legacy AOF's commands follow its RDB preamble in the same file, and a
+  // RESP base is commands: only a multi-part source's RDB base can be skipped.
+  if (c.kind != SourceKind::kAofMultipart || c.rdb_path.empty() || c.files.empty() ||
+      c.files[0].path != c.rdb_path) {
+    return ScanAofSource(c, now_ms, io);
+  }
+  SK_ASSIGN_OR_RETURN(SourceScan scan, ScanRdbHeader(c.rdb_path, io));
+  const uint64_t base_read = scan.bytes_read;
+  ScanRdbPart part(&scan, now_ms, LayoutProducerOf(c.path));
+  ScanCommands commands(&scan, 1);
+  const std::vector<SourceFile> logs(c.files.begin() + 1, c.files.end());
+  scan.bytes = c.files[0].bytes;
+  scan.bytes_read = base_read;
+  if (!logs.empty()) {
+    SK_ASSIGN_OR_RETURN(auto summaries, ReadAofFiles(logs, io, &part, &commands, true));
+    scan.truncated_tail = !summaries.empty() && summaries.back().truncated;
+    for (const SourceFile& f : logs) {
+      scan.bytes += f.bytes;
+      scan.bytes_read += f.bytes;
+    }
+  }
+  if (scan.flush_file >= 0) {  // the base's keys were flushed: none of it is planned
+    scan.keys = 0;
+    scan.rdb_part_bytes = 0;
+  }
   return scan;
 }
 

@@ -26,6 +26,13 @@ Status DescribeAofCandidate(const VolumeReport& volume, SourceCandidate* candida
 Result<SourceScan> ScanAofSource(const SourceCandidate& candidate, int64_t now_ms,
                                  const storage::IoOptions& io);
 
+// The estimating scan (DiscoverOptions::estimate): a multi-part source's RDB
+// base through ScanRdbHeader, its incr files in full as above (their
+// commands are planned exactly). Other AOF sources (a legacy file, whose
+// commands follow its preamble in one file; a RESP base) get ScanAofSource.
+Result<SourceScan> ScanAofSourceEstimated(const SourceCandidate& candidate, int64_t now_ms,
+                                          const storage::IoOptions& io);
+
 // Reads the files of an AOF source in order with `visitor`; the RDB parts go
 // to `rdb_part`; a torn tail of the last file is tolerated (as Redis with
 // aof-load-truncated yes). Returns each file's summary. Shared by the scan

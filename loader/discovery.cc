@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <set>
 #include <thread>
 
 #include "loader/aof_source.h"
@@ -140,27 +141,41 @@ Status LoadVolume(const std::string& dir, VolumeReport* v) {
   return Status();
 }
 
-// Scans every healthy candidate's RDB part, on up to `threads` threads.
-void ScanCandidates(std::vector<VolumeReport>* volumes, const DiscoverOptions& options) {
+// Scans every healthy candidate's RDB part (of the volumes `only` lists, or
+// all), on up to `threads` threads; `estimate`: header scans where they serve.
+// Returns the bytes the scans read, at most (a failed scan counts its files'
+// sizes).
+uint64_t ScanCandidates(std::vector<VolumeReport>* volumes, const DiscoverOptions& options,
+                        bool estimate, const std::vector<int>* only = nullptr) {
   std::vector<SourceCandidate*> work;
-  for (auto& v : *volumes) {
-    for (auto& c : v.candidates) {
+  for (size_t vi = 0; vi < volumes->size(); ++vi) {
+    if (only != nullptr && std::find(only->begin(), only->end(), static_cast<int>(vi)) ==
+                               only->end()) {
+      continue;
+    }
+    for (auto& c : (*volumes)[vi].candidates) {
       if (c.health.ok() && (!c.rdb_path.empty() || c.kind != SourceKind::kRdb)) {
         work.push_back(&c);
       }
     }
   }
   std::atomic<size_t> next{0};
+  std::atomic<uint64_t> bytes_read{0};
   auto worker = [&] {
     for (size_t i = next++; i < work.size(); i = next++) {
       SourceCandidate& c = *work[i];
-      auto scan = c.kind == SourceKind::kRdb      ? ScanRdbSource(c.rdb_path, options.now_ms, options.io)
+      auto scan = c.kind == SourceKind::kRdb
+                      ? (estimate ? ScanRdbHeader(c.rdb_path, options.io)
+                                  : ScanRdbSource(c.rdb_path, options.now_ms, options.io))
                   : c.kind == SourceKind::kNative ? ScanNativeSource(c.path, options.io)
-                                                  : ScanAofSource(c, options.now_ms, options.io);
+                  : estimate ? ScanAofSourceEstimated(c, options.now_ms, options.io)
+                             : ScanAofSource(c, options.now_ms, options.io);
       if (scan.ok()) {
         if (IsAofKind(c.kind)) c.has_log_commands = scan->commands > 0;
+        bytes_read += scan->bytes_read;
         c.scan = std::move(*scan);
       } else {
+        for (const SourceFile& f : c.files) bytes_read += f.bytes;
         work[i]->health = scan.status();
       }
     }
@@ -170,6 +185,7 @@ void ScanCandidates(std::vector<VolumeReport>* volumes, const DiscoverOptions& o
   for (int t = 1; t < n; ++t) threads.emplace_back(worker);
   worker();
   for (auto& t : threads) t.join();
+  return bytes_read.load();
 }
 
 struct Pick {
@@ -390,6 +406,28 @@ void GroupEnterpriseCopies(const Discovery& d, std::vector<ShardDecision>* out) 
   }
 }
 
+// The estimating discover's exception: standalone volumes (no nodes.conf;
+// Redis Enterprise shard copies too) own no slots, so only their keys' slots
+// tell whether they share slots with another shard (the ambiguity check).
+// They are read in full unless they are the only volumes and all of one
+// replication lineage (one database and its replicas: nothing to share with).
+uint64_t RescanStandaloneVolumes(std::vector<VolumeReport>* volumes,
+                                 const DiscoverOptions& options) {
+  std::vector<int> standalone;
+  std::set<std::string> lineages;
+  for (size_t i = 0; i < volumes->size(); ++i) {
+    const VolumeReport& v = (*volumes)[i];
+    if (v.nodes) continue;
+    standalone.push_back(static_cast<int>(i));
+    lineages.insert(VolumeLineage(v));
+  }
+  if (standalone.empty()) return 0;
+  const bool one_database = standalone.size() == volumes->size() && lineages.size() == 1 &&
+                            !lineages.begin()->empty();
+  if (one_database) return 0;
+  return ScanCandidates(volumes, options, false, &standalone);
+}
+
 }  // namespace
 
 Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverOptions& options) {
@@ -406,7 +444,12 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     out.volumes.emplace_back();
     SK_RETURN_IF_ERROR(LoadVolume(dir, &out.volumes.back()));
   }
-  if (options.scan) ScanCandidates(&out.volumes, options);
+  if (options.scan) {
+    out.scan_bytes_read = ScanCandidates(&out.volumes, options, options.estimate);
+  }
+  if (options.scan && options.estimate) {
+    out.scan_bytes_read += RescanStandaloneVolumes(&out.volumes, options);
+  }
   if (options.scan) {
     for (const EnterpriseVolume& e : out.enterprise_volumes) {
       for (const std::string& path : e.ccs_files) out.ccs.push_back(ReadCcs(path, options.io));

@@ -134,6 +134,13 @@ struct Ambiguity {
 
 struct DiscoverOptions {
   bool scan = true;
+  // With scan: read each RDB part only up to its first db (ScanRdbHeader,
+  // ScanAofSourceEstimated) instead of in full, for a plan balanced on
+  // estimated slot bytes (PlanOptions, SPEC.md "Estimated plans"). Standalone
+  // volumes are still read in full when another shard could share slots with
+  // them (their key slots decide the ambiguity check), and so are sources
+  // whose log cannot be read without their RDB part (a legacy AOF).
+  bool estimate = false;
   int threads = 2;
   int64_t now_ms = 0;         // "recovery time" for expiry counts
   storage::IoOptions io;
@@ -150,6 +157,9 @@ struct Discovery {
   std::vector<ShardDecision> shards;  // cluster shards, then standalone ones
   std::vector<Ambiguity> ambiguous;
   std::vector<std::string> warnings;
+  // What the scans read from disk, at most (SourceScan::bytes_read summed
+  // over every candidate scanned, the ones not chosen too).
+  uint64_t scan_bytes_read = 0;
 
   const SourceCandidate* Chosen(const ShardDecision& d) const {
     return d.volume < 0 ? nullptr : &volumes[d.volume].candidates[d.candidate];

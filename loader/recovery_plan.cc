@@ -87,6 +87,21 @@ Status CheckEnterpriseDatabases(const Discovery& discovery) {
       "or list them as that database's volumes in a recovery spec, plan --spec)");
 }
 
+// An estimated source's RDB part: `bytes` spread over `slots`, the remainder
+// one byte each on the first slots (the total stays exact).
+void SpreadEvenly(uint64_t bytes, const SlotSet& slots, SlotStats* stats) {
+  const uint64_t n = slots.count();
+  if (n == 0 || bytes == 0) return;
+  const uint64_t each = bytes / n;
+  uint64_t extra = bytes % n;
+  for (const SlotRange& r : slots.Ranges()) {
+    for (int slot = r.first; slot <= r.last; ++slot) {
+      stats->bytes[slot] += each + (extra > 0 ? 1 : 0);
+      if (extra > 0) --extra;
+    }
+  }
+}
+
 }  // namespace
 
 Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOptions& options,
@@ -110,6 +125,7 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
   plan.shape = options.standalone ? TargetShape::kStandalone : TargetShape::kCluster;
   plan.created_ms = now_ms;
   plan.warnings = discovery.warnings;
+  plan.scan_bytes_read = discovery.scan_bytes_read;
   for (const Ambiguity& a : discovery.ambiguous) {
     plan.warnings.push_back("merged (--merge-standalone): " + a.message);
   }
@@ -146,6 +162,13 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
       for (int slot = 0; slot < kSlotCount; ++slot) {
         request.stats.bytes[slot] += c->scan->stats.bytes[slot];
         request.stats.keys[slot] += c->scan->stats.keys[slot];
+      }
+      if (c->scan->estimated) {
+        plan.estimated = true;
+        s.present_slots = SlotSet();
+        s.present_slots.AddRange({0, kSlotCount - 1});
+        SpreadEvenly(c->scan->rdb_part_bytes, d.slots.empty() ? s.present_slots : d.slots,
+                     &request.stats);
       }
     }
     if (!d.slots.empty()) request.old_shards.push_back(d.slots);

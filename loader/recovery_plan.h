@@ -37,6 +37,11 @@ enum class TargetShape { kCluster, kStandalone };
 // "cluster" / "standalone" (plan.json's "shape").
 const char* TargetShapeName(TargetShape shape);
 
+// A source whose scan was an estimate (SourceScan::estimated) gets
+// present_slots = every slot (its key slots are unknown: every node reads it,
+// so no key can be missed) and keys = the keys its log commands write; the
+// planner spreads its RDB part's bytes evenly over the slots its shard owned
+// (every slot for a standalone source).
 struct PlanSource {
   std::string shard;        // old master id, or "standalone:<dir>"
   std::string volume;
@@ -63,6 +68,10 @@ struct RecoveryPlan {
   std::vector<PlanSource> sources;
   SlotPlan slots;
   std::vector<std::string> warnings;
+  // True when some source's slot bytes were estimated (DiscoverOptions::
+  // estimate): node bytes and keys are then estimates too.
+  bool estimated = false;
+  uint64_t scan_bytes_read = 0;  // Discovery::scan_bytes_read of the plan's discover
 
   bool standalone() const { return shape == TargetShape::kStandalone; }
   // Indices of the sources holding keys in any slot of node `index` (of its

@@ -47,10 +47,27 @@ struct SourceScan {
   int flush_file = -1;
   uint64_t flush_end_offset = 0;
   bool truncated_tail = false;  // the last file ended inside a command (ignored, as Redis does)
+  // Estimated scans (ScanRdbHeader, ScanAofSourceEstimated): the RDB part was
+  // read only up to its first db, so keys, stats and present_slots cover the
+  // log commands alone, and rdb_part_bytes (the RDB part's file size; 0 when
+  // a later FLUSHALL discarded it) is what the planner spreads over the
+  // shard's slots. The RDB part's damage, if any, is found by recover.
+  bool estimated = false;
+  uint64_t rdb_part_bytes = 0;
+  // What this scan read from disk, at most (whole blocks, read-ahead counted).
+  uint64_t bytes_read = 0;
 };
 
 Result<SourceScan> ScanRdbSource(const std::string& path, int64_t now_ms,
                                  const storage::IoOptions& io);
+
+// The header of an RDB source only: its AUX fields (replication id and
+// offset, ctime), function libraries and module AUX, up to the first
+// SELECTDB/RESIZEDB or key. Reads 64 KiB blocks one at a time, so a header of
+// a few KiB costs one block, whatever the file's size. The result is
+// `estimated` unless the file held no key at all (then the read reached the
+// CRC and the scan is exact). Errors: as ScanRdbSource, for the bytes read.
+Result<SourceScan> ScanRdbHeader(const std::string& path, const storage::IoOptions& io);
 
 // Same pass over an RDB already positioned in `in` (an AOF preamble).
 // `layout`: RdbReadOptions::layout (LayoutProducerOf the file's path).

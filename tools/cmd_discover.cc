@@ -19,6 +19,7 @@ struct DiscoverArgs {
   std::vector<std::string> dirs;
   bool json = false;
   bool quick = false;
+  bool estimate = false;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
@@ -56,7 +57,10 @@ void PrintText(const loader::Discovery& d) {
     for (const auto& c : v.candidates) {
       std::fprintf(stderr, "  %-13s %s: %s\n", std::string(loader::SourceKindName(c.kind)).c_str(),
                    c.path.c_str(),
-                   c.health.ok() ? (c.scan ? ("ok, " + std::to_string(c.scan->keys) + " keys" +
+                   c.health.ok() ? (c.scan ? ((c.scan->estimated
+                                                   ? "ok, header read (keys not counted)"
+                                                   : "ok, " + std::to_string(c.scan->keys) +
+                                                         " keys") +
                                               (!loader::IsAofKind(c.kind)
                                                    ? std::string()
                                                    : " in the RDB part, " +
@@ -76,11 +80,14 @@ void PrintText(const loader::Discovery& d) {
     for (const auto& r : s.rejected) std::fprintf(stderr, "  rejected %s\n", r.c_str());
   }
   for (const auto& w : d.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+  std::fprintf(stderr, "scans read %llu bytes\n",
+               static_cast<unsigned long long>(d.scan_bytes_read));
 }
 
 int Run(const DiscoverArgs& args, const CommandEnv& env) {
   loader::DiscoverOptions options;
   options.scan = !args.quick;
+  options.estimate = args.estimate;
   options.threads = args.threads;
   options.now_ms = NowMs();
   options.io = IoOptionsFor(env);
@@ -104,6 +111,10 @@ void AddDiscover(CLI::App& app, CommandEnv& env) {
   cmd->add_option("dirs", args->dirs, "One directory per old node's volume")->required();
   cmd->add_flag("--json", args->json, "JSON report on stdout");
   cmd->add_flag("--quick", args->quick, "Do not read the data files (names and headers only)");
+  cmd->add_flag("--estimate", args->estimate,
+                "Read each RDB part only up to its first db (replication id and offset, "
+                "save time), as plan --estimate does: keys, CRC and per-slot figures are not "
+                "read (SPEC.md \"Estimated plans\")");
   cmd->add_option("--threads", args->threads, "Files scanned in parallel")
       ->check(CLI::Range(1, 256));
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });

@@ -36,6 +36,7 @@ struct PlanArgs {
   bool allow_missing = false;
   bool merge_standalone = false;
   bool standalone = false;
+  bool estimate = false;
   std::string spec;
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
@@ -87,6 +88,7 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
   dopt.threads = args.threads;
   dopt.now_ms = NowMs();
   dopt.io = IoOptionsFor(env);
+  dopt.estimate = args.estimate;
   auto d = loader::Discover(args.dirs, dopt);
   if (!d.ok()) return ReportError("plan", d.status());
   if (!args.discovery_out.empty()) {
@@ -123,6 +125,10 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
                static_cast<unsigned long long>(plan->slots.total_keys),
                static_cast<unsigned long long>(plan->slots.total_bytes),
                plan->slots.strategy.c_str());
+  std::fprintf(stderr, "  slot bytes %s; the scans read %llu bytes\n",
+               plan->estimated ? "estimated from file sizes and slot ranges (keys not counted)"
+                               : "measured",
+               static_cast<unsigned long long>(plan->scan_bytes_read));
   if (plan->standalone()) {
     std::fprintf(stderr, "  target: standalone (node 0 the master, every db kept)\n");
   }
@@ -184,6 +190,12 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
   cmd->add_option("--discovery-out", args->discovery_out,
                   "Also write the discovery report (as discover --json prints it) here, "
                   "atomically, from the same scan");
+  cmd->add_flag("--estimate", args->estimate,
+                "Balance on estimated slot bytes: read each source's RDB part only up to its "
+                "first db (replication id, offset and save time still choose the freshest "
+                "copy) and spread its size over the slots its shard owned, so the flow reads "
+                "the sources about once (recover reads them); damage in an RDB part is then "
+                "found by recover (SPEC.md \"Estimated plans\")");
   cmd->add_flag("--allow-missing-shards", args->allow_missing,
                 "Plan even when an old shard has no usable source (its keys are lost)");
   cmd->add_flag("--merge-standalone", args->merge_standalone,

@@ -117,6 +117,10 @@ json CandidateJson(const loader::SourceCandidate& c) {
       }
     }
     j["modules"] = s.modules;
+    // "header": the RDB part read up to its first db only (discover
+    // --estimate): its keys, CRC and per-slot figures were not read.
+    j["scan"] = s.estimated ? "header" : "full";
+    j["bytes_read"] = s.bytes_read;
     if (!s.repl_id.empty()) j["repl_id"] = s.repl_id;
     if (s.has_repl_offset) j["repl_offset"] = s.repl_offset;
   }
@@ -264,6 +268,7 @@ json DiscoveryToJson(const loader::Discovery& d) {
           {"shards", shards},
           {"ambiguous", ambiguous},
           {"warnings", d.warnings},
+          {"scan_bytes_read", d.scan_bytes_read},
           {"unowned_slots", d.topology.unowned_slots()},
           {"current_epoch", d.topology.current_epoch}};
 }
@@ -310,6 +315,8 @@ json PlanToJson(const loader::RecoveryPlan& p) {
           {"total_bytes", p.slots.total_bytes},
           {"sources", sources},
           {"nodes", nodes},
+          {"slot_bytes", p.estimated ? "estimated" : "measured"},
+          {"scan_bytes_read", p.scan_bytes_read},
           {"warnings", p.warnings}};
 }
 
@@ -337,6 +344,9 @@ Result<loader::RecoveryPlan> PlanFromJson(std::string_view text, std::string_vie
     p.slots.strategy = j.value("strategy", "");
     p.slots.fingerprint = j.value("slot_plan_fingerprint", "");
     p.warnings = j.value("warnings", std::vector<std::string>{});
+    // Plans written before estimated plans have neither: measured.
+    p.estimated = j.value("slot_bytes", "measured") == "estimated";
+    p.scan_bytes_read = IntegerOr<uint64_t>(j, "scan_bytes_read", 0);
     for (const json& s : j.at("sources")) {
       loader::PlanSource src;
       src.shard = s.at("shard").get<std::string>();

@@ -244,7 +244,8 @@ class RecoverClusterTest : public ::testing::Test {
 
   // plan + recover onto `n` nodes, start them, compare with the old cluster.
   void RecoverAndCompare(int n, const std::vector<std::string>& volumes,
-                         const KeyspaceSnapshot* expected = nullptr) {
+                         const KeyspaceSnapshot* expected = nullptr,
+                         const std::vector<std::string>& extra_plan_args = {}) {
     if (expected == nullptr) expected = old_;
     TempDir work("shardkit-recover");
     auto ports = PickClusterPorts(n);
@@ -253,10 +254,12 @@ class RecoverClusterTest : public ::testing::Test {
     for (int p : *ports) endpoints += (endpoints.empty() ? "" : ",") + ("127.0.0.1:" + std::to_string(p));
     std::vector<std::string> plan_args = {"plan", "--nodes", std::to_string(n), "--endpoints",
                                           endpoints, "--out", work.File("plan.json")};
+    plan_args.insert(plan_args.end(), extra_plan_args.begin(), extra_plan_args.end());
     plan_args.insert(plan_args.end(), volumes.begin(), volumes.end());
     auto plan = Shardkit(plan_args);
     ASSERT_TRUE(plan.ok());
     ASSERT_EQ(plan->exit_code, 0) << plan->output;
+    last_plan_ = nlohmann::json::parse(ReadFileOrDie(work.File("plan.json")));
     auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out"),
                          "--json"});
     ASSERT_TRUE(rec.ok());
@@ -324,6 +327,7 @@ class RecoverClusterTest : public ::testing::Test {
   }
 
   bool expect_aof_ = true;  // master 1's log has commands after its base
+  nlohmann::json last_plan_;  // the plan RecoverAndCompare wrote last
   static RedisCluster* cluster_;
   static KeyspaceSnapshot* old_;
   static KeyspaceSnapshot* replica_view_;
@@ -342,6 +346,39 @@ std::map<std::string, uint64_t> RecoverClusterTest::volume_hashes_;
 std::set<std::string> RecoverClusterTest::aof_keys_;
 
 TEST_F(RecoverClusterTest, OntoFiveNodes) { RecoverAndCompare(5, volumes_); }
+
+// plan --estimate reads each RDB part only up to its first db (master 1's
+// AOF base too, its incr log in full): the keys must come out exactly the
+// same, every node reading every source (present slots unknown).
+TEST_F(RecoverClusterTest, OntoFiveNodesFromAnEstimatedPlan) {
+  RecoverAndCompare(5, volumes_, nullptr, {"--estimate"});
+  ASSERT_TRUE(last_plan_.is_object());
+  EXPECT_EQ(last_plan_["slot_bytes"], "estimated");
+  // Master 0's and 2's dump.rdb were estimated: every node reads them. Master
+  // 1's AOF base holds no key (its data is all in the log), so its header
+  // read reached the end and its scan, log included, is exact.
+  uint64_t source_bytes = 0;
+  int every_slot = 0;
+  for (const auto& s : last_plan_["sources"]) {
+    if (s["kind"] == "rdb") {
+      EXPECT_EQ(s["present_slots"].dump(), "[[0,16383]]") << s.dump();
+      ++every_slot;
+    } else {
+      EXPECT_NE(s["present_slots"].dump(), "[[0,16383]]") << s.dump();
+    }
+    for (const auto& f : s["files"]) source_bytes += f["bytes"].get<uint64_t>();
+  }
+  EXPECT_EQ(every_slot, 2);
+  const uint64_t estimated_read = last_plan_["scan_bytes_read"].get<uint64_t>();
+  RecoverAndCompare(5, volumes_);
+  EXPECT_EQ(last_plan_["slot_bytes"], "measured");
+  // The full scan reads every candidate of every volume (replicas' and the
+  // AOF node's older dump.rdb too); the estimate at most two 64 KiB blocks
+  // of each RDB part, and the log in full (this data set's files are small:
+  // tests/loader/source_scan_test.cc shows the bound on a large file).
+  EXPECT_GE(last_plan_["scan_bytes_read"].get<uint64_t>(), source_bytes);
+  EXPECT_LE(estimated_read, last_plan_["scan_bytes_read"].get<uint64_t>());
+}
 
 TEST_F(RecoverClusterTest, OntoTwoNodes) { RecoverAndCompare(2, volumes_); }
 

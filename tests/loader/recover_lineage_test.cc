@@ -192,11 +192,37 @@ TEST_F(StandaloneLineageTest, MasterAndReplicaAreOneDatabaseWhateverTheOrder) {
             std::string::npos)
       << disc->output;
   EXPECT_TRUE(report["ambiguous"].empty()) << disc->output;
+
+  // One database and its replica: the headers' replication positions choose
+  // the same copy, and nothing else is read.
+  auto quick = Shardkit({"discover", "--json", "--estimate", replica, master});
+  ASSERT_TRUE(quick.ok());
+  ASSERT_EQ(quick->exit_code, 0) << quick->output;
+  auto estimated = nlohmann::json::parse(quick->output, nullptr, false);
+  ASSERT_FALSE(estimated.is_discarded()) << quick->output;
+  ASSERT_EQ(estimated["shards"].size(), 1u) << quick->output;
+  EXPECT_EQ(estimated["shards"][0]["source"], shard["source"]) << quick->output;
+  EXPECT_EQ(estimated["shards"][0]["reason"], shard["reason"]) << quick->output;
+  for (const auto& v : estimated["volumes"]) {
+    ASSERT_FALSE(v["sources"].empty()) << quick->output;
+    for (const auto& c : v["sources"]) EXPECT_EQ(c["scan"], "header") << quick->output;
+  }
+  // (These files are smaller than the header read's 64 KiB block, so it may
+  // read all of them: tests/loader/source_scan_test.cc shows the bound.)
+  EXPECT_LE(estimated["scan_bytes_read"].get<uint64_t>(),
+            report["scan_bytes_read"].get<uint64_t>());
 }
 
 TEST_F(StandaloneLineageTest, UnrelatedDatabasesSharingSlotsAreRefused) {
   const std::string master = Dir("master"), other = Dir("other");
   TempDir work("shardkit-lineage-refused");
+  // plan --estimate reads these standalone volumes in full all the same: only
+  // their keys' slots show that they share slots.
+  auto estimated = Shardkit(
+      {"plan", "--estimate", "--nodes", "1", "--out", work.File("plan.json"), master, other});
+  ASSERT_TRUE(estimated.ok());
+  EXPECT_EQ(estimated->exit_code, 2) << estimated->output;
+  EXPECT_NE(estimated->output.find("refusing to merge"), std::string::npos) << estimated->output;
   auto plan = Shardkit({"plan", "--nodes", "1", "--out", work.File("plan.json"), master, other});
   ASSERT_TRUE(plan.ok());
   EXPECT_EQ(plan->exit_code, 2) << plan->output;
