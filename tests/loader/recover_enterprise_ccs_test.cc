@@ -354,5 +354,145 @@ TEST_F(RecoverEnterpriseCcsTest, ALegacyPolicyDatabaseIsRefused) {
   EXPECT_EQ(spec["databases"][0]["name"], "cache");
 }
 
+// The CCS places both "orders" shards in bdb:1: a cluster with a replica
+// per master, whose replicas resume from their masters without a full sync.
+TEST_F(RecoverEnterpriseCcsTest, OneDatabaseRecoversWithReplicas) {
+  const auto vols = Volumes("replicas", ccs_, ccs_, /*with_cache=*/false);
+  TempDir work("shardkit-enterprise-ccs-replicas");
+  auto ports = PickClusterPorts(4);
+  ASSERT_TRUE(ports.ok()) << ports.status().ToString();
+  auto plan = Shardkit({"plan", "--nodes", "2", "--replicas", "1", "--endpoints",
+                        Endpoints(*ports), "--out", work.File("plan.json"), vols[0], vols[1]});
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->exit_code, 0) << plan->output;
+  auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out")});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->exit_code, 0) << rec->output;
+  std::vector<std::string> dirs;
+  for (int k = 0; k < 4; ++k) dirs.push_back(work.File("out/node-" + std::to_string(k)));
+  auto cluster = RedisCluster::StartFromDirs(dirs, *ports);
+  ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
+  for (int k = 2; k < 4; ++k) {
+    Status up = (*cluster)->node(k).WaitInfoField("replication", "master_link_status", "up");
+    ASSERT_TRUE(up.ok()) << up.ToString();
+  }
+  for (int m = 0; m < 2; ++m) {
+    auto full = (*cluster)->node(m).InfoField("stats", "sync_full");
+    ASSERT_TRUE(full.ok());
+    EXPECT_EQ(*full, "0") << "master " << m;
+  }
+  auto now = (*cluster)->Snapshot();
+  ASSERT_TRUE(now.ok()) << now.status().ToString();
+  EXPECT_EQ(orders_->Diff(*now), "");
+  EXPECT_EQ(now->KeyCount(), orders_->KeyCount());
+}
+
+// An appendonly server's files (`preamble`: aof-use-rdb-preamble), its keys
+// after writes in the log, then kill -9.
+struct EntAofShard {
+  std::string appendonlydir;  // inside `work`
+  KeyspaceSnapshot keys;
+};
+
+EntAofShard EntMakeAofShard(TempDir& work, bool preamble) {
+  EntAofShard out;
+  RedisServerOptions o;
+  o.config = {{"appendonly", "yes"}, {"appendfsync", "always"},
+              {"aof-use-rdb-preamble", preamble ? "yes" : "no"}};
+  auto s = RedisServer::Start(o);
+  EXPECT_TRUE(s.ok()) << s.status().ToString();
+  if (!s.ok()) return out;
+  CcsFill(**s, "l:", 200, 0, 16383, {"{x}{y}"});
+  RunOk(**s, {"BGREWRITEAOF"});
+  EXPECT_TRUE((*s)->WaitInfoField("persistence", "aof_rewrite_in_progress", "0").ok());
+  EXPECT_TRUE((*s)->WaitInfoField("persistence", "aof_rewrite_scheduled", "0").ok());
+  CcsFill(**s, "m:", 100, 0, 16383);  // log commands after the base
+  RunOk(**s, {"PEXPIREAT", "m:0", "4102444800000"});
+  RunOk(**s, {"DEL", "l:3"});
+  auto snap = KeyspaceSnapshot::Capture((*s)->client());
+  EXPECT_TRUE(snap.ok());
+  if (snap.ok()) out.keys = std::move(*snap);
+  (*s)->Kill9();
+  out.appendonlydir = work.File("appendonlydir");
+  fs::copy((*s)->dir() + "/appendonlydir", out.appendonlydir, fs::copy_options::recursive);
+  return out;
+}
+
+// plan --standalone of `volume`, recover, start, compare with `want`.
+void EntRecoverStandaloneAndCompare(TempDir& work, const std::string& volume,
+                                    const KeyspaceSnapshot& want) {
+  auto ports = PickClusterPorts(1);
+  ASSERT_TRUE(ports.ok());
+  auto plan = Shardkit({"plan", "--standalone", "--endpoints", Endpoints(*ports), "--out",
+                        work.File("plan.json"), volume});
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->exit_code, 0) << plan->output;
+  auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out")});
+  ASSERT_TRUE(rec.ok());
+  ASSERT_EQ(rec->exit_code, 0) << rec->output;
+  RedisServerOptions opt;
+  opt.dir = work.File("out/node-0");
+  opt.port = (*ports)[0];
+  if (fs::exists(opt.dir + "/appendonlydir")) opt.config = {{"appendonly", "yes"}};
+  auto server = RedisServer::Start(opt);
+  ASSERT_TRUE(server.ok()) << server.status().ToString();
+  auto now = KeyspaceSnapshot::Capture((*server)->client());
+  ASSERT_TRUE(now.ok());
+  EXPECT_EQ(want.Diff(*now), "");
+  EXPECT_EQ(now->KeyCount(), want.KeyCount());
+}
+
+// The kind of source discover chose for the only shard of `volume`.
+std::string EntChosenKind(const std::string& volume) {
+  auto run = Shardkit({"discover", "--json", volume});
+  EXPECT_TRUE(run.ok() && run->exit_code == 0) << (run.ok() ? run->output : "");
+  if (!run.ok()) return "";
+  const nlohmann::json d = JsonOf(*run);
+  if (d.is_discarded() || d["shards"].size() != 1 || d["shards"][0]["source"].is_null()) {
+    return "none: " + run->output;
+  }
+  return d["shards"][0]["source"]["kind"].get<std::string>() + " " +
+         d["shards"][0]["source"]["path"].get<std::string>();
+}
+
+// An older release's single appendonly-<uid>.aof (no RDB preamble): its
+// base and log commands as one file.
+TEST(RecoverEnterpriseAofTest, ALegacyAppendonlyShardFileIsRecoveredKeyByKey) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  TempDir work("shardkit-enterprise-legacy-aof");
+  const EntAofShard shard = EntMakeAofShard(work, /*preamble=*/false);
+  ASSERT_FALSE(shard.appendonlydir.empty());
+  std::string legacy;
+  for (const char* suffix : {".base.aof", ".incr.aof"}) {
+    for (const auto& e : fs::directory_iterator(shard.appendonlydir)) {
+      if (e.path().string().ends_with(suffix)) legacy += ReadFileOrDie(e.path());
+    }
+  }
+  ASSERT_FALSE(legacy.empty());
+  const std::string node = work.File("node-1");
+  CcsPut(node + "/redis/appendonly-9.aof", legacy);
+  const std::string kind = EntChosenKind(node);
+  EXPECT_TRUE(kind.starts_with("aof-legacy ") && kind.ends_with("/redis/appendonly-9.aof"))
+      << kind;
+  EntRecoverStandaloneAndCompare(work, node, shard.keys);
+}
+
+// A multi-part directory left as ".prev" by an earlier recovery, the only
+// copy on its volume.
+TEST(RecoverEnterpriseAofTest, APrevMultipartDirectoryThatIsTheOnlyCopyIsUsed) {
+  SHARDKIT_REQUIRE_REDIS_SERVER();
+  TempDir work("shardkit-enterprise-prev-aof");
+  const EntAofShard shard = EntMakeAofShard(work, /*preamble=*/true);
+  ASSERT_FALSE(shard.appendonlydir.empty());
+  const std::string node = work.File("node-1");
+  fs::create_directories(node + "/redis");
+  fs::rename(shard.appendonlydir, node + "/redis/appendonly-5.aof.dir.prev");
+  const std::string kind = EntChosenKind(node);
+  EXPECT_TRUE(kind.starts_with("aof-multipart ") &&
+              kind.find("/redis/appendonly-5.aof.dir.prev/") != std::string::npos)
+      << kind;
+  EntRecoverStandaloneAndCompare(work, node, shard.keys);
+}
+
 }  // namespace
 }  // namespace shardkit::testing
