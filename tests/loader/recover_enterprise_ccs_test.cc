@@ -365,11 +365,45 @@ TEST_F(RecoverEnterpriseCcsTest, OneDatabaseRecoversWithReplicas) {
                         Endpoints(*ports), "--out", work.File("plan.json"), vols[0], vols[1]});
   ASSERT_TRUE(plan.ok());
   ASSERT_EQ(plan->exit_code, 0) << plan->output;
-  auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out")});
+  // --enterprise-files needs every node in one run.
+  auto one = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("one"),
+                       "--node-index", "0", "--enterprise-files"});
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(one->exit_code, 2) << one->output;
+  auto rec = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("out"),
+                       "--enterprise-files"});
   ASSERT_TRUE(rec.ok());
   ASSERT_EQ(rec->exit_code, 0) << rec->output;
   std::vector<std::string> dirs;
   for (int k = 0; k < 4; ++k) dirs.push_back(work.File("out/node-" + std::to_string(k)));
+  // Enterprise's naming: redis-<K+1>.rdb, byte for byte node K's dump.rdb,
+  // and data_files.json as the REST API's recovery plan lists them.
+  const nlohmann::json plan_json = nlohmann::json::parse(ReadFileOrDie(work.File("plan.json")));
+  const nlohmann::json data_files =
+      nlohmann::json::parse(ReadFileOrDie(work.File("out/redis/data_files.json")));
+  EXPECT_EQ(data_files["status"], "ready");
+  ASSERT_EQ(data_files["data_files"].size(), 4u) << data_files.dump(1);
+  for (int k = 0; k < 4; ++k) {
+    const nlohmann::json& f = data_files["data_files"][k];
+    const std::string uid = std::to_string(k + 1);
+    EXPECT_EQ(f["filename"], "redis-" + uid + ".rdb");
+    EXPECT_EQ(f["shard_uid"], uid);
+    EXPECT_EQ(f["node_uid"], uid);
+    EXPECT_EQ(f["shard_role"], k < 2 ? "master" : "slave");
+    const std::string dump = ReadFileOrDie(dirs[k] + "/dump.rdb");
+    EXPECT_EQ(ReadFileOrDie(work.File("out/redis/redis-" + uid + ".rdb")), dump);
+    EXPECT_EQ(f["size"], dump.size());
+    EXPECT_GT(f["last_modified"].get<double>(), 1.7e9);
+    // A replica lists its master's slots: "0-8191", ranges joined by ",".
+    std::string slots;
+    for (const auto& r : plan_json["nodes"][k % 2]["slots"]) {
+      const int first = r[0], last = r[1];
+      slots += (slots.empty() ? "" : ",") + std::to_string(first) +
+               (first == last ? "" : "-" + std::to_string(last));
+    }
+    EXPECT_FALSE(slots.empty());
+    EXPECT_EQ(f["shard_slots"], slots);
+  }
   auto cluster = RedisCluster::StartFromDirs(dirs, *ports);
   ASSERT_TRUE(cluster.ok()) << cluster.status().ToString();
   for (int k = 2; k < 4; ++k) {
@@ -492,6 +526,13 @@ TEST(RecoverEnterpriseAofTest, APrevMultipartDirectoryThatIsTheOnlyCopyIsUsed) {
               kind.find("/redis/appendonly-5.aof.dir.prev/") != std::string::npos)
       << kind;
   EntRecoverStandaloneAndCompare(work, node, shard.keys);
+  // Log commands make the output an appendonlydir: no redis-<uid>.rdb to name.
+  auto named = Shardkit({"recover", "--plan", work.File("plan.json"), "--out",
+                         work.File("named"), "--enterprise-files"});
+  ASSERT_TRUE(named.ok());
+  EXPECT_EQ(named->exit_code, 2) << named->output;
+  EXPECT_NE(named->output.find("has appendonlydir"), std::string::npos) << named->output;
+  EXPECT_FALSE(fs::exists(work.File("named/redis/data_files.json")));
 }
 
 }  // namespace
