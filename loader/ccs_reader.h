@@ -33,11 +33,11 @@ inline constexpr size_t kMaxCcsRedisList = 4096;  // uids kept per redis_list
 
 struct CcsDatabase {
   uint64_t uid = 0;
-  std::string name;                 // "" when the hash has no "name" field
-  std::vector<std::string> fields;  // field names in file order, at most kMaxCcsFields
-  std::string hash_slots_policy;    // "" when absent
-  std::vector<uint64_t> redis_list; // its shards' uids, in the field's order
-  std::string redis_list_error;     // why (part of) redis_list was not read, else ""
+  std::string name;                  // "" when the hash has no "name" field
+  std::vector<std::string> fields;   // field names in file order, at most kMaxCcsFields
+  std::string hash_slots_policy;     // "" when absent
+  std::vector<uint64_t> redis_list;  // its shards' uids, in the field's order
+  std::string redis_list_error;      // why (part of) redis_list was not read, else ""
 };
 
 // One "redis:<uid>" hash: a shard of some database.

@@ -104,7 +104,8 @@ Status RefuseGrouped(const Discovery& d, const CcsGrouping& g) {
       " databases; the CCS places every shard:" + list +
       "\nplan each database apart: save this recovery spec derived from the CCS as "
       "recovery.json, fill in each cluster database's endpoints (its masters in order), and "
-      "run plan --spec recovery.json --out plans/:\n" + DerivedSpec(d, g));
+      "run plan --spec recovery.json --out plans/:\n" +
+      DerivedSpec(d, g));
 }
 
 // Rule 1, some shard the CCS does not place.
@@ -131,8 +132,8 @@ Status RefuseUngrouped(const Discovery& d, const CcsGrouping& g, size_t shard_co
   for (const std::string& m : g.disagreements) list += "\n  " + m;
   return Status::Corruption(
       "Redis Enterprise node volumes hold shards of several databases and no shard file says "
-      "which database it belongs to; refusing to merge " + std::to_string(shard_count) +
-      " shards:" + list +
+      "which database it belongs to; refusing to merge " +
+      std::to_string(shard_count) + " shards:" + list +
       "\n(say which database each shard belongs to: give one database's shard files as the "
       "paths, e.g. plan --nodes N /vol/node-1/redis/redis-2.rdb /vol/node-2/redis/redis-4.rdb, "
       "or list them as that database's volumes in a recovery spec, plan --spec)");

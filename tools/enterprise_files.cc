@@ -32,8 +32,7 @@ Status LinkOrCopy(const std::string& source, const std::string& target) {
   }
   if (link(source.c_str(), target.c_str()) == 0) return Status();
   std::error_code ec;
-  std::filesystem::copy_file(source, target, std::filesystem::copy_options::overwrite_existing,
-                             ec);
+  std::filesystem::copy_file(source, target, std::filesystem::copy_options::overwrite_existing, ec);
   if (ec) return Status::IoError("copy " + source + " to " + target + ": " + ec.message());
   const int fd = open(target.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) return Status::FromErrno(errno, "open", target);
@@ -65,21 +64,20 @@ Status WriteEnterpriseFiles(const loader::RecoveryPlan& plan, const loader::Reco
     const std::string source = written->dir + "/dump.rdb";
     struct stat st;
     if (written->layout != "dump.rdb" || stat(source.c_str(), &st) != 0) {
-      return Status::InvalidArgument("--enterprise-files names dump.rdb files; " + name +
-                                     " has " + written->layout + " and no " + source);
+      return Status::InvalidArgument("--enterprise-files names dump.rdb files; " + name + " has " +
+                                     written->layout + " and no " + source);
     }
     const std::string uid = std::to_string(node.index + 1);
     const std::string filename = "redis-" + uid + ".rdb";
     SK_RETURN_IF_ERROR(LinkOrCopy(source, dir + "/" + filename));
-    files.push_back(
-        {{"filename", filename},
-         {"last_modified", static_cast<double>(st.st_mtim.tv_sec) +
-                               static_cast<double>(st.st_mtim.tv_nsec) / 1e9},
-         {"node_uid", uid},
-         {"shard_role", node.is_replica() ? "slave" : "master"},
-         {"shard_slots", ShardSlots(plan.slots.DataNode(node.index).slots)},
-         {"shard_uid", uid},
-         {"size", static_cast<uint64_t>(st.st_size)}});
+    files.push_back({{"filename", filename},
+                     {"last_modified", static_cast<double>(st.st_mtim.tv_sec) +
+                                           static_cast<double>(st.st_mtim.tv_nsec) / 1e9},
+                     {"node_uid", uid},
+                     {"shard_role", node.is_replica() ? "slave" : "master"},
+                     {"shard_slots", ShardSlots(plan.slots.DataNode(node.index).slots)},
+                     {"shard_uid", uid},
+                     {"size", static_cast<uint64_t>(st.st_size)}});
   }
   const nlohmann::json doc = {{"data_files", files}, {"status", "ready"}};
   return WriteFileAtomically(dir + "/" + kEnterpriseDataFilesName, doc.dump(2) + "\n", io);

@@ -64,9 +64,8 @@ void CcsAddBdb(CcsCommands* c, const std::string& uid, const std::string& name,
                   "master", "assigned_slots", slots});
     c->push_back({"SADD", "redis:all", shard});
   }
-  c->push_back({"HSET", "bdb:" + uid, "name", name, "shards_count",
-                std::to_string(shards.size()), "type", "redis", "replication", "disabled",
-                "hash_slots_policy", policy});
+  c->push_back({"HSET", "bdb:" + uid, "name", name, "shards_count", std::to_string(shards.size()),
+                "type", "redis", "replication", "disabled", "hash_slots_policy", policy});
   if (policy == "legacy") c->push_back({"HSET", "bdb:" + uid, "shard_function", "crc12"});
   c->push_back({"HSET", "bdb:" + uid, "redis_list", list});
   c->push_back({"SADD", "bdb:all", uid});
@@ -121,7 +120,9 @@ class RecoverEnterpriseCcsTest : public ::testing::Test {
     for (auto& [key, state] : high.dbs[0]) orders_->dbs[0][key] = state;
     orders_->dbsize[0] += high.dbsize[0];
     shard_7_ = CcsShardFile(
-        [](RedisServer& s) { CcsFill(s, "c:", 200, 0, 16383, {"a{}b", "{x}{y}", "plain{t}"}); },
+        [](RedisServer& s) {
+          CcsFill(s, "c:", 200, 0, 16383, {"a{}b", "{x}{y}", "plain{t}"});
+        },
         cache_);
     CcsCommands ccs = {{"HSET", "cluster", "name", "fakecluster"}};
     CcsAddBdb(&ccs, "1", "orders", "16k", {{"2", "0-8191"}, {"4", "8192-16383"}});
@@ -235,8 +236,8 @@ TEST_F(RecoverEnterpriseCcsTest, TheCcsGroupsTwoDatabasesIntoARecoverySpec) {
   EXPECT_TRUE(cache["volumes"][0].get<std::string>().ends_with("node-1/redis/redis-7.rdb"));
   // Unedited, the placeholders are refused.
   WriteFileOrDie(work.File("recovery.json"), spec.dump(2));
-  auto unedited = Shardkit({"plan", "--spec", work.File("recovery.json"), "--out",
-                            work.File("plans")});
+  auto unedited =
+      Shardkit({"plan", "--spec", work.File("recovery.json"), "--out", work.File("plans")});
   ASSERT_TRUE(unedited.ok());
   EXPECT_EQ(unedited->exit_code, 2) << unedited->output;
   EXPECT_NE(unedited->output.find("is not host:port"), std::string::npos) << unedited->output;
@@ -259,8 +260,7 @@ TEST_F(RecoverEnterpriseCcsTest, TheCcsGroupsTwoDatabasesIntoARecoverySpec) {
   for (const auto& db : report["databases"]) {
     // a{}b and {x}{y} have another tag under the standard policy; plain{t}
     // has the same.
-    EXPECT_EQ(db["report"]["standard_policy_differs"], db["name"] == "cache" ? 2 : 0)
-        << db.dump();
+    EXPECT_EQ(db["report"]["standard_policy_differs"], db["name"] == "cache" ? 2 : 0) << db.dump();
     EXPECT_EQ(db["report"]["standard_policy_note"].is_string(), db["name"] == "cache");
   }
 
@@ -361,8 +361,8 @@ TEST_F(RecoverEnterpriseCcsTest, OneDatabaseRecoversWithReplicas) {
   TempDir work("shardkit-enterprise-ccs-replicas");
   auto ports = PickClusterPorts(4);
   ASSERT_TRUE(ports.ok()) << ports.status().ToString();
-  auto plan = Shardkit({"plan", "--nodes", "2", "--replicas", "1", "--endpoints",
-                        Endpoints(*ports), "--out", work.File("plan.json"), vols[0], vols[1]});
+  auto plan = Shardkit({"plan", "--nodes", "2", "--replicas", "1", "--endpoints", Endpoints(*ports),
+                        "--out", work.File("plan.json"), vols[0], vols[1]});
   ASSERT_TRUE(plan.ok());
   ASSERT_EQ(plan->exit_code, 0) << plan->output;
   // --enterprise-files needs every node in one run.
@@ -431,7 +431,8 @@ struct EntAofShard {
 EntAofShard EntMakeAofShard(TempDir& work, bool preamble) {
   EntAofShard out;
   RedisServerOptions o;
-  o.config = {{"appendonly", "yes"}, {"appendfsync", "always"},
+  o.config = {{"appendonly", "yes"},
+              {"appendfsync", "always"},
               {"aof-use-rdb-preamble", preamble ? "yes" : "no"}};
   auto s = RedisServer::Start(o);
   EXPECT_TRUE(s.ok()) << s.status().ToString();
@@ -506,8 +507,7 @@ TEST(RecoverEnterpriseAofTest, ALegacyAppendonlyShardFileIsRecoveredKeyByKey) {
   const std::string node = work.File("node-1");
   CcsPut(node + "/redis/appendonly-9.aof", legacy);
   const std::string kind = EntChosenKind(node);
-  EXPECT_TRUE(kind.starts_with("aof-legacy ") && kind.ends_with("/redis/appendonly-9.aof"))
-      << kind;
+  EXPECT_TRUE(kind.starts_with("aof-legacy ") && kind.ends_with("/redis/appendonly-9.aof")) << kind;
   EntRecoverStandaloneAndCompare(work, node, shard.keys);
 }
 
@@ -527,8 +527,8 @@ TEST(RecoverEnterpriseAofTest, APrevMultipartDirectoryThatIsTheOnlyCopyIsUsed) {
       << kind;
   EntRecoverStandaloneAndCompare(work, node, shard.keys);
   // Log commands make the output an appendonlydir: no redis-<uid>.rdb to name.
-  auto named = Shardkit({"recover", "--plan", work.File("plan.json"), "--out",
-                         work.File("named"), "--enterprise-files"});
+  auto named = Shardkit({"recover", "--plan", work.File("plan.json"), "--out", work.File("named"),
+                         "--enterprise-files"});
   ASSERT_TRUE(named.ok());
   EXPECT_EQ(named->exit_code, 2) << named->output;
   EXPECT_NE(named->output.find("has appendonlydir"), std::string::npos) << named->output;
