@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "loader/aof_source.h"
+#include "loader/ccs_grouping.h"
 #include "loader/native_source.h"
 #include "storage/small_file.h"
 
@@ -560,6 +561,7 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
   for (ShardDecision& d : singles) out.shards.push_back(std::move(d));
   FindAmbiguities(&out);
   for (const Ambiguity& a : out.ambiguous) out.warnings.push_back(a.message);
+  for (std::string& m : GroupShardsByCcs(out).disagreements) out.warnings.push_back(std::move(m));
   return out;
 }
 

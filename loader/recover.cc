@@ -598,6 +598,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     report.spilled_bytes += job->spilled_bytes;
     report.values_in_pieces += job->values_in_pieces;
     report.non_owner_kept += job->non_owner_kept;
+    report.standard_policy_differs += job->standard_policy_differs;
   }
   std::sort(report.nodes.begin(), report.nodes.end(),
             [](const NodeReport& a, const NodeReport& b) { return a.index < b.index; });
@@ -611,6 +612,16 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   report.commands_non_owner = state.commands_non_owner;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
+}
+
+std::string StandardPolicySentence(const RecoverReport& report) {
+  return std::to_string(report.standard_policy_differs) +
+         " keys written have another hash tag under Redis Enterprise's older \"standard\" "
+         "hashing policy (tag from the last '{' that has a '}' after it to the last '}') than "
+         "under open-source Redis's rule (first '{' to the first '}' after it); they are placed "
+         "by the open-source rule, the one a Redis Cluster client computes, so a database that "
+         "used the standard policy may see them in other slots, and keys that shared a slot "
+         "by that policy may no longer share one";
 }
 
 }  // namespace shardkit::loader

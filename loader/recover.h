@@ -160,6 +160,11 @@ struct RecoverReport {
   uint64_t spilled_bytes = 0;        // parked in spill segments (see recover_pipeline.h)
   uint64_t values_in_pieces = 0;     // keys whose value was written piece by piece
   uint64_t non_owner_kept = 0;       // keys only a non-owner held
+  // Written keys (snapshot entries; keys of log commands are not counted)
+  // whose hash tag under Redis Enterprise's older "standard" hashing policy
+  // differs from open-source Redis's rule (formats::StandardPolicyDiffers):
+  // routed by the open-source rule, as a Redis Cluster client computes it.
+  uint64_t standard_policy_differs = 0;
   uint64_t functions = 0;
   double seconds = 0;
   std::string io_backend;
@@ -167,5 +172,8 @@ struct RecoverReport {
 };
 
 Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& options);
+
+// The sentence recover's report gives when standard_policy_differs > 0.
+std::string StandardPolicySentence(const RecoverReport& report);
 
 }  // namespace shardkit::loader

@@ -86,6 +86,9 @@ struct NodeJob {
   uint64_t current_db = 0;
   uint64_t duplicates_dropped = 0;
   uint64_t non_owner_kept = 0;
+  // Written keys whose hash tag under Redis Enterprise's "standard" policy
+  // differs from open-source Redis's (formats::StandardPolicyDiffers).
+  uint64_t standard_policy_differs = 0;
   Status status;
   double seconds = 0;
 };

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "formats/aof/command_keys.h"
+#include "formats/encodings/hash_slot.h"
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_value_convert.h"
 #include "loader/aof_source.h"
@@ -778,6 +779,7 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
     if (e.part == rdb::ValuePart::kWhole) {
       SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
       ++job->keys_written;
+      job->standard_policy_differs += formats::StandardPolicyDiffers(e.key) ? 1 : 0;
       if (e.expire_ms) job->expiry.Add(*e.expire_ms);
       continue;
     }
@@ -789,6 +791,7 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
     if (e.part == rdb::ValuePart::kFirst) {
       SK_RETURN_IF_ERROR(SelectDb(job, e.db));
       SK_RETURN_IF_ERROR(job->writer->WriteEntryStart(e, batch.magic));
+      job->standard_policy_differs += formats::StandardPolicyDiffers(e.key) ? 1 : 0;
     } else {
       SK_RETURN_IF_ERROR(job->writer->AppendValuePiece(e.value));
     }
@@ -818,6 +821,7 @@ Status WriteDeferred(NodeJob* job) {
         SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
         ++job->keys_written;
         ++job->non_owner_kept;
+        job->standard_policy_differs += formats::StandardPolicyDiffers(e.key) ? 1 : 0;
         if (e.expire_ms) job->expiry.Add(*e.expire_ms);
       }
     }

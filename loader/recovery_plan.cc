@@ -5,6 +5,8 @@
 #include <cinttypes>
 #include <cstdio>
 
+#include "loader/enterprise_databases.h"
+
 namespace shardkit::loader {
 
 const char* TargetShapeName(TargetShape shape) {
@@ -41,52 +43,6 @@ bool RecoveryPlan::UsesAof() const {
 
 namespace {
 
-// Redis Enterprise node volumes hold shards of several databases, and
-// nothing in a shard file says which database it belongs to. Shards whose
-// keys fall in disjoint slots would otherwise merge silently into one
-// cluster, so more than one Enterprise shard read from a whole node volume is
-// refused (exit 1), listing each shard's copies and key slots.
-Status CheckEnterpriseDatabases(const Discovery& discovery) {
-  bool whole_volume = false;
-  for (const EnterpriseVolume& v : discovery.enterprise_volumes) {
-    whole_volume = whole_volume || v.kind == EnterprisePathKind::kNodeVolume;
-  }
-  std::vector<const ShardDecision*> shards;
-  for (const ShardDecision& s : discovery.shards) {
-    if (!s.enterprise_uids.empty()) shards.push_back(&s);
-  }
-  if (!whole_volume || shards.size() <= 1) return Status();
-  std::string list;
-  for (const ShardDecision* s : shards) {
-    const SourceCandidate* c = discovery.Chosen(*s);
-    list += "\n  shard " + s->master_id.substr(s->master_id.find(':') + 1) + ": ";
-    std::string copies;
-    for (int vi : s->members) copies += (copies.empty() ? "" : ", ") + discovery.volumes[vi].files.dir;
-    std::string slots = c != nullptr && c->scan ? c->scan->present_slots.ToString() : "unknown";
-    if (slots.size() > 120) slots = slots.substr(0, slots.rfind(' ', 120)) + " ...";
-    list += copies + "; slots with keys [" + slots + "]";
-    if (c != nullptr && c->scan) list += ", " + std::to_string(c->scan->keys) + " keys";
-  }
-  std::string ccs;
-  for (const CcsReport& c : discovery.ccs) {
-    for (const CcsDatabase& db : c.databases) {
-      const std::string one = "bdb:" + std::to_string(db.uid) + " \"" + db.name + "\"";
-      if (ccs.find(one) == std::string::npos) ccs += (ccs.empty() ? "" : ", ") + one;
-    }
-  }
-  if (!ccs.empty()) {
-    list += "\n  the CCS names databases " + ccs +
-            " (not used to group shards: which field lists a database's shards is not public)";
-  }
-  return Status::Corruption(
-      "Redis Enterprise node volumes hold shards of several databases and no shard file says "
-      "which database it belongs to; refusing to merge " + std::to_string(shards.size()) +
-      " shards:" + list +
-      "\n(say which database each shard belongs to: give one database's shard files as the "
-      "paths, e.g. plan --nodes N /vol/node-1/redis/redis-2.rdb /vol/node-2/redis/redis-4.rdb, "
-      "or list them as that database's volumes in a recovery spec, plan --spec)");
-}
-
 // An estimated source's RDB part: `bytes` spread over `slots`, the remainder
 // one byte each on the first slots (the total stays exact).
 void SpreadEvenly(uint64_t bytes, const SlotSet& slots, SlotStats* stats) {
@@ -106,7 +62,8 @@ void SpreadEvenly(uint64_t bytes, const SlotSet& slots, SlotStats* stats) {
 
 Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOptions& options,
                                        int64_t now_ms) {
-  SK_RETURN_IF_ERROR(CheckEnterpriseDatabases(discovery));
+  std::vector<std::string> enterprise_notes;
+  SK_RETURN_IF_ERROR(CheckEnterpriseDatabases(discovery, &enterprise_notes));
   if (!discovery.ambiguous.empty() && !options.merge_standalone) {
     std::string list;
     for (const Ambiguity& a : discovery.ambiguous) list += "\n  " + a.message;
@@ -126,6 +83,7 @@ Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOpt
   plan.created_ms = now_ms;
   plan.warnings = discovery.warnings;
   plan.scan_bytes_read = discovery.scan_bytes_read;
+  for (std::string& n : enterprise_notes) plan.warnings.push_back(std::move(n));
   for (const Ambiguity& a : discovery.ambiguous) {
     plan.warnings.push_back("merged (--merge-standalone): " + a.message);
   }

@@ -107,7 +107,9 @@ struct PlanOptions {
 // standalone plan with node_count other than 1 or with weights), and for
 // ambiguous shards (naming their volumes and a slot they share) unless
 // merge_standalone; kNotFound when a shard has no usable source (naming it
-// and every rejected candidate) unless allow_missing_shards.
+// and every rejected candidate) unless allow_missing_shards; kCorruption and
+// kNotSupported for Redis Enterprise shards of several databases or of a
+// legacy-policy database (loader/enterprise_databases.h), checked first.
 Result<RecoveryPlan> BuildRecoveryPlan(const Discovery& discovery, const PlanOptions& options,
                                        int64_t now_ms);
 

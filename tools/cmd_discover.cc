@@ -6,6 +6,7 @@
 #include <iostream>
 #include <thread>
 
+#include "loader/ccs_grouping.h"
 #include "loader/discovery.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
@@ -40,6 +41,19 @@ void PrintEnterpriseText(const loader::Discovery& d) {
     std::fprintf(stderr, "  ccs %s says: %s\n", c.path.c_str(),
                  c.status.ok() ? (dbs.empty() ? "no bdb:<uid> hash" : dbs.c_str())
                                : c.status.ToString().c_str());
+  }
+  // Which database the CCS places each shard in (loader/ccs_grouping.h).
+  const loader::CcsGrouping g = loader::GroupShardsByCcs(d);
+  for (const loader::CcsBdb& db : g.databases) {
+    std::string shards;
+    for (int si : db.shards) {
+      const std::string& id = d.shards[si].master_id;
+      shards += (shards.empty() ? "" : "; ") + id.substr(id.find(':') + 1);
+    }
+    std::fprintf(stderr, "  the CCS places shards %s in %s (hash_slots_policy %s)%s\n",
+                 shards.c_str(), loader::CcsGrouping::Describe(db).c_str(),
+                 db.hash_slots_policy.empty() ? "not given" : db.hash_slots_policy.c_str(),
+                 db.legacy ? ": legacy slots 1-4096, not supported" : "");
   }
 }
 

@@ -18,6 +18,7 @@
 #include "storage/small_file.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
+#include "tools/enterprise_files.h"
 #include "tools/exit_codes.h"
 #include "tools/plan_json.h"
 #include "tools/recover_report.h"
@@ -40,6 +41,7 @@ struct RecoverArgs {
   int rdb_version = 0;
   std::string format = "rdb";
   bool json = false;
+  bool enterprise_files = false;
 };
 
 // A one-line progress bar on a terminal: bytes, keys, rate, ETA.
@@ -79,6 +81,9 @@ int CheckModes(const RecoverArgs& args) {
     error = "--spec needs --plans DIR (the directory `plan --spec` wrote)";
   } else if (!args.spec.empty() && args.node_index >= 0 && args.database.empty()) {
     error = "--node-index with --spec needs --database NAME (node K of which database)";
+  } else if (args.enterprise_files && (!args.spec.empty() || args.node_index >= 0)) {
+    error = "--enterprise-files goes with --plan, without --node-index (it names every node's "
+            "file in one data_files.json)";
   }
   if (error == nullptr) return -1;
   std::fprintf(stderr, "shardkit recover: %s\n", error);
@@ -128,6 +133,13 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
   auto report = loader::Recover(*plan, options);
   progress.reset();
   if (!report.ok()) return ReportError("recover", report.status());
+  if (args.enterprise_files) {
+    Status s = WriteEnterpriseFiles(*plan, *report, args.out, options.io);
+    if (!s.ok()) return ReportError("recover", s);
+    std::fprintf(stderr, "recover: Redis Enterprise naming: %s/redis/redis-<uid>.rdb for %zu "
+                 "nodes and %s\n", args.out.c_str(), plan->slots.nodes.size(),
+                 kEnterpriseDataFilesName);
+  }
   if (args.json) {
     std::cout << RecoverReportJson(*report, *plan).dump(2) << std::endl;
   } else {
@@ -181,6 +193,10 @@ void AddRecover(CLI::App& app, CommandEnv& env) {
                   "archive) or both")
       ->check(CLI::IsMember({"rdb", "native", "both"}));
   cmd->add_flag("--json", args->json, "JSON report on stdout");
+  cmd->add_flag("--enterprise-files", args->enterprise_files,
+                "Also name the output as Redis Enterprise does: OUT/redis/redis-<K+1>.rdb per "
+                "node K (a hard link to its dump.rdb) and OUT/redis/data_files.json (the REST "
+                "API recovery plan's data_files[]); --plan only, every node, dump.rdb layout");
   cmd->footer(
       "Starting the nodes (P: the node's port from the plan's endpoints; add --appendonly yes "
       "when node-K holds appendonlydir/):\n"

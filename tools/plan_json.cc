@@ -5,6 +5,8 @@
 #include <stdexcept>
 #include <type_traits>
 
+#include "loader/ccs_grouping.h"
+
 namespace shardkit::tools {
 
 using nlohmann::json;
@@ -203,8 +205,10 @@ json DiscoveryToJson(const loader::Discovery& d) {
     j["sources"] = cands;
     volumes.push_back(j);
   }
+  const loader::CcsGrouping grouping = loader::GroupShardsByCcs(d);
   json shards = json::array();
-  for (const loader::ShardDecision& s : d.shards) {
+  for (size_t si = 0; si < d.shards.size(); ++si) {
+    const loader::ShardDecision& s = d.shards[si];
     json members = json::array();
     for (int vi : s.members) members.push_back(d.volumes[vi].files.dir);
     json j = {{"master_id", s.master_id},
@@ -215,7 +219,13 @@ json DiscoveryToJson(const loader::Discovery& d) {
               {"slot_count", s.slots.count()},
               {"reason", s.reason},
               {"rejected", s.rejected}};
-    if (!s.enterprise_uids.empty()) j["enterprise_uids"] = s.enterprise_uids;
+    if (!s.enterprise_uids.empty()) {
+      j["enterprise_uids"] = s.enterprise_uids;
+      // The database the CCS places the shard in (loader/ccs_grouping.h).
+      const int db = grouping.database_of[si];
+      j["ccs_bdb"] = db >= 0 ? json(grouping.databases[db].uid) : json(nullptr);
+      if (db < 0 && !d.ccs.empty()) j["ccs_not_grouped"] = grouping.why_not[si];
+    }
     if (const loader::SourceCandidate* c = d.Chosen(s)) {
       j["source"] = {{"volume", d.volumes[s.volume].files.dir},
                      {"kind", loader::SourceKindName(c->kind)},
@@ -255,16 +265,42 @@ json DiscoveryToJson(const loader::Discovery& d) {
   for (const loader::CcsReport& c : d.ccs) {
     json dbs = json::array();
     for (const loader::CcsDatabase& db : c.databases) {
-      dbs.push_back({{"uid", db.uid}, {"name", JsonSafe(db.name)}, {"fields", JsonSafeAll(db.fields)}});
+      json one = {{"uid", db.uid},
+                  {"name", JsonSafe(db.name)},
+                  {"fields", JsonSafeAll(db.fields)},
+                  {"hash_slots_policy", JsonSafe(db.hash_slots_policy)},
+                  {"redis_list", db.redis_list}};
+      if (!db.redis_list_error.empty()) one["redis_list_error"] = JsonSafe(db.redis_list_error);
+      dbs.push_back(std::move(one));
+    }
+    json ccs_shards = json::array();
+    for (const loader::CcsShard& sh : c.shards) {
+      ccs_shards.push_back({{"uid", sh.uid},
+                            {"bdb_uid", sh.bdb_uid ? json(*sh.bdb_uid) : json(nullptr)},
+                            {"role", JsonSafe(sh.role)},
+                            {"assigned_slots", JsonSafe(sh.assigned_slots)}});
     }
     ccs.push_back({{"path", c.path},
                    {"ok", c.status.ok()},
                    {"error", c.status.ok() ? json(nullptr) : json(c.status.ToString())},
-                   {"databases", dbs}});
+                   {"databases", dbs},
+                   {"shards", ccs_shards}});
+  }
+  json ccs_databases = json::array();
+  for (const loader::CcsBdb& db : grouping.databases) {
+    json members = json::array();
+    for (int si : db.shards) members.push_back(d.shards[si].master_id);
+    ccs_databases.push_back({{"uid", db.uid},
+                             {"name", JsonSafe(db.name)},
+                             {"hash_slots_policy", JsonSafe(db.hash_slots_policy)},
+                             {"legacy", db.legacy},
+                             {"shards", members}});
   }
   return {{"volumes", volumes},
           {"enterprise_volumes", enterprise},
           {"ccs", ccs},
+          {"ccs_databases", ccs_databases},
+          {"ccs_disagreements", grouping.disagreements},
           {"shards", shards},
           {"ambiguous", ambiguous},
           {"warnings", d.warnings},

@@ -60,12 +60,16 @@ nlohmann::json RecoverReportJson(const loader::RecoverReport& r,
           {"spilled_bytes", r.spilled_bytes},
           {"values_in_pieces", r.values_in_pieces},
           {"non_owner_kept", r.non_owner_kept},
+          {"standard_policy_differs", r.standard_policy_differs},
           {"commands_read", r.commands_read},
           {"commands_written", r.commands_written},
           {"commands_before_flush", r.commands_flushed},
           {"commands_non_owner_dropped", r.commands_non_owner},
           {"functions", r.functions},
           {"seconds", r.seconds},
+          {"standard_policy_note",
+           r.standard_policy_differs > 0 ? nlohmann::json(loader::StandardPolicySentence(r))
+                                         : nlohmann::json(nullptr)},
           {"warnings", r.warnings}};
 }
 
@@ -110,6 +114,9 @@ void PrintRecoverReport(const loader::RecoverReport& report, const loader::Recov
                  static_cast<unsigned long long>(report.commands_written),
                  static_cast<unsigned long long>(report.commands_flushed),
                  static_cast<unsigned long long>(report.commands_non_owner));
+  }
+  if (report.standard_policy_differs > 0) {
+    std::fprintf(stderr, "recover: %s\n", loader::StandardPolicySentence(report).c_str());
   }
   for (const auto& w : report.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
 }

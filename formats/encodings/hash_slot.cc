@@ -49,6 +49,21 @@ std::string_view HashTag(std::string_view key) {
   return key.substr(open + 1, close - open - 1);
 }
 
+std::string_view StandardPolicyTag(std::string_view key) {
+  const size_t close = key.rfind('}');
+  if (close == std::string_view::npos || close == 0) return key;
+  const size_t open = key.rfind('{', close - 1);
+  if (open == std::string_view::npos) return key;
+  return key.substr(open + 1, close - open - 1);
+}
+
+bool StandardPolicyDiffers(std::string_view key) {
+  if (key.find('{') == std::string_view::npos) return false;
+  if (key.find('\n') != std::string_view::npos) return true;
+  // Equal tag bytes hash to the same slot, wherever they sit in the key.
+  return StandardPolicyTag(key) != HashTag(key);
+}
+
 uint16_t KeyHashSlot(std::string_view key) {
   return static_cast<uint16_t>(Crc16Chars(HashTag(key)) & (kSlotCount - 1));
 }

@@ -115,9 +115,23 @@ TEST(EnterpriseVolumeTest, OpenSourceVolumesAreNotEnterprises) {
 // CCS copies differ between nodes: every difference is reported, unreadable
 // copies are left out of the comparison.
 TEST(CcsReaderTest, DisagreeingCopiesAreReported) {
-  CcsReport a{"/n1/ccs/ccs-redis.rdb", Status(), {{1, "orders", {"name"}}, {2, "cache", {"name"}}}};
-  CcsReport b{"/n2/ccs/ccs-redis.rdb", Status(), {{1, "orders-old", {"name"}}}};
-  CcsReport bad{"/n3/ccs/ccs-redis.rdb", Status::Corruption("x"), {}};
+  auto db = [](uint64_t uid, const std::string& name) {
+    CcsDatabase out;
+    out.uid = uid;
+    out.name = name;
+    out.fields = {"name"};
+    return out;
+  };
+  auto copy = [](const std::string& path, Status status, std::vector<CcsDatabase> dbs) {
+    CcsReport out;
+    out.path = path;
+    out.status = std::move(status);
+    out.databases = std::move(dbs);
+    return out;
+  };
+  const CcsReport a = copy("/n1/ccs/ccs-redis.rdb", Status(), {db(1, "orders"), db(2, "cache")});
+  const CcsReport b = copy("/n2/ccs/ccs-redis.rdb", Status(), {db(1, "orders-old")});
+  const CcsReport bad = copy("/n3/ccs/ccs-redis.rdb", Status::Corruption("x"), {});
   EXPECT_TRUE(CompareCcsCopies({a, a, bad}).empty());
   const std::vector<std::string> diffs = CompareCcsCopies({a, b, bad});
   ASSERT_EQ(diffs.size(), 2u);
