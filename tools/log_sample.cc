@@ -83,6 +83,29 @@ std::string Where(const aof::AofCommand& c) {
          std::to_string(c.offset) + ": ";
 }
 
+// Recover skips a source's RDB part and every command up to its last
+// FLUSHALL / FLUSHDB of db 0 (PlanSource::flush_file), unless it replays
+// the whole log (a standalone plan of one source): both passes do the same,
+// so that flush is no reason to give up on the source.
+class FlushPoint {
+ public:
+  FlushPoint(const loader::RecoveryPlan& plan, const loader::PlanSource& source)
+      : source_(source),
+        skips_(source.flush_file >= 0 && !(plan.standalone() && plan.sources.size() == 1)) {}
+  void OnFileStart() { ++file_index_; }
+  // True for the RDB part and commands that recover discards.
+  bool SkipsBase() const { return skips_; }
+  bool Skips(const aof::AofCommand& c) const {
+    return skips_ && (file_index_ < source_.flush_file ||
+                      (file_index_ == source_.flush_file && c.offset < source_.flush_end_offset));
+  }
+
+ private:
+  const loader::PlanSource& source_;
+  bool skips_;
+  int file_index_ = -1;
+};
+
 // What both passes read of a log command: its db-0 keys in slots the
 // source owns (as recover routes it), or nothing.
 class LogCommandKeys {
@@ -124,11 +147,15 @@ class LogIndexer final : public aof::AofVisitor {
   LogIndexer(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
              uint64_t per_master, KeyClasses* classes, std::map<std::string, int>* sampled)
       : plan_(plan), source_(source), per_master_(per_master), classes_(classes),
-        sampled_(sampled), keys_(source) {}
+        sampled_(sampled), keys_(source), flush_(plan, source) {}
 
+  Status OnFileStart(const std::string&) override {
+    flush_.OnFileStart();
+    return Status();
+  }
   Status OnCommand(const aof::AofCommand& c) override {
     ++commands_;
-    if (!wholesale_.empty()) return Status();
+    if (!wholesale_.empty() || flush_.Skips(c)) return Status();
     if (!keys_.Read(c, &wholesale_)) return Status();
     const uint64_t first = SampleKeyHash(c.args[keys_.positions()[0]]);
     classes_->Find(first);
@@ -150,6 +177,7 @@ class LogIndexer final : public aof::AofVisitor {
   KeyClasses* classes_;
   std::map<std::string, int>* sampled_;
   LogCommandKeys keys_;
+  FlushPoint flush_;
   std::string wholesale_;
   uint64_t commands_ = 0;
 };
@@ -170,7 +198,7 @@ class BaseSampler final : public rdb::RdbVisitor {
     return Status();
   }
   Status OnEntryOwned(rdb::RdbEntry& e) override {
-    if (e.db != 0) return Status();
+    if (e.db != 0 || FlushPoint(plan_, source_).SkipsBase()) return Status();
     const int node = SampleNodeOf(plan_, source_, per_master_, e.key, e.HashSlot());
     if (node < 0) return Status();
     if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
@@ -229,7 +257,7 @@ class ClosureRestorer final : public rdb::RdbVisitor {
     return Status();
   }
   Status OnEntryOwned(rdb::RdbEntry& e) override {
-    if (e.db != 0) return Status();
+    if (e.db != 0 || FlushPoint(plan_, source_).SkipsBase()) return Status();
     if (!source_.owned_slots.empty() && !source_.owned_slots.Contains(e.HashSlot())) {
       return Status();
     }
@@ -267,12 +295,18 @@ class ClosureRestorer final : public rdb::RdbVisitor {
 // the replay.
 class ClosureReplayer final : public aof::AofVisitor {
  public:
-  ClosureReplayer(const loader::PlanSource& source, KeyClasses* classes,
-                  const std::set<uint64_t>& roots, net::RedisConnection* replay,
-                  ClosureState* state)
-      : classes_(classes), roots_(roots), replay_(replay), state_(state), keys_(source) {}
+  ClosureReplayer(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+                  KeyClasses* classes, const std::set<uint64_t>& roots,
+                  net::RedisConnection* replay, ClosureState* state)
+      : classes_(classes), roots_(roots), replay_(replay), state_(state), keys_(source),
+        flush_(plan, source) {}
 
+  Status OnFileStart(const std::string&) override {
+    flush_.OnFileStart();
+    return Status();
+  }
   Status OnCommand(const aof::AofCommand& c) override {
+    if (flush_.Skips(c)) return Status();
     if (c.in_transaction && strcasecmp(c.args[0].c_str(), "multi") == 0) {
       tx_.clear();
       return Status();
@@ -308,6 +342,7 @@ class ClosureReplayer final : public aof::AofVisitor {
   net::RedisConnection* replay_;
   ClosureState* state_;
   LogCommandKeys keys_;
+  FlushPoint flush_;
   std::vector<std::vector<std::string>> tx_;
 };
 
@@ -351,7 +386,7 @@ Status ReplayClosures(const loader::RecoveryPlan& plan, const loader::PlanSource
   ro.layout = loader::LayoutProducerOf(source.path);
   ClosureRestorer restorer(plan, source, options.now_ms, classes, roots, &replay, &state);
   aof::DefaultRdbPartReader part(ro, &restorer);
-  ClosureReplayer replayer(source, classes, roots, &replay, &state);
+  ClosureReplayer replayer(plan, source, classes, roots, &replay, &state);
   SK_RETURN_IF_ERROR(
       loader::ReadAofFiles(source.files, options.io, &part, &replayer, false).status());
   out->commands_replayed += state.commands;

@@ -8,11 +8,14 @@
 //     log touches, only a 64-bit hash is kept (not the key: a log touches up
 //     to every key of the source), joined by union-find with the keys that
 //     appear in one command with it (RENAME, SMOVE, ...); the sampled keys
-//     the log touches are kept as strings (they are few: the sample). A log
-//     with FLUSHALL, FLUSHDB (db 0), SWAPDB, MOVE, COPY ... DB, a script
-//     (EVAL*, FCALL*: it may touch undeclared keys) or a command whose keys
-//     cannot be determined makes every key of the source "touched": none of
-//     its sampled keys is compared, and a note says why.
+//     the log touches are kept as strings (they are few: the sample). As
+//     recover does, a source with a FLUSHALL / FLUSHDB of db 0 in its log
+//     starts at the last one (PlanSource::flush_file): its RDB part and the
+//     commands before are skipped. A log with SWAPDB, MOVE, COPY ... DB, a
+//     script (EVAL*, FCALL*: it may touch undeclared keys), a command whose
+//     keys cannot be determined, or a flush that recover replays (a
+//     standalone plan of one source) makes every key of the source
+//     "touched": none of its sampled keys is compared, and a note says why.
 //  2. Sampled keys the log never touches keep their base value.
 //  3. For the others, the closure of each (its union-find class, at most
 //     kMaxClosureKeys keys, else "not compared: closure too large"): a

@@ -103,9 +103,25 @@ void WriteLog(RedisCluster& c) {
   FAIL() << "no master serves {t}counter";
 }
 
+// The master serving `key` runs FLUSHALL, then SET key `value`: its log's
+// last flush, which recover treats as the point its data starts from.
+void FlushOneNode(RedisCluster& c, const std::string& key, const std::string& value) {
+  for (RedisServer* s : c.nodes()) {
+    auto probe = s->Command({"GET", key});
+    ASSERT_TRUE(probe.ok());
+    if (probe->is_error()) continue;  // MOVED
+    ASSERT_TRUE(s->CommandOk({"FLUSHALL"}).ok());
+    ASSERT_TRUE(s->CommandOk({"SET", key, value}).ok());
+    return;
+  }
+  FAIL() << "no master serves " << key;
+}
+
 class CheckLogReplayTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
+  static void SetUpTestSuite() { SetUpRecovery(/*flush=*/false); }
+  // `flush`: after the log above, the master of str:1 flushes and writes it.
+  static void SetUpRecovery(bool flush) {
     if (FindRedisBinary("redis-server").empty()) return;
     work_ = new TempDir("shardkit-check-log");
     RedisClusterOptions opt;
@@ -116,6 +132,9 @@ class CheckLogReplayTest : public ::testing::Test {
     ASSERT_NO_FATAL_FAILURE(FillBase(**c));
     for (RedisServer* s : (*c)->nodes()) ASSERT_TRUE(s->BgRewriteAof().ok());
     ASSERT_NO_FATAL_FAILURE(WriteLog(**c));
+    if (flush) {
+      ASSERT_NO_FATAL_FAILURE(FlushOneNode(**c, "str:1", "after-the-flush"));
+    }
     std::vector<std::string> volumes;
     for (RedisServer* s : (*c)->nodes()) volumes.push_back(s->dir());
     (*c)->KillAll();
@@ -287,6 +306,43 @@ TEST_F(CheckLogReplayTest, WithoutReplayServerTouchedKeysAreNotCompared) {
     noted = noted || note.get<std::string>().find("(no replay server") != std::string::npos;
   }
   EXPECT_TRUE(noted) << v.dump(2);
+}
+
+// One source's log has a FLUSHALL: as recover does, check starts that
+// source from its last flush (its base and earlier commands are gone), and
+// still compares what follows, and the other sources, in full.
+class CheckLogFlushTest : public CheckLogReplayTest {
+ protected:
+  static void SetUpTestSuite() { SetUpRecovery(/*flush=*/true); }
+};
+
+TEST_F(CheckLogFlushTest, FlushInTheLogIsReplayedFromItsPoint) {
+  TempDir run("shardkit-check-log-flush");
+  auto cluster = StartRecovered(run);
+  ASSERT_NE(cluster, nullptr);
+  auto r = CheckAll();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->exit_code, 0) << r->output;
+  const nlohmann::json j = ReplayJsonOf(r->output);
+  ASSERT_FALSE(j.is_discarded()) << r->output;
+  const auto& v = j["values"];
+  EXPECT_EQ(v["not_compared"], 0u) << v.dump(2);
+  EXPECT_TRUE(v["notes"].empty()) << v.dump(2);
+  EXPECT_GT(v["from_base"].get<uint64_t>(), 0u) << v.dump(2);
+  EXPECT_GE(v["from_log_replay"].get<uint64_t>(), 1u) << v.dump(2);
+  // str:1, written after the flush, changed on the live nodes.
+  auto changed = cluster->CommandForKey("str:1", {"SET", "str:1", "not-what-the-log-says"});
+  ASSERT_TRUE(changed.ok() && !changed->is_error());
+  ASSERT_TRUE(cluster->WaitReplicas().ok());
+  auto bad = CheckAll();
+  ASSERT_TRUE(bad.ok());
+  EXPECT_EQ(bad->exit_code, 1) << bad->output;
+  const nlohmann::json jb = ReplayJsonOf(bad->output);
+  ASSERT_FALSE(jb.is_discarded()) << bad->output;
+  const auto found = FindingsForKey(jb, "value", "str:1");
+  ASSERT_EQ(found.size(), 2u) << bad->output;
+  EXPECT_NE(found[0]["found"].get<std::string>().find("after-the-flush"), std::string::npos)
+      << found[0].dump();
 }
 
 }  // namespace
