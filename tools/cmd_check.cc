@@ -103,6 +103,9 @@ struct ValuesOutcome {
   std::vector<std::string> notes;
   std::string replay_server;  // "<binary> (redis <version>)" when one ran
   std::string replay_unavailable;
+  // --sample all: "compared" when every node's keys were SCANned against
+  // the sources' key set, else why not.
+  std::string key_set;
   double seconds = 0;
 };
 
@@ -177,7 +180,18 @@ Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv
   outcome->not_compared = samples->not_compared;
   outcome->commands_replayed = samples->commands_replayed;
   outcome->notes = samples->notes;
-  auto findings = CompareSampledKeys(plan, cs, samples->by_node, SkipForValues(cs, layout));
+  const std::vector<bool> skip = SkipForValues(cs, layout);
+  auto findings = CompareSampledKeys(plan, cs, samples->by_node, skip);
+  if (findings.ok() && samples->known_by_node.empty()) {
+    outcome->key_set = "not compared: only with --sample all";
+  } else if (findings.ok() && !samples->key_set_unknown.empty()) {
+    outcome->key_set = "not compared: " + samples->key_set_unknown;
+  } else if (findings.ok()) {
+    auto extra = CompareKeySets(plan, cs, *samples, skip);
+    if (!extra.ok()) return extra.status();
+    findings->insert(findings->end(), extra->begin(), extra->end());
+    outcome->key_set = "compared";
+  }
   outcome->seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return findings;
@@ -190,6 +204,7 @@ nlohmann::json ValuesJson(const ValuesOutcome& v) {
                       {"not_compared", v.not_compared},
                       {"log_commands_replayed", v.commands_replayed},
                       {"notes", v.notes},
+                      {"key_set", v.key_set},
                       {"seconds", v.seconds}};
   if (!v.replay_server.empty()) j["replay_server"] = v.replay_server;
   if (!v.replay_unavailable.empty()) j["replay_not_available"] = v.replay_unavailable;
@@ -253,13 +268,13 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
     const ValuesOutcome& v = values_outcome;
     std::fprintf(stderr,
                  "check: values: %llu sampled keys compared (%llu from base values, %llu after "
-                 "replaying %llu log commands%s), %llu not compared, %.2f s\n",
+                 "replaying %llu log commands%s), %llu not compared; key set %s; %.2f s\n",
                  static_cast<unsigned long long>(v.from_base + v.from_replay),
                  static_cast<unsigned long long>(v.from_base),
                  static_cast<unsigned long long>(v.from_replay),
                  static_cast<unsigned long long>(v.commands_replayed),
                  v.replay_server.empty() ? "" : (" in " + v.replay_server).c_str(),
-                 static_cast<unsigned long long>(v.not_compared), v.seconds);
+                 static_cast<unsigned long long>(v.not_compared), v.key_set.c_str(), v.seconds);
     for (const std::string& note : v.notes) std::fprintf(stderr, "check: note: %s\n", note.c_str());
   }
   const int rc = findings.empty() ? kExitOk : kExitDataCorrupt;
@@ -326,8 +341,9 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
       "count, digest or key, expected and found); 2 bad input, an unreachable node or refused credentials; "
       "5 nodes still loading after --wait. With --json, \"values\" reports keys_compared, "
       "from_base, from_log_replay, not_compared (and notes saying why), "
-      "log_commands_replayed, replay_server or replay_not_available. Key counts of nodes "
-      "whose output has log commands are not checked (keys_not_checked says why).");
+      "log_commands_replayed, replay_server or replay_not_available, and key_set. Key counts "
+      "of nodes whose output has log commands are not checked (keys_not_checked says why); "
+      "with --sample all every node is SCANned instead and a key in no source is named.");
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
 }
 

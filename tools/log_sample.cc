@@ -191,8 +191,10 @@ struct BaseKey {
 class BaseSampler final : public rdb::RdbVisitor {
  public:
   BaseSampler(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
-              uint64_t per_master, int64_t now_ms, std::vector<BaseKey>* out)
-      : plan_(plan), source_(source), per_master_(per_master), now_ms_(now_ms), out_(out) {}
+              uint64_t per_master, int64_t now_ms, std::vector<BaseKey>* out,
+              std::vector<std::unordered_set<std::string>>* known)
+      : plan_(plan), source_(source), per_master_(per_master), now_ms_(now_ms), out_(out),
+        known_(known) {}
   Status OnHeader(const rdb::RdbHeader& header) override {
     version_ = header.version;
     return Status();
@@ -201,6 +203,7 @@ class BaseSampler final : public rdb::RdbVisitor {
     if (e.db != 0 || FlushPoint(plan_, source_).SkipsBase()) return Status();
     const int node = SampleNodeOf(plan_, source_, per_master_, e.key, e.HashSlot());
     if (node < 0) return Status();
+    if (!known_->empty()) (*known_)[static_cast<size_t>(node)].insert(e.key);
     if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
     BaseKey b;
     b.node = node;
@@ -219,6 +222,7 @@ class BaseSampler final : public rdb::RdbVisitor {
   uint64_t per_master_;
   int64_t now_ms_;
   std::vector<BaseKey>* out_;
+  std::vector<std::unordered_set<std::string>>* known_;
   int version_ = 0;
 };
 
@@ -434,12 +438,19 @@ Status SampleLogSource(const loader::RecoveryPlan& plan, const loader::PlanSourc
   rdb::RdbReadOptions ro;
   ro.capture_values = true;
   ro.layout = loader::LayoutProducerOf(source.path);
-  BaseSampler sampler(plan, source, options.per_master, options.now_ms, &base);
+  BaseSampler sampler(plan, source, options.per_master, options.now_ms, &base,
+                      &out->known_by_node);
   aof::DefaultRdbPartReader part(ro, &sampler);
   LogIndexer indexer(plan, source, options.per_master, &classes, &touched_sampled);
   SK_RETURN_IF_ERROR(
       loader::ReadAofFiles(source.files, options.io, &part, &indexer, false).status());
+  if (!out->known_by_node.empty()) {
+    for (const auto& [key, node] : touched_sampled) {
+      out->known_by_node[static_cast<size_t>(node)].insert(key);
+    }
+  }
   if (!indexer.wholesale().empty()) {
+    out->key_set_unknown = source.path + ": the log touches every key of the source";
     std::set<std::string> keys;
     for (const BaseKey& b : base) keys.insert(b.key.key);
     for (const auto& [key, node] : touched_sampled) keys.insert(key);

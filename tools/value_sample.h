@@ -26,6 +26,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "base/status.h"
@@ -66,6 +67,12 @@ struct ValueSample {
   uint64_t not_compared = 0;      // sampled keys touched by a log that could not be replayed
   uint64_t commands_replayed = 0;
   std::vector<std::string> notes;  // why keys were not compared, one line per source and reason
+  // With every key sampled (per_master 0): per plan node, every db-0 key
+  // the sources may leave on it (expiring keys, keys the log deletes and
+  // keys not compared included), for CompareKeySets. Empty otherwise, and
+  // `key_set_unknown` says why when a source's log touches every key.
+  std::vector<std::unordered_set<std::string>> known_by_node;
+  std::string key_set_unknown;
 };
 
 Result<ValueSample> SampleSourceKeys(const loader::RecoveryPlan& plan,
@@ -86,6 +93,16 @@ Result<std::vector<Finding>> CompareSampledKeys(const loader::RecoveryPlan& plan
                                                 ClusterSession& session,
                                                 const std::vector<std::vector<SampledKey>>& samples,
                                                 const std::vector<bool>& skip);
+
+// With every key sampled: SCANs each node (masters and replicas, except
+// `skip`) and names each key no source can have left on it (check "key",
+// expected "absent (in no source)"): an extra key, which a key count would
+// show on a node without log commands and which sampling alone cannot see.
+// At most kMaxErrorFindings keys per node are named, then one finding with
+// how many more. REQUIRES: !sample.known_by_node.empty().
+Result<std::vector<Finding>> CompareKeySets(const loader::RecoveryPlan& plan,
+                                            ClusterSession& session, const ValueSample& sample,
+                                            const std::vector<bool>& skip);
 
 // The logical content of one value: its type family ("hash", "list", ...)
 // and its decoded elements rendered as text, sorted where the type has no

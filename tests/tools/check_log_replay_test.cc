@@ -226,6 +226,7 @@ TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPasses) {
   EXPECT_EQ(v["not_compared"], 0u) << v.dump(2);
   EXPECT_GE(v["log_commands_replayed"].get<uint64_t>(), 12u) << v.dump(2);
   EXPECT_TRUE(v.contains("replay_server")) << v.dump(2);
+  EXPECT_EQ(v["key_set"], "compared") << v.dump(2);
   for (const auto& n : j["nodes"]) {
     if (n["role"] == "master" && n.contains("keys_not_checked")) {
       EXPECT_NE(n["keys_not_checked"].get<std::string>().find("log commands"), std::string::npos)
@@ -234,7 +235,8 @@ TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPasses) {
   }
 }
 
-// What the log made, changed on the live nodes: each is named by key.
+// What the log made, changed on the live nodes, and a key in no source:
+// each is named by key, on master and replica.
 TEST_F(CheckLogReplayTest, ChangesToWhatTheLogMadeAreNamedByKey) {
   TempDir run("shardkit-check-log-damage");
   auto cluster = StartRecovered(run);
@@ -251,6 +253,7 @@ TEST_F(CheckLogReplayTest, ChangesToWhatTheLogMadeAreNamedByKey) {
   must("str:3", {"PEXPIREAT", "str:3", std::to_string(kFarMs + 3)});  // the log changed the TTL
   must("str:4", {"PEXPIREAT", "str:4", std::to_string(kFarMs + 4)});  // the log removed the TTL
   must("{t}counter", {"SET", "{t}counter", "41"});                  // INCR in a MULTI undone
+  must("extra:1", {"SET", "extra:1", "in-no-source"});              // a key count would show it
   ASSERT_TRUE(cluster->WaitReplicas().ok());
   auto r = CheckAll();
   ASSERT_TRUE(r.ok());
@@ -269,13 +272,16 @@ TEST_F(CheckLogReplayTest, ChangesToWhatTheLogMadeAreNamedByKey) {
   const auto ttl3 = FindingsForKey(j, "ttl", "str:3");
   ASSERT_EQ(ttl3.size(), 2u) << r->output;
   EXPECT_EQ(ttl3[0]["expected"], "expiry at " + std::to_string(kFarMs + 999) + " ms");
+  const auto extra = FindingsForKey(j, "key", "extra:1");
+  ASSERT_EQ(extra.size(), 2u) << r->output;
+  EXPECT_EQ(extra[0]["expected"], "absent (in no source)") << extra[0].dump();
   const auto ttl4 = FindingsForKey(j, "ttl", "str:4");
   ASSERT_EQ(ttl4.size(), 2u) << r->output;
   EXPECT_EQ(ttl4[0]["expected"], "no expiry");
   // Nothing else, but key counts of nodes without log commands (the keys
   // brought back).
   const std::vector<std::string> damaged = {"str:1", "hash:1", "{t}counter", "str:2",
-                                            "{r}from", "str:3", "str:4"};
+                                            "{r}from", "str:3", "str:4", "extra:1"};
   for (const auto& f : j["findings"]) {
     if (f["check"] == "keys") continue;
     bool expected = false;
