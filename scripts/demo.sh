@@ -20,7 +20,8 @@
 #                                 D/tests/keyspace_check fill
 #   SHARDKIT_DEMO_KEEP=1          keep the work directory (its path is printed)
 #   SHARDKIT_DEMO_TAMPER=1        self-test: alter 3 keys of the new cluster
-#                                 before the checks (the demo must then fail)
+#                                 and add one before the checks (the demo must
+#                                 then fail, check naming the 4 keys)
 #   SHARDKIT_DEMO_MOVE=1          the new nodes start on other ports than the
 #                                 plan's endpoints (as pods that got new
 #                                 addresses): the cluster cannot form until
@@ -57,7 +58,8 @@
 #     has log commands, which check says) as the plan and recover's report
 #     say, and every key of every node, masters and replicas, equal to the old
 #     volumes' (type, expiry, value), the keys the AOF node's log touches
-#     after replaying those commands in a redis-server that check starts.
+#     after replaying those commands in a redis-server that check starts, and
+#     no node holding a key that is in no old volume.
 # Every server is killed and the work directory removed on every exit path.
 # Exit status: 0 only if every step succeeded and every key matched.
 set -euo pipefail
@@ -396,12 +398,13 @@ echo "   cluster_state:ok on all $new_total nodes"
 step_done
 
 if [ "${SHARDKIT_DEMO_TAMPER:-0}" = "1" ]; then
-  # Self-test of the checks: change one value, one TTL, delete one key; the
-  # demo must then report exactly these three differences and fail.
-  echo "   SHARDKIT_DEMO_TAMPER=1: changing str:0, the TTL of session:17, deleting hash:8"
+  # Self-test of the checks: change one value, one TTL, delete one key, add
+  # one; the demo must then report exactly these four keys and fail.
+  echo "   SHARDKIT_DEMO_TAMPER=1: changing str:0, the TTL of session:17, deleting hash:8, adding tamper:extra"
   redis-cli -c -p "${new_ports[0]}" SET str:0 tampered > /dev/null
   redis-cli -c -p "${new_ports[0]}" PEXPIRE session:17 999999999 > /dev/null
   redis-cli -c -p "${new_ports[0]}" DEL hash:8 > /dev/null
+  redis-cli -c -p "${new_ports[0]}" SET tamper:extra 1 > /dev/null
 fi
 
 # ---- 6. checks ------------------------------------------------------------------
