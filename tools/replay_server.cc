@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdlib.h>
+#include <linux/close_range.h>
 #include <sys/prctl.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -57,6 +59,8 @@ Result<pid_t> Spawn(const std::vector<std::string>& args) {
   if (pid == 0) {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent) _exit(127);
+    // The server must not hold check's connections to the nodes open.
+    (void)close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
     const int null = open("/dev/null", O_RDWR);
     if (null >= 0) {
       dup2(null, 0);
@@ -97,6 +101,11 @@ Result<std::unique_ptr<ReplayServer>> ReplayServer::Start(const std::string& bin
   }
   s->dir_ = pattern;
   const std::string socket = s->dir_ + "/redis.sock";
+  if (socket.size() >= sizeof(sockaddr_un::sun_path)) {
+    return Status::InvalidArgument("replay server socket path " + socket + " is longer than " +
+                                   std::to_string(sizeof(sockaddr_un::sun_path) - 1) +
+                                   " bytes (set TMPDIR to a shorter directory)");
+  }
   SK_ASSIGN_OR_RETURN(s->pid_, Spawn({s->binary_, "--port", "0", "--unixsocket", socket,
                                       "--unixsocketperm", "700", "--save", "", "--appendonly",
                                       "no", "--dir", s->dir_, "--logfile", s->dir_ + "/redis.log",
