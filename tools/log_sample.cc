@@ -427,6 +427,32 @@ Status ReplayClosures(const loader::RecoveryPlan& plan, const loader::PlanSource
   return Status();
 }
 
+// The sampled touched keys whose closure is small enough to replay (their
+// roots in *roots); the others are counted as not compared, with a note.
+std::vector<std::pair<std::string, int>> ReplayableKeys(
+    const loader::PlanSource& source, const std::map<std::string, int>& touched_sampled,
+    KeyClasses* classes, std::set<uint64_t>* roots, ValueSample* out) {
+  std::vector<std::pair<std::string, int>> replayable;
+  uint64_t too_large = 0;
+  for (const auto& [key, node] : touched_sampled) {
+    const uint64_t root = classes->Find(SampleKeyHash(key));
+    if (classes->SizeOf(root) > kMaxClosureKeys) {
+      ++too_large;
+      continue;
+    }
+    roots->insert(root);
+    replayable.emplace_back(key, node);
+  }
+  if (too_large > 0) {
+    out->not_compared += too_large;
+    out->notes.push_back(source.path + ": " + std::to_string(too_large) +
+                         " keys touched by the log not compared: closure too large (more than " +
+                         std::to_string(kMaxClosureKeys) +
+                         " keys joined by multi-key log commands)");
+  }
+  return replayable;
+}
+
 }  // namespace
 
 Status SampleLogSource(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
@@ -468,24 +494,8 @@ Status SampleLogSource(const loader::RecoveryPlan& plan, const loader::PlanSourc
   }
   // 3. Touched keys: by replay of their closure.
   std::set<uint64_t> roots;
-  std::vector<std::pair<std::string, int>> replayable;
-  uint64_t too_large = 0;
-  for (const auto& [key, node] : touched_sampled) {
-    const uint64_t root = classes.Find(SampleKeyHash(key));
-    if (classes.SizeOf(root) > kMaxClosureKeys) {
-      ++too_large;
-      continue;
-    }
-    roots.insert(root);
-    replayable.emplace_back(key, node);
-  }
-  if (too_large > 0) {
-    out->not_compared += too_large;
-    out->notes.push_back(source.path + ": " + std::to_string(too_large) +
-                         " keys touched by the log not compared: closure too large (more than " +
-                         std::to_string(kMaxClosureKeys) +
-                         " keys joined by multi-key log commands)");
-  }
+  std::vector<std::pair<std::string, int>> replayable =
+      ReplayableKeys(source, touched_sampled, &classes, &roots, out);
   if (replayable.empty()) return Status();
   if (options.replay == nullptr) {
     out->not_compared += replayable.size();
