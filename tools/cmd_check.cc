@@ -1,10 +1,13 @@
 // shardkit check --plan plan.json [--report recover.json] [--endpoints h:p,...]
-//                [--wait SECONDS] [--sample N|all|none] [--user U] [--password P] [--json]
+//                [--wait SECONDS] [--sample N|all|none] [--replay-server PATH]
+//                [--user U] [--password P] [--json]
 // Compares the live nodes of a recovered cluster with the plan (and, with
 // --report, with what recover wrote, by DEBUG DIGEST where recover --digest
-// computed it (tools/digest_check.h); and sampled values with the sources):
-// tools/layout_check.h and tools/value_sample.h say what is compared. Waits (bounded by --wait) while nodes load or the cluster
-// converges, then compares once.
+// computed it (tools/digest_check.h); and sampled values with the sources,
+// keys an AOF log touches after replaying it in a redis-server check starts:
+// tools/log_sample.h, tools/replay_server.h): tools/layout_check.h and
+// tools/value_sample.h say what is compared. Waits (bounded by --wait) while
+// nodes load or the cluster converges, then compares once.
 // Exit: 0 everything matches; 1 a mismatch (each named); 2 bad input, an
 // unreachable node or refused credentials; 5 still not ready after --wait.
 #include <chrono>
