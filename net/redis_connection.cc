@@ -62,7 +62,19 @@ Result<std::unique_ptr<RedisConnection>> RedisConnection::Connect(const std::str
                                                                   int port,
                                                                   const std::string& name,
                                                                   const ConnectOptions& options) {
-  redisContext* c = redisConnectWithTimeout(host.c_str(), port, Millis(options.connect_timeout_ms));
+  return Open(redisConnectWithTimeout(host.c_str(), port, Millis(options.connect_timeout_ms)), name,
+              options);
+}
+
+Result<std::unique_ptr<RedisConnection>> RedisConnection::ConnectUnix(
+    const std::string& socket_path, const std::string& name, const ConnectOptions& options) {
+  return Open(redisConnectUnixWithTimeout(socket_path.c_str(), Millis(options.connect_timeout_ms)),
+              name, options);
+}
+
+Result<std::unique_ptr<RedisConnection>> RedisConnection::Open(redisContext* c,
+                                                               const std::string& name,
+                                                               const ConnectOptions& options) {
   if (c == nullptr) return Status::ResourceExhausted(name + ": cannot allocate a connection");
   if (c->err != 0) {
     std::string why = c->errstr;

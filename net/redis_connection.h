@@ -40,6 +40,11 @@ class RedisConnection {
   static Result<std::unique_ptr<RedisConnection>> Connect(const std::string& host, int port,
                                                           const std::string& name,
                                                           const ConnectOptions& options);
+  // The same over a unix socket (a server shardkit started itself, such as
+  // check's replay server); `socket_path` must name the server's socket.
+  static Result<std::unique_ptr<RedisConnection>> ConnectUnix(const std::string& socket_path,
+                                                              const std::string& name,
+                                                              const ConnectOptions& options);
   ~RedisConnection();
   RedisConnection(const RedisConnection&) = delete;
   RedisConnection& operator=(const RedisConnection&) = delete;
@@ -54,6 +59,11 @@ class RedisConnection {
 
  private:
   RedisConnection(redisContext* context, std::string name);
+  // Takes `context` (freed on every path): checks it, sets the command
+  // timeout, authenticates and PINGs.
+  static Result<std::unique_ptr<RedisConnection>> Open(redisContext* context,
+                                                       const std::string& name,
+                                                       const ConnectOptions& options);
   Status Failure(const std::string& what) const;
 
   redisContext* context_;

@@ -1,12 +1,16 @@
 // shardkit check --plan plan.json [--report recover.json] [--endpoints h:p,...]
-//                [--wait SECONDS] [--sample N|all|none] [--user U] [--password P] [--json]
+//                [--wait SECONDS] [--sample N|all|none] [--replay-server PATH]
+//                [--user U] [--password P] [--json]
 // Compares the live nodes of a recovered cluster with the plan (and, with
 // --report, with what recover wrote, by DEBUG DIGEST where recover --digest
-// computed it (tools/digest_check.h); and sampled values with the sources):
-// tools/layout_check.h and tools/value_sample.h say what is compared. Waits (bounded by --wait) while nodes load or the cluster
-// converges, then compares once.
+// computed it (tools/digest_check.h); and sampled values with the sources,
+// keys an AOF log touches after replaying it in a redis-server check starts:
+// tools/log_sample.h, tools/replay_server.h): tools/layout_check.h and
+// tools/value_sample.h say what is compared. Waits (bounded by --wait) while
+// nodes load or the cluster converges, then compares once.
 // Exit: 0 everything matches; 1 a mismatch (each named); 2 bad input, an
 // unreachable node or refused credentials; 5 still not ready after --wait.
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 
@@ -18,6 +22,7 @@
 #include "tools/exit_codes.h"
 #include "tools/layout_check.h"
 #include "tools/plan_json.h"
+#include "tools/replay_server.h"
 #include "tools/value_sample.h"
 
 namespace shardkit::tools {
@@ -30,6 +35,7 @@ struct CheckArgs {
   double wait_seconds = 60;
   std::string sample = "2000";  // keys per master, "all", or "none"
   bool sample_given = false;
+  std::string replay_server;    // "" = redis-server on PATH
   ConnectArgs connect;
   bool json = false;
 };
@@ -89,13 +95,53 @@ std::vector<bool> SkipForValues(ClusterSession& cs, const std::vector<Finding>& 
   return skip;
 }
 
-// The sampled value comparison, or why values were not checked (`*why`).
+// What the value comparison did, for the report.
+struct ValuesOutcome {
+  std::string not_checked;  // why values were not sampled at all
+  bool sampled = false;
+  uint64_t from_base = 0;
+  uint64_t from_replay = 0;
+  uint64_t not_compared = 0;
+  uint64_t commands_replayed = 0;
+  std::vector<std::string> notes;
+  std::string replay_server;  // "<binary> (redis <version>)" when one ran
+  std::string replay_unavailable;
+  // --sample all: "compared" when every node's keys were SCANned against
+  // the sources' key set, else why not.
+  std::string key_set;
+  double seconds = 0;
+};
+
+// A replay server for the plan's log commands when it has any, or why not
+// (its major version must be the nodes': RESTORE refuses newer payloads and
+// commands may differ).
+std::unique_ptr<ReplayServer> StartReplay(const CheckArgs& args, const loader::RecoveryPlan& plan,
+                                          ClusterSession& cs, std::string* why) {
+  if (!plan.UsesAof()) return nullptr;
+  auto replay = ReplayServer::Start(args.replay_server);
+  if (!replay.ok()) {
+    *why = std::string(replay.status().message());
+    return nullptr;
+  }
+  auto info = cs.connection(0).Command({"INFO", "server"});
+  const std::string node_version =
+      info.ok() ? net::InfoField(net::ParseInfoFields(info->str), "redis_version") : "";
+  if (MajorVersion(node_version) != MajorVersion((*replay)->version())) {
+    *why = (*replay)->binary() + " is redis " + (*replay)->version() + ", the nodes redis " +
+           (node_version.empty() ? "(unknown)" : node_version) +
+           ": the replay needs the same major version (--replay-server)";
+    return nullptr;
+  }
+  return std::move(*replay);
+}
+
+// The sampled value comparison, or why values were not checked.
 Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv& env,
                                          const loader::RecoveryPlan& plan, ClusterSession& cs,
                                          const std::vector<Finding>& layout,
-                                         const DigestOutcome& digests, std::string* why) {
+                                         const DigestOutcome& digests, ValuesOutcome* outcome) {
   if (args.sample == "none") {
-    *why = "--sample none";
+    outcome->not_checked = "--sample none";
     return std::vector<Finding>();
   }
   // Every node's whole dataset matched its DEBUG DIGEST: sampling adds
@@ -104,22 +150,68 @@ Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv
   if (digests.all_compared() && digests.findings.empty() && !args.sample_given) {
     return std::vector<Finding>();
   }
-  uint64_t per_master = 0;
+  SampleOptions options;
   if (args.sample != "all") {
     try {
-      per_master = std::stoull(args.sample);
+      options.per_master = std::stoull(args.sample);
     } catch (const std::exception&) {
       return Status::InvalidArgument("--sample " + args.sample + ": expected N, all or none");
     }
-    if (per_master == 0) return Status::InvalidArgument("--sample 0: use --sample none");
+    if (options.per_master == 0) return Status::InvalidArgument("--sample 0: use --sample none");
+  } else {
+    options.per_master = 0;
   }
-  auto samples = SampleSourceKeys(plan, per_master, NowMs(), IoOptionsFor(env));
+  const auto start = std::chrono::steady_clock::now();
+  std::unique_ptr<ReplayServer> replay = StartReplay(args, plan, cs, &options.replay_unavailable);
+  options.replay = replay.get();
+  options.now_ms = NowMs();
+  options.io = IoOptionsFor(env);
+  if (replay != nullptr) {
+    outcome->replay_server = replay->binary() + " (redis " + replay->version() + ")";
+  }
+  outcome->replay_unavailable = options.replay_unavailable;
+  auto samples = SampleSourceKeys(plan, options);
+  replay.reset();  // killed as soon as the expected values are known
   if (!samples.ok()) {
     if (args.sample_given) return samples.status().WithPrefix("--sample");
-    *why = std::string(samples.status().message());
+    outcome->not_checked = std::string(samples.status().message());
     return std::vector<Finding>();
   }
-  return CompareSampledKeys(plan, cs, *samples, SkipForValues(cs, layout));
+  outcome->sampled = true;
+  outcome->from_base = samples->from_base;
+  outcome->from_replay = samples->from_replay;
+  outcome->not_compared = samples->not_compared;
+  outcome->commands_replayed = samples->commands_replayed;
+  outcome->notes = samples->notes;
+  const std::vector<bool> skip = SkipForValues(cs, layout);
+  auto findings = CompareSampledKeys(plan, cs, samples->by_node, skip);
+  if (findings.ok() && samples->known_by_node.empty()) {
+    outcome->key_set = "not compared: only with --sample all";
+  } else if (findings.ok() && !samples->key_set_unknown.empty()) {
+    outcome->key_set = "not compared: " + samples->key_set_unknown;
+  } else if (findings.ok()) {
+    auto extra = CompareKeySets(plan, cs, *samples, skip);
+    if (!extra.ok()) return extra.status();
+    findings->insert(findings->end(), extra->begin(), extra->end());
+    outcome->key_set = "compared";
+  }
+  outcome->seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return findings;
+}
+
+nlohmann::json ValuesJson(const ValuesOutcome& v) {
+  nlohmann::json j = {{"keys_compared", v.from_base + v.from_replay},
+                      {"from_base", v.from_base},
+                      {"from_log_replay", v.from_replay},
+                      {"not_compared", v.not_compared},
+                      {"log_commands_replayed", v.commands_replayed},
+                      {"notes", v.notes},
+                      {"key_set", v.key_set},
+                      {"seconds", v.seconds}};
+  if (!v.replay_server.empty()) j["replay_server"] = v.replay_server;
+  if (!v.replay_unavailable.empty()) j["replay_not_available"] = v.replay_unavailable;
+  return j;
 }
 
 int Run(const CheckArgs& args, const CommandEnv& env) {
@@ -165,14 +257,28 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
   }
   auto digests = CheckDigests(cs, expected, SkipForValues(cs, findings), NowMs());
   if (!digests.ok()) return ReportError("check", digests.status());
-  std::string values_not_checked;
-  auto values = CheckValues(args, env, *plan, cs, findings, *digests, &values_not_checked);
+  ValuesOutcome values_outcome;
+  auto values = CheckValues(args, env, *plan, cs, findings, *digests, &values_outcome);
+  const std::string& values_not_checked = values_outcome.not_checked;
   findings.insert(findings.end(), digests->findings.begin(), digests->findings.end());
   if (!values.ok()) return ReportError("check", values.status());
   findings.insert(findings.end(), values->begin(), values->end());
   for (const Finding& f : findings) std::fprintf(stderr, "mismatch: %s\n", f.Text().c_str());
   if (!values_not_checked.empty()) {
     std::fprintf(stderr, "check: values not checked: %s\n", values_not_checked.c_str());
+  }
+  if (values_outcome.sampled) {
+    const ValuesOutcome& v = values_outcome;
+    std::fprintf(stderr,
+                 "check: values: %llu sampled keys compared (%llu from base values, %llu after "
+                 "replaying %llu log commands%s), %llu not compared; key set %s; %.2f s\n",
+                 static_cast<unsigned long long>(v.from_base + v.from_replay),
+                 static_cast<unsigned long long>(v.from_base),
+                 static_cast<unsigned long long>(v.from_replay),
+                 static_cast<unsigned long long>(v.commands_replayed),
+                 v.replay_server.empty() ? "" : (" in " + v.replay_server).c_str(),
+                 static_cast<unsigned long long>(v.not_compared), v.key_set.c_str(), v.seconds);
+    for (const std::string& note : v.notes) std::fprintf(stderr, "check: note: %s\n", note.c_str());
   }
   const int rc = findings.empty() ? kExitOk : kExitDataCorrupt;
   std::fprintf(stderr, "check: %zu nodes, %zu mismatches%s\n", cs.nodes().size(), findings.size(),
@@ -186,6 +292,7 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
                                             *digests)},
                         {"findings", nlohmann::json::array()}};
     if (!values_not_checked.empty()) j["values_not_checked"] = values_not_checked;
+    if (values_outcome.sampled) j["values"] = ValuesJson(values_outcome);
     for (const Finding& f : findings) j["findings"].push_back(f.Json());
     std::cout << j.dump(2) << std::endl;
   }
@@ -214,16 +321,32 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
       ->check(CLI::Range(0.0, 86400.0));
   cmd->add_option("--sample", args->sample,
                   "values: per master, this many keys (or all, or none) read from the plan's "
-                  "RDB sources are fetched with DUMP and PEXPIRETIME and compared by type, "
+                  "sources are fetched with DUMP and PEXPIRETIME and compared by type, "
                   "expiry and decoded elements (default 2000; skipped with a note when the "
-                  "sources have log commands or are not readable here)")
+                  "sources are not readable here). Keys an AOF source's log commands touch "
+                  "or create are compared with the value a replay of those commands gives "
+                  "(see --replay-server)")
       ->each([args](const std::string&) { args->sample_given = true; });
+  cmd->add_option("--replay-server", args->replay_server,
+                  "redis-server binary for the log replay (default: redis-server on PATH; "
+                  "the same major version as the nodes). Started only when a source has log "
+                  "commands, with --port 0 and a unix socket in a private temporary "
+                  "directory, --save \"\" --appendonly no, and killed after sampling: the "
+                  "sampled keys' base values (and those of keys joined to them by multi-key "
+                  "commands) are RESTOREd with their absolute expiry, the log commands "
+                  "touching them replayed in order, and DUMP/PEXPIRETIME read back. Without "
+                  "one, those keys are reported as not compared (no replay server), not as "
+                  "mismatches");
   AddConnectFlags(cmd, &args->connect);
   cmd->add_flag("--json", args->json, "JSON report on stdout");
   cmd->footer(
       "Exit codes: 0 everything matches; 1 a mismatch (each named on stderr: node, slot, peer, "
       "count, digest or key, expected and found); 2 bad input, an unreachable node or refused credentials; "
-      "5 nodes still loading after --wait.");
+      "5 nodes still loading after --wait. With --json, \"values\" reports keys_compared, "
+      "from_base, from_log_replay, not_compared (and notes saying why), "
+      "log_commands_replayed, replay_server or replay_not_available, and key_set. Key counts "
+      "of nodes whose output has log commands are not checked (keys_not_checked says why); "
+      "with --sample all every node is SCANned instead and a key in no source is named.");
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
 }
 

@@ -8,21 +8,12 @@
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_writer.h"
 #include "storage/file_reader.h"
+#include "tools/log_sample.h"
 
 namespace shardkit::tools {
 namespace {
 
 namespace rdb = formats::rdb;
-
-// FNV-1a: a stable hash that decides which keys are in the sample.
-uint64_t KeyHash(std::string_view key) {
-  uint64_t h = 1469598103934665603ULL;
-  for (unsigned char c : key) {
-    h ^= c;
-    h *= 1099511628211ULL;
-  }
-  return h;
-}
 
 // "hash-listpack" -> "hash", "quicklist-v2" -> "list", "zset-v1" -> "zset".
 std::string Family(uint8_t type) {
@@ -83,18 +74,17 @@ class SampleCollector final : public rdb::RdbVisitor {
  public:
   SampleCollector(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
                   uint64_t per_master, int64_t now_ms,
-                  std::vector<std::vector<SampledKey>>* out)
-      : plan_(plan), source_(source), per_master_(per_master), now_ms_(now_ms), out_(out) {}
+                  std::vector<std::vector<SampledKey>>* out,
+                  std::vector<std::unordered_set<std::string>>* known)
+      : plan_(plan), source_(source), per_master_(per_master), now_ms_(now_ms), out_(out),
+        known_(known) {}
 
   Status OnEntryOwned(rdb::RdbEntry& e) override {
     if (e.db != 0) return Status();
-    const uint16_t slot = e.HashSlot();
-    if (!source_.owned_slots.empty() && !source_.owned_slots.Contains(slot)) return Status();
-    const int node = plan_.slots.NodeOfSlot(slot);
+    const int node = SampleNodeOf(plan_, source_, per_master_, e.key, e.HashSlot());
     if (node < 0) return Status();
+    if (!known_->empty()) (*known_)[node].insert(e.key);
     if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
-    const uint64_t keys = std::max<uint64_t>(1, plan_.slots.nodes[node].keys);
-    if (per_master_ != 0 && KeyHash(e.key) % keys >= per_master_) return Status();
     SampledKey k;
     k.key = std::move(e.key);
     k.type = e.type;
@@ -111,6 +101,7 @@ class SampleCollector final : public rdb::RdbVisitor {
   uint64_t per_master_;
   int64_t now_ms_;
   std::vector<std::vector<SampledKey>>* out_;
+  std::vector<std::unordered_set<std::string>>* known_;
 };
 
 std::string Describe(const LogicalValue& v) {
@@ -137,6 +128,25 @@ Finding KeyFinding(const LiveNode& n, std::string check, const std::string& key,
 
 }  // namespace
 
+uint64_t SampleKeyHash(std::string_view key) {
+  uint64_t h = 1469598103934665603ULL;
+  for (unsigned char c : key) {
+    h ^= c;
+    h *= 1099511628211ULL;
+  }
+  return h;
+}
+
+int SampleNodeOf(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+                 uint64_t per_master, std::string_view key, uint16_t slot) {
+  if (!source.owned_slots.empty() && !source.owned_slots.Contains(slot)) return -1;
+  const int node = plan.slots.NodeOfSlot(slot);
+  if (node < 0) return -1;
+  const uint64_t keys = std::max<uint64_t>(1, plan.slots.nodes[node].keys);
+  if (per_master != 0 && SampleKeyHash(key) % keys >= per_master) return -1;
+  return node;
+}
+
 Result<LogicalValue> DecodeValue(uint8_t type, std::string_view value, int rdb_version) {
   rdb::RdbEntry e;
   e.key = "k";
@@ -162,26 +172,32 @@ Result<LogicalValue> DecodeValue(uint8_t type, std::string_view value, int rdb_v
   return v;
 }
 
-Result<std::vector<std::vector<SampledKey>>> SampleSourceKeys(const loader::RecoveryPlan& plan,
-                                                              uint64_t per_master,
-                                                              int64_t now_ms,
-                                                              const storage::IoOptions& io) {
-  if (plan.UsesAof()) {
-    return Status::NotSupported("a source has log commands after its RDB part, which change "
-                                "values after it");
-  }
-  std::vector<std::vector<SampledKey>> out(plan.slots.nodes.size());
+Result<ValueSample> SampleSourceKeys(const loader::RecoveryPlan& plan,
+                                     const SampleOptions& options) {
+  ValueSample out;
+  out.by_node.resize(plan.slots.nodes.size());
+  if (options.per_master == 0) out.known_by_node.resize(plan.slots.nodes.size());
   for (const loader::PlanSource& s : plan.sources) {
+    if (s.kind == "aof-multipart" || s.kind == "aof-legacy") {
+      SK_RETURN_IF_ERROR(SampleLogSource(plan, s, options, &out));
+      continue;
+    }
     if (s.rdb_path.empty()) continue;
     if (s.kind != "rdb") {
       return Status::NotSupported("source " + s.path + " is " + s.kind +
-                                  ": only RDB sources are sampled");
+                                  ": only RDB and AOF sources are sampled");
     }
-    SK_ASSIGN_OR_RETURN(auto in, storage::OpenSequentialReader(s.rdb_path, io));
+    SK_ASSIGN_OR_RETURN(auto in, storage::OpenSequentialReader(s.rdb_path, options.io));
     rdb::RdbReadOptions ro;
     ro.capture_values = true;
-    SampleCollector collector(plan, s, per_master, now_ms, &out);
+    std::vector<std::vector<SampledKey>> keys(plan.slots.nodes.size());
+    SampleCollector collector(plan, s, options.per_master, options.now_ms, &keys,
+                              &out.known_by_node);
     SK_RETURN_IF_ERROR(rdb::ReadRdb(in.get(), ro, &collector).status());
+    for (size_t n = 0; n < keys.size(); ++n) {
+      out.from_base += keys[n].size();
+      for (SampledKey& k : keys[n]) out.by_node[n].push_back(std::move(k));
+    }
   }
   return out;
 }
@@ -202,6 +218,12 @@ Result<std::vector<Finding>> CompareSampledKeys(
       if (pttl.is_error()) {
         findings.push_back(KeyFinding(n, "key", k.key, "served by this node", pttl.ToString()));
         if (++errors >= kMaxErrorFindings) break;
+        continue;
+      }
+      if (k.absent) {
+        if (pttl.integer != -2) {
+          findings.push_back(KeyFinding(n, "key", k.key, "absent (the log deletes it)", "present"));
+        }
         continue;
       }
       if (pttl.integer == -2) {
@@ -238,9 +260,47 @@ Result<std::vector<Finding>> CompareSampledKeys(
       auto want = DecodeValue(k.type, k.value, k.rdb_version);
       if (!want.ok()) return want.status().WithPrefix("source value of " + k.key);
       if (!(*want == *live)) {
-        findings.push_back(KeyFinding(n, "value", k.key, Describe(*want),
+        findings.push_back(KeyFinding(n, "value", k.key,
+                                      Describe(*want) + (k.replayed ? " (after the log)" : ""),
                                       Describe(*live) + " (" + FirstDifference(*want, *live) + ")"));
       }
+    }
+  }
+  return findings;
+}
+
+Result<std::vector<Finding>> CompareKeySets(const loader::RecoveryPlan& plan,
+                                            ClusterSession& session, const ValueSample& sample,
+                                            const std::vector<bool>& skip) {
+  std::vector<Finding> findings;
+  for (size_t i = 0; i < session.nodes().size(); ++i) {
+    if (i < skip.size() && skip[i]) continue;
+    const LiveNode& n = session.nodes()[i];
+    const auto& known = sample.known_by_node.at(plan.slots.DataNode(n.index).index);
+    uint64_t extra = 0;
+    std::string cursor = "0";
+    // Bounded: SCAN ends when the cursor comes back to 0; a node holding
+    // more than a billion keys is not scanned further.
+    for (uint64_t round = 0; round < 1'000'000; ++round) {
+      SK_ASSIGN_OR_RETURN(net::RedisValue r,
+                          session.connection(i).CommandOk({"SCAN", cursor, "COUNT", "1000"}));
+      if (r.elements.size() != 2) {
+        return Status::Corruption(n.label + ": SCAN: unexpected reply " + r.ToString());
+      }
+      for (const net::RedisValue& key : r.elements[1].elements) {
+        if (known.count(key.str) != 0) continue;
+        if (++extra <= kMaxErrorFindings) {
+          findings.push_back(KeyFinding(n, "key", key.str, "absent (in no source)", "present"));
+        }
+      }
+      cursor = r.elements[0].str;
+      if (cursor == "0") break;
+    }
+    if (extra > kMaxErrorFindings) {
+      findings.push_back(Finding{n.index, n.node_id, n.endpoint.HostPort(), "key", "keys",
+                                 "no key outside the sources",
+                                 std::to_string(extra - kMaxErrorFindings) +
+                                     " more keys in no source"});
     }
   }
   return findings;

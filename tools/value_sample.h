@@ -3,12 +3,15 @@
 // same type family, same absolute expiry, same decoded elements (encodings
 // may differ: a listpack hash equals a hashtable hash with the same fields).
 //
-// SampleSourceKeys reads every RDB source of the plan once (raw, values
+// SampleSourceKeys reads every source of the plan once (raw, values
 // captured) and keeps, per master, the keys it owns whose hash falls in the
 // sample (about `per_master` keys of each master; 0 = every key); keys
-// already expired at `now_ms` are left out. Sources with log commands are
-// not sampled (the log changes values after the RDB part): kNotSupported,
-// which check reports as "values not checked".
+// already expired at `now_ms` are left out. An RDB source's sampled keys are
+// compared with their RDB value. An AOF source (base plus log commands) goes
+// through tools/log_sample.h: keys its log never touches are compared with
+// their base value; keys it touches (or creates) with the value a replay of
+// the log gives in the ReplayServer; keys that cannot be replayed are
+// counted in `not_compared`, with the reason in `notes`.
 // CompareSampledKeys asks every node (masters and their replicas, the
 // replicas after READONLY) for the sampled keys of its data node, except
 // the nodes in `skip` (those whose layout already differs: they may not
@@ -23,6 +26,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "base/status.h"
@@ -33,27 +37,72 @@
 
 namespace shardkit::tools {
 
+class ReplayServer;
+
 struct SampledKey {
   std::string key;
-  uint8_t type = 0;                 // RDB type byte in the source
+  uint8_t type = 0;                 // RDB type byte in the source (or the replay's DUMP)
   std::string value;                // raw value bytes as the source holds them
   int rdb_version = 0;              // the source's
   std::optional<int64_t> expire_ms;
+  bool absent = false;    // the log deletes it: the node must not hold it
+  bool replayed = false;  // the expected value comes from the log replay
 };
 
-// Indexed by plan node index (masters only; replicas' entries stay empty).
-Result<std::vector<std::vector<SampledKey>>> SampleSourceKeys(const loader::RecoveryPlan& plan,
-                                                              uint64_t per_master,
-                                                              int64_t now_ms,
-                                                              const storage::IoOptions& io);
+struct SampleOptions {
+  uint64_t per_master = 2000;  // 0 = every key
+  int64_t now_ms = 0;
+  storage::IoOptions io;
+  // For sources with log commands; nullptr when none could be started, and
+  // then `replay_unavailable` says why (e.g. "redis-server not found on PATH").
+  ReplayServer* replay = nullptr;
+  std::string replay_unavailable;
+};
 
-// Findings: check "key" (absent), "ttl" (expiry differs), "value" (type or
-// elements differ), each naming the key.
+struct ValueSample {
+  // Indexed by plan node index (masters only; replicas' entries stay empty).
+  std::vector<std::vector<SampledKey>> by_node;
+  uint64_t from_base = 0;         // expected value read from an RDB / AOF base
+  uint64_t from_replay = 0;       // expected value (or absence) from the log replay
+  uint64_t not_compared = 0;      // sampled keys touched by a log that could not be replayed
+  uint64_t commands_replayed = 0;
+  std::vector<std::string> notes;  // why keys were not compared, one line per source and reason
+  // With every key sampled (per_master 0): per plan node, every db-0 key
+  // the sources may leave on it (expiring keys, keys the log deletes and
+  // keys not compared included), for CompareKeySets. Empty otherwise, and
+  // `key_set_unknown` says why when a source's log touches every key.
+  std::vector<std::unordered_set<std::string>> known_by_node;
+  std::string key_set_unknown;
+};
+
+Result<ValueSample> SampleSourceKeys(const loader::RecoveryPlan& plan,
+                                     const SampleOptions& options);
+
+// The plan node whose sample holds db-0 key `key` (in `slot`) of `source`,
+// or -1: not a slot the source owns, no node, or outside the sample.
+int SampleNodeOf(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+                 uint64_t per_master, std::string_view key, uint16_t slot);
+// FNV-1a: a stable hash that decides which keys are in the sample.
+uint64_t SampleKeyHash(std::string_view key);
+
+// Findings: check "key" (absent, or present where the log deleted it),
+// "ttl" (expiry differs), "value" (type or elements differ), each naming
+// the key.
 inline constexpr int kMaxErrorFindings = 20;
 Result<std::vector<Finding>> CompareSampledKeys(const loader::RecoveryPlan& plan,
                                                 ClusterSession& session,
                                                 const std::vector<std::vector<SampledKey>>& samples,
                                                 const std::vector<bool>& skip);
+
+// With every key sampled: SCANs each node (masters and replicas, except
+// `skip`) and names each key no source can have left on it (check "key",
+// expected "absent (in no source)"): an extra key, which a key count would
+// show on a node without log commands and which sampling alone cannot see.
+// At most kMaxErrorFindings keys per node are named, then one finding with
+// how many more. REQUIRES: !sample.known_by_node.empty().
+Result<std::vector<Finding>> CompareKeySets(const loader::RecoveryPlan& plan,
+                                            ClusterSession& session, const ValueSample& sample,
+                                            const std::vector<bool>& skip);
 
 // The logical content of one value: its type family ("hash", "list", ...)
 // and its decoded elements rendered as text, sorted where the type has no

@@ -1,0 +1,510 @@
+#include "tools/log_sample.h"
+
+#include <strings.h>
+
+#include <cctype>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "base/chunk_io.h"
+#include "formats/aof/aof_reader.h"
+#include "formats/aof/command_keys.h"
+#include "formats/encodings/crc64.h"
+#include "formats/encodings/hash_slot.h"
+#include "loader/aof_source.h"
+#include "loader/enterprise_layout.h"
+#include "tools/replay_server.h"
+
+namespace shardkit::tools {
+namespace {
+
+namespace aof = formats::aof;
+namespace rdb = formats::rdb;
+
+// Union-find over 64-bit key hashes (path halving, union by size). A hash
+// collision only joins two classes: a closure then holds more keys than it
+// needs, which the replay handles alike.
+class KeyClasses {
+ public:
+  bool Contains(uint64_t h) const { return cells_.count(h) != 0; }
+  uint64_t Find(uint64_t h) {
+    auto it = cells_.try_emplace(h, Cell{h, 1}).first;
+    while (it->second.parent != it->first) {
+      auto up = cells_.find(it->second.parent);
+      it->second.parent = up->second.parent;
+      it = cells_.find(it->second.parent);
+    }
+    return it->first;
+  }
+  void Union(uint64_t a, uint64_t b) {
+    a = Find(a);
+    b = Find(b);
+    if (a == b) return;
+    if (cells_[a].size < cells_[b].size) std::swap(a, b);
+    cells_[b].parent = a;
+    cells_[a].size += cells_[b].size;
+  }
+  uint64_t SizeOf(uint64_t root) const { return cells_.at(root).size; }
+
+ private:
+  struct Cell {
+    uint64_t parent;
+    uint64_t size;
+  };
+  std::unordered_map<uint64_t, Cell> cells_;
+};
+
+std::string LowerName(const std::string& name) {
+  std::string out = name.substr(0, 32);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Why a command makes every key of the source touched, or "".
+std::string WholesaleReason(const aof::AofCommand& c, const std::string& name) {
+  if (name == "flushall" || name == "swapdb") return name + " acts on whole dbs";
+  if (name == "flushdb" && c.db == 0) return "flushdb of db 0 acts on the whole db";
+  if (name == "move") return "move takes keys to another db";
+  if (name == "copy") {
+    for (size_t i = 3; i < c.args.size(); ++i) {
+      if (strcasecmp(c.args[i].c_str(), "db") == 0) return "copy ... db writes another db";
+    }
+  }
+  if (name.rfind("eval", 0) == 0 || name.rfind("fcall", 0) == 0) {
+    return name + ": a script may touch keys it does not declare";
+  }
+  return "";
+}
+
+std::string Where(const aof::AofCommand& c) {
+  return (c.file != nullptr ? *c.file : std::string("?")) + " offset " +
+         std::to_string(c.offset) + ": ";
+}
+
+// Recover skips a source's RDB part and every command up to its last
+// FLUSHALL / FLUSHDB of db 0 (PlanSource::flush_file), unless it replays
+// the whole log (a standalone plan of one source): both passes do the same,
+// so that flush is no reason to give up on the source.
+class FlushPoint {
+ public:
+  FlushPoint(const loader::RecoveryPlan& plan, const loader::PlanSource& source)
+      : source_(source),
+        skips_(source.flush_file >= 0 && !(plan.standalone() && plan.sources.size() == 1)) {}
+  void OnFileStart() { ++file_index_; }
+  // True for the RDB part and commands that recover discards.
+  bool SkipsBase() const { return skips_; }
+  bool Skips(const aof::AofCommand& c) const {
+    return skips_ && (file_index_ < source_.flush_file ||
+                      (file_index_ == source_.flush_file && c.offset < source_.flush_end_offset));
+  }
+
+ private:
+  const loader::PlanSource& source_;
+  bool skips_;
+  int file_index_ = -1;
+};
+
+// What both passes read of a log command: its db-0 keys in slots the
+// source owns (as recover routes it), or nothing.
+class LogCommandKeys {
+ public:
+  explicit LogCommandKeys(const loader::PlanSource& source) : source_(source) {}
+
+  // Fills `keys()`; returns false for a command that changes no sampled key
+  // (MULTI/EXEC markers, other dbs, key-less, other owners). `*wholesale`
+  // gets a reason when the command makes the whole source touched.
+  bool Read(const aof::AofCommand& c, std::string* wholesale) {
+    const std::string name = LowerName(c.args[0]);
+    if (c.in_transaction && (name == "multi" || name == "exec")) return false;
+    const std::string why = WholesaleReason(c, name);
+    if (!why.empty()) {
+      *wholesale = Where(c) + why;
+      return false;
+    }
+    if (c.db != 0) return false;
+    const Status st = aof::ExtractKeys(c.args, &keys_);
+    if (!st.ok()) {
+      *wholesale = Where(c) + "the keys of '" + name + "' cannot be determined: " +
+                   std::string(st.message());
+      return false;
+    }
+    if (keys_.routing != aof::Routing::kKeyed) return false;
+    const auto slot = static_cast<uint16_t>(keys_.slot);
+    return source_.owned_slots.empty() || source_.owned_slots.Contains(slot);
+  }
+  const std::vector<uint32_t>& positions() const { return keys_.positions; }
+
+ private:
+  const loader::PlanSource& source_;
+  aof::CommandKeys keys_;
+};
+
+// Pass 1, commands: the classes of touched keys and the sampled ones.
+class LogIndexer final : public aof::AofVisitor {
+ public:
+  LogIndexer(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+             uint64_t per_master, KeyClasses* classes, std::map<std::string, int>* sampled)
+      : plan_(plan), source_(source), per_master_(per_master), classes_(classes),
+        sampled_(sampled), keys_(source), flush_(plan, source) {}
+
+  Status OnFileStart(const std::string&) override {
+    flush_.OnFileStart();
+    return Status();
+  }
+  Status OnCommand(const aof::AofCommand& c) override {
+    ++commands_;
+    if (!wholesale_.empty() || flush_.Skips(c)) return Status();
+    if (!keys_.Read(c, &wholesale_)) return Status();
+    const uint64_t first = SampleKeyHash(c.args[keys_.positions()[0]]);
+    classes_->Find(first);
+    for (uint32_t p : keys_.positions()) {
+      const std::string& key = c.args[p];
+      classes_->Union(first, SampleKeyHash(key));
+      const int node = SampleNodeOf(plan_, source_, per_master_, key, formats::KeyHashSlot(key));
+      if (node >= 0) sampled_->emplace(key, node);
+    }
+    return Status();
+  }
+  const std::string& wholesale() const { return wholesale_; }
+  uint64_t commands() const { return commands_; }
+
+ private:
+  const loader::RecoveryPlan& plan_;
+  const loader::PlanSource& source_;
+  uint64_t per_master_;
+  KeyClasses* classes_;
+  std::map<std::string, int>* sampled_;
+  LogCommandKeys keys_;
+  FlushPoint flush_;
+  std::string wholesale_;
+  uint64_t commands_ = 0;
+};
+
+struct BaseKey {
+  int node = -1;
+  SampledKey key;
+};
+
+// Pass 1, the RDB part: the sampled keys' base values.
+class BaseSampler final : public rdb::RdbVisitor {
+ public:
+  BaseSampler(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+              uint64_t per_master, int64_t now_ms, std::vector<BaseKey>* out,
+              std::vector<std::unordered_set<std::string>>* known)
+      : plan_(plan), source_(source), per_master_(per_master), now_ms_(now_ms), out_(out),
+        known_(known) {}
+  Status OnHeader(const rdb::RdbHeader& header) override {
+    version_ = header.version;
+    return Status();
+  }
+  Status OnEntryOwned(rdb::RdbEntry& e) override {
+    if (e.db != 0 || FlushPoint(plan_, source_).SkipsBase()) return Status();
+    const int node = SampleNodeOf(plan_, source_, per_master_, e.key, e.HashSlot());
+    if (node < 0) return Status();
+    if (!known_->empty()) (*known_)[static_cast<size_t>(node)].insert(e.key);
+    if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
+    BaseKey b;
+    b.node = node;
+    b.key.key = std::move(e.key);
+    b.key.type = e.type;
+    b.key.value = std::move(e.value);
+    b.key.rdb_version = version_;
+    b.key.expire_ms = e.expire_ms;
+    out_->push_back(std::move(b));
+    return Status();
+  }
+
+ private:
+  const loader::RecoveryPlan& plan_;
+  const loader::PlanSource& source_;
+  uint64_t per_master_;
+  int64_t now_ms_;
+  std::vector<BaseKey>* out_;
+  std::vector<std::unordered_set<std::string>>* known_;
+  int version_ = 0;
+};
+
+// What pass 2 learns per closure (by root) besides the replayed state.
+struct ClosureState {
+  std::map<uint64_t, std::string> refused;  // root -> first RESTORE error
+  std::set<uint64_t> time_dependent;        // roots with a base key expiring around now
+  uint64_t restored = 0;
+  uint64_t commands = 0;
+};
+
+// DUMP payload of a raw RDB value: type, value, RDB version (2 bytes LE),
+// CRC64 of those (8 bytes LE).
+std::string DumpPayload(uint8_t type, const std::string& value, int version) {
+  std::string p;
+  p.reserve(value.size() + 11);
+  p.push_back(static_cast<char>(type));
+  p += value;
+  p.push_back(static_cast<char>(version & 0xff));
+  p.push_back(static_cast<char>((version >> 8) & 0xff));
+  uint64_t crc = formats::Crc64(0, AsBytes(p));
+  for (int i = 0; i < 8; ++i) p.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return p;
+}
+
+// Pass 2, the RDB part: RESTORE the closures' base keys.
+class ClosureRestorer final : public rdb::RdbVisitor {
+ public:
+  ClosureRestorer(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+                  int64_t now_ms, KeyClasses* classes, const std::set<uint64_t>& roots,
+                  net::RedisConnection* replay, ClosureState* state)
+      : plan_(plan), source_(source), now_ms_(now_ms), classes_(classes), roots_(roots),
+        replay_(replay), state_(state) {}
+  Status OnHeader(const rdb::RdbHeader& header) override {
+    version_ = header.version;
+    return Status();
+  }
+  Status OnEntryOwned(rdb::RdbEntry& e) override {
+    if (e.db != 0 || FlushPoint(plan_, source_).SkipsBase()) return Status();
+    if (!source_.owned_slots.empty() && !source_.owned_slots.Contains(e.HashSlot())) {
+      return Status();
+    }
+    const uint64_t h = SampleKeyHash(e.key);
+    if (!classes_->Contains(h)) return Status();
+    const uint64_t root = classes_->Find(h);
+    if (roots_.count(root) == 0) return Status();
+    if (e.expire_ms && *e.expire_ms >= plan_.created_ms && *e.expire_ms <= now_ms_ + 60'000) {
+      state_->time_dependent.insert(root);
+    }
+    SK_ASSIGN_OR_RETURN(
+        net::RedisValue r,
+        replay_->Command({"RESTORE", e.key, std::to_string(e.expire_ms.value_or(0)),
+                          DumpPayload(e.type, e.value, version_), "REPLACE", "ABSTTL"}));
+    if (r.is_error()) {
+      state_->refused.emplace(root, "RESTORE " + e.key.substr(0, 100) + ": " + r.str);
+    }
+    ++state_->restored;
+    return Status();
+  }
+
+ private:
+  const loader::RecoveryPlan& plan_;
+  const loader::PlanSource& source_;
+  int64_t now_ms_;
+  KeyClasses* classes_;
+  const std::set<uint64_t>& roots_;
+  net::RedisConnection* replay_;
+  ClosureState* state_;
+  int version_ = 0;
+};
+
+// Pass 2, commands: replays those touching a closure, in order. Redis's
+// loader ignores error replies of logged commands (WRONGTYPE...): so does
+// the replay.
+class ClosureReplayer final : public aof::AofVisitor {
+ public:
+  ClosureReplayer(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+                  KeyClasses* classes, const std::set<uint64_t>& roots,
+                  net::RedisConnection* replay, ClosureState* state)
+      : classes_(classes), roots_(roots), replay_(replay), state_(state), keys_(source),
+        flush_(plan, source) {}
+
+  Status OnFileStart(const std::string&) override {
+    flush_.OnFileStart();
+    return Status();
+  }
+  Status OnCommand(const aof::AofCommand& c) override {
+    if (flush_.Skips(c)) return Status();
+    if (c.in_transaction && strcasecmp(c.args[0].c_str(), "multi") == 0) {
+      tx_.clear();
+      return Status();
+    }
+    if (c.in_transaction && strcasecmp(c.args[0].c_str(), "exec") == 0) {
+      if (tx_.empty()) return Status();
+      SK_RETURN_IF_ERROR(Send({"MULTI"}));
+      for (const std::vector<std::string>& cmd : tx_) SK_RETURN_IF_ERROR(Send(cmd));
+      SK_RETURN_IF_ERROR(Send({"EXEC"}));
+      tx_.clear();
+      return Status();
+    }
+    std::string ignored;
+    if (!keys_.Read(c, &ignored)) return Status();
+    const uint64_t h = SampleKeyHash(c.args[keys_.positions()[0]]);
+    if (!classes_->Contains(h) || roots_.count(classes_->Find(h)) == 0) return Status();
+    ++state_->commands;
+    std::vector<std::string> args(c.args.begin(), c.args.end());
+    if (c.in_transaction) {
+      tx_.push_back(std::move(args));
+      return Status();
+    }
+    return Send(args);
+  }
+
+ private:
+  Status Send(const std::vector<std::string>& args) {
+    return replay_->Command(args).status();
+  }
+
+  KeyClasses* classes_;
+  const std::set<uint64_t>& roots_;
+  net::RedisConnection* replay_;
+  ClosureState* state_;
+  LogCommandKeys keys_;
+  FlushPoint flush_;
+  std::vector<std::vector<std::string>> tx_;
+};
+
+// The expected state of `key` in the replay server, or nullopt when it
+// expires within a minute (not compared, as base keys are not).
+Result<std::optional<SampledKey>> ReadReplayed(net::RedisConnection& c, const std::string& key,
+                                               int64_t now_ms) {
+  SampledKey k;
+  k.key = key;
+  k.replayed = true;
+  SK_ASSIGN_OR_RETURN(net::RedisValue pttl, c.CommandOk({"PEXPIRETIME", key}));
+  if (pttl.integer == -2) {
+    k.absent = true;
+    return std::optional<SampledKey>(std::move(k));
+  }
+  if (pttl.integer >= 0 && pttl.integer <= now_ms + 60'000) return std::optional<SampledKey>();
+  if (pttl.integer >= 0) k.expire_ms = pttl.integer;
+  SK_ASSIGN_OR_RETURN(net::RedisValue dump, c.CommandOk({"DUMP", key}));
+  const std::string& p = dump.str;
+  if (dump.is_nil() || p.size() < 11) {
+    return Status::Corruption("replay server: DUMP " + key + ": no payload");
+  }
+  k.type = static_cast<uint8_t>(p[0]);
+  k.value = p.substr(1, p.size() - 11);
+  k.rdb_version = static_cast<unsigned char>(p[p.size() - 10]) |
+                  (static_cast<unsigned char>(p[p.size() - 9]) << 8);
+  return std::optional<SampledKey>(std::move(k));
+}
+
+// Pass 2 and the read-back: every sampled touched key whose closure is in
+// `roots` becomes a replayed SampledKey (or a not-compared count).
+Status ReplayClosures(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+                      const SampleOptions& options, KeyClasses* classes,
+                      const std::set<uint64_t>& roots,
+                      const std::vector<std::pair<std::string, int>>& keys, ValueSample* out) {
+  net::RedisConnection& replay = options.replay->connection();
+  SK_RETURN_IF_ERROR(replay.CommandOk({"FLUSHALL"}).status());
+  ClosureState state;
+  rdb::RdbReadOptions ro;
+  ro.capture_values = true;
+  ro.layout = loader::LayoutProducerOf(source.path);
+  ClosureRestorer restorer(plan, source, options.now_ms, classes, roots, &replay, &state);
+  aof::DefaultRdbPartReader part(ro, &restorer);
+  ClosureReplayer replayer(plan, source, classes, roots, &replay, &state);
+  SK_RETURN_IF_ERROR(
+      loader::ReadAofFiles(source.files, options.io, &part, &replayer, false).status());
+  out->commands_replayed += state.commands;
+  uint64_t refused = 0, time_dependent = 0;
+  std::string first_refusal;
+  for (const auto& [key, node] : keys) {
+    const uint64_t root = classes->Find(SampleKeyHash(key));
+    if (auto it = state.refused.find(root); it != state.refused.end()) {
+      if (first_refusal.empty()) first_refusal = it->second;
+      ++refused;
+      continue;
+    }
+    if (state.time_dependent.count(root) != 0) {
+      ++time_dependent;
+      continue;
+    }
+    SK_ASSIGN_OR_RETURN(std::optional<SampledKey> k, ReadReplayed(replay, key, options.now_ms));
+    if (!k) continue;
+    out->by_node[static_cast<size_t>(node)].push_back(std::move(*k));
+    ++out->from_replay;
+  }
+  out->not_compared += refused + time_dependent;
+  if (refused > 0) {
+    out->notes.push_back(source.path + ": " + std::to_string(refused) +
+                         " keys touched by the log not compared: the replay server (redis " +
+                         options.replay->version() + ") refused a base value: " + first_refusal);
+  }
+  if (time_dependent > 0) {
+    out->notes.push_back(source.path + ": " + std::to_string(time_dependent) +
+                         " keys touched by the log not compared: their closure holds a key "
+                         "whose expiry falls between the recovery time and a minute from now");
+  }
+  SK_RETURN_IF_ERROR(replay.CommandOk({"FLUSHALL"}).status());
+  return Status();
+}
+
+// The sampled touched keys whose closure is small enough to replay (their
+// roots in *roots); the others are counted as not compared, with a note.
+std::vector<std::pair<std::string, int>> ReplayableKeys(
+    const loader::PlanSource& source, const std::map<std::string, int>& touched_sampled,
+    KeyClasses* classes, std::set<uint64_t>* roots, ValueSample* out) {
+  std::vector<std::pair<std::string, int>> replayable;
+  uint64_t too_large = 0;
+  for (const auto& [key, node] : touched_sampled) {
+    const uint64_t root = classes->Find(SampleKeyHash(key));
+    if (classes->SizeOf(root) > kMaxClosureKeys) {
+      ++too_large;
+      continue;
+    }
+    roots->insert(root);
+    replayable.emplace_back(key, node);
+  }
+  if (too_large > 0) {
+    out->not_compared += too_large;
+    out->notes.push_back(source.path + ": " + std::to_string(too_large) +
+                         " keys touched by the log not compared: closure too large (more than " +
+                         std::to_string(kMaxClosureKeys) +
+                         " keys joined by multi-key log commands)");
+  }
+  return replayable;
+}
+
+}  // namespace
+
+Status SampleLogSource(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+                       const SampleOptions& options, ValueSample* out) {
+  // 1. Index the log; sample the base.
+  KeyClasses classes;
+  std::map<std::string, int> touched_sampled;
+  std::vector<BaseKey> base;
+  rdb::RdbReadOptions ro;
+  ro.capture_values = true;
+  ro.layout = loader::LayoutProducerOf(source.path);
+  BaseSampler sampler(plan, source, options.per_master, options.now_ms, &base,
+                      &out->known_by_node);
+  aof::DefaultRdbPartReader part(ro, &sampler);
+  LogIndexer indexer(plan, source, options.per_master, &classes, &touched_sampled);
+  SK_RETURN_IF_ERROR(
+      loader::ReadAofFiles(source.files, options.io, &part, &indexer, false).status());
+  if (!out->known_by_node.empty()) {
+    for (const auto& [key, node] : touched_sampled) {
+      out->known_by_node[static_cast<size_t>(node)].insert(key);
+    }
+  }
+  if (!indexer.wholesale().empty()) {
+    out->key_set_unknown = source.path + ": the log touches every key of the source";
+    std::set<std::string> keys;
+    for (const BaseKey& b : base) keys.insert(b.key.key);
+    for (const auto& [key, node] : touched_sampled) keys.insert(key);
+    out->not_compared += keys.size();
+    out->notes.push_back(source.path + ": " + std::to_string(keys.size()) +
+                         " sampled keys not compared: the log touches every key of the "
+                         "source (" + indexer.wholesale() + ")");
+    return Status();
+  }
+  // 2. Untouched keys keep their base value.
+  for (BaseKey& b : base) {
+    if (classes.Contains(SampleKeyHash(b.key.key))) continue;
+    out->by_node[static_cast<size_t>(b.node)].push_back(std::move(b.key));
+    ++out->from_base;
+  }
+  // 3. Touched keys: by replay of their closure.
+  std::set<uint64_t> roots;
+  std::vector<std::pair<std::string, int>> replayable =
+      ReplayableKeys(source, touched_sampled, &classes, &roots, out);
+  if (replayable.empty()) return Status();
+  if (options.replay == nullptr) {
+    out->not_compared += replayable.size();
+    out->notes.push_back(source.path + ": " + std::to_string(replayable.size()) +
+                         " keys touched by the log not compared (no replay server: " +
+                         options.replay_unavailable + ")");
+    return Status();
+  }
+  return ReplayClosures(plan, source, options, &classes, roots, replayable, out);
+}
+
+}  // namespace shardkit::tools
