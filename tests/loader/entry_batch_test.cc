@@ -55,5 +55,44 @@ TEST(EntryBatchTest, OneLargeValueDoesNotInflateEveryLaterSpare) {
   EXPECT_LE(reader.value.capacity(), EntryBatch::kMaxReserveBytes + 64);
 }
 
+// The pool keeps no spare buffer larger than kMaxSpareBytes and no more
+// than its byte budget in all: recycling must not keep the largest value
+// ever seen in every slot (peak RSS grew with the data: bench/RESULTS.md
+// "Peak memory on mixed values").
+TEST(BatchPoolTest, SparesAreTrimmedAndTheByteBudgetHolds) {
+  BatchPool pool(100, 256u << 10);
+  EntryBatch batch;
+  RdbEntry reader;
+  Capture(reader, 0, 1u << 20);
+  batch.Take(reader);
+  for (int i = 1; i < 20; ++i) {
+    Capture(reader, i, 1000);
+    batch.Take(reader);
+  }
+  ASSERT_GT(batch.CapacityBytes(), 1u << 20);
+  pool.Put(std::move(batch));
+  EXPECT_LE(pool.held_bytes(), 20 * BatchPool::kMaxSpareBytes + 20 * 64);
+  EntryBatch again = pool.Take();
+  EXPECT_EQ(pool.held_bytes(), 0u);
+  EXPECT_TRUE(again.empty());
+  EXPECT_EQ(again.entries.size(), 20u);  // the spares came back, their small buffers kept
+  for (const RdbEntry& e : again.entries) {
+    EXPECT_LE(e.value.capacity(), BatchPool::kMaxSpareBytes);
+  }
+  EXPECT_GE(again.entries[5].value.capacity(), 1000u);
+
+  // Batches of 16 small spares each: the budget (256 KiB) holds a few, not 100.
+  for (int b = 0; b < 100; ++b) {
+    EntryBatch small;
+    for (int i = 0; i < 16; ++i) {
+      Capture(reader, i, 4000);
+      small.Take(reader);
+    }
+    pool.Put(std::move(small));
+    ASSERT_LE(pool.held_bytes(), 256u << 10);
+  }
+  EXPECT_GT(pool.held_bytes(), 128u << 10);
+}
+
 }  // namespace
 }  // namespace shardkit::loader
