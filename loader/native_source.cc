@@ -1,5 +1,6 @@
 #include "loader/native_source.h"
 
+#include <algorithm>
 #include <cstdlib>
 
 #include "storage/positional_reader.h"
@@ -38,8 +39,14 @@ Result<SourceScan> ScanNativeSource(const std::string& path, const storage::IoOp
   }
   // Keys outside db 0 from the index (a key block holds one db). The
   // slot-stats table covers every db; a cluster's sources hold only db 0.
+  // What discover reads of a native file: everything but its key blocks
+  // (header, index, slot stats, meta, trailer).
+  scan.bytes_read = scan.bytes;
   for (const native::BlockInfo& b : r.blocks()) {
     if (b.kind == native::BlockKind::kKeys && b.db != 0) scan.keys_other_dbs += b.key_count;
+    if (b.kind == native::BlockKind::kKeys) {
+      scan.bytes_read -= std::min<uint64_t>(scan.bytes_read, b.end() - b.offset);
+    }
   }
   native::SlotStats db0;
   auto stats = r.ReadSlotStats();

@@ -659,9 +659,15 @@ Status RunNativeSource(SourceRouter* router) {
   RoutingVisitor visitor(router, /*in=*/nullptr, /*discard=*/false);
   SK_RETURN_IF_ERROR(visitor.OnHeader(reader.header().rdb));
   if (blocks.empty()) return Status();
-  // More decoders than cores: each spends part of its time waiting on a read.
-  const size_t k_decoders = std::min<size_t>(
-      blocks.size(), std::clamp<size_t>(2 * static_cast<size_t>(state->options->threads), 2, 8));
+  // Two decoders per source: one decodes while the other's block is read.
+  // Measured (bench/RESULTS.md "Native recover's decoder threads", 3 native
+  // sources of 1.39 GB onto 5 nodes, 2 cores, caches dropped, medians of 3):
+  // with --threads 2, 1/2/3/4/8 decoders per source took 3.02/2.63/2.86/
+  // 2.68/2.82 s and 1.28/1.29/1.47/1.58/1.90 CPU-s; with --threads 1,
+  // 2.47/2.34/2.20/2.59/2.49 s and 0.85/1.08/1.12/1.21/1.40 CPU-s. More
+  // decoders only cost CPU (the old rule, 2 x threads up to 8, gave 4).
+  constexpr size_t kDecodersPerSource = 2;
+  const size_t k_decoders = std::min<size_t>(blocks.size(), kDecodersPerSource);
   // A decoded block. Entry objects are recycled: the router takes each
   // entry's strings by swap (leaving the spare buffers of its batch), and
   // the vector goes back to a decoder, which decodes into the kept
