@@ -1,6 +1,7 @@
 #include "formats/rdb/rdb_verify.h"
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 namespace shardkit::formats::rdb {
@@ -53,7 +54,10 @@ class VerifyVisitor final : public RdbVisitor {
   }
   Status OnEntry(const RdbEntry& e) override {
     ++report_->keys;
-    ++report_->keys_per_type[TypeName(e.type, magic_)];
+    // Counted by type byte, named once in Finish(): a map lookup by name per
+    // key (building the name, comparing strings) was 9% of verify's CPU on
+    // 5M small keys.
+    ++keys_per_type_byte_[e.type];
     if (e.expire_ms.has_value()) ++report_->keys_with_expiry;
     if (!e.module_name.empty()) modules_.insert(e.module_name);
     if (deep_ && elements_ == 0 && IsCollection(e.type)) {
@@ -62,6 +66,11 @@ class VerifyVisitor final : public RdbVisitor {
     return Status();
   }
   void Finish() {
+    for (size_t type = 0; type < keys_per_type_byte_.size(); ++type) {
+      if (keys_per_type_byte_[type] == 0) continue;
+      report_->keys_per_type[TypeName(static_cast<uint8_t>(type), magic_)] +=
+          keys_per_type_byte_[type];
+    }
     report_->modules.assign(modules_.begin(), modules_.end());
     if (report_->empty_keys > 0) {
       Warn(std::to_string(report_->empty_keys) +
@@ -77,6 +86,7 @@ class VerifyVisitor final : public RdbVisitor {
   bool deep_;
   Magic magic_ = Magic::kRedis;
   uint64_t elements_ = 0;
+  std::array<uint64_t, 256> keys_per_type_byte_{};
   std::set<std::string> modules_;
 };
 
