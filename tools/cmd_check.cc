@@ -315,7 +315,8 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
                   "sampled otherwise)");
   cmd->add_option("--endpoints", args->endpoints,
                   "where the nodes listen now, in plan order (default: the plan's endpoints)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--wait", args->wait_seconds,
                   "wait at most this long for nodes to load and the cluster to converge")
       ->check(CLI::Range(0.0, 86400.0));

@@ -109,7 +109,8 @@ void AddJoin(CLI::App& app, CommandEnv& env) {
   cmd->add_option("--endpoints", args->endpoints,
                   "where the nodes listen now, in plan order (host names are resolved now; "
                   "default: the plan's endpoints)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--wait", args->wait_seconds,
                   "wait at most this long for nodes to load and for cluster_state:ok")
       ->check(CLI::Range(0.0, 86400.0));

@@ -181,9 +181,11 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
                   "host:port[@busport] of each new node, in index order: N masters, then N*R "
                   "replicas; host is an IP address or a host name (nodes.conf then records the "
                   "name and no address: start the nodes, then run `shardkit join`)")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--weights", args->weights, "Relative share of each new master")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--out", args->out,
                   "Write the plan here (atomically) instead of stdout; with --spec, the "
                   "directory for the plans");

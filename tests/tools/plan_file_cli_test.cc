@@ -192,5 +192,27 @@ TEST_F(PlanFileCliTest, TheTargetShapeIsRecordedAndChecked) {
   EXPECT_FALSE(fs::exists(dir_.File("o2/node-0"))) << "a refused plan wrote output";
 }
 
+// A comma-separated list option takes one word: the volumes after it stay
+// volumes (`plan --endpoints a,b DIR` used to read DIR as a third endpoint
+// and then refuse: "dirs ... are required"). Repeating the option adds to
+// the list.
+TEST_F(PlanFileCliTest, AListOptionBeforeTheVolumesLeavesThemVolumes) {
+  CliRun run = RunShardkit({"plan", "--nodes", "2", "--allow-missing-shards", "--out",
+                            dir_.File("listed.json"), "--endpoints",
+                            "127.0.0.1:7000,127.0.0.1:7001", "--weights", "1,3", kVolume});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  nlohmann::json plan = nlohmann::json::parse(testing::ReadFileOrDie(dir_.File("listed.json")));
+  ASSERT_EQ(plan["nodes"].size(), 2u);
+  EXPECT_EQ(plan["nodes"][0]["endpoint"], "127.0.0.1:7000");
+  EXPECT_EQ(plan["nodes"][1]["endpoint"], "127.0.0.1:7001");
+  EXPECT_LT(plan["nodes"][0]["slot_count"].get<int>(), plan["nodes"][1]["slot_count"].get<int>());
+  run = RunShardkit({"plan", "--nodes", "2", "--allow-missing-shards", "--out",
+                     dir_.File("repeated.json"), "--endpoints", "127.0.0.1:7000", "--endpoints",
+                     "127.0.0.1:7001", kVolume});
+  ASSERT_EQ(run.exit_code, 0) << run.err;
+  plan = nlohmann::json::parse(testing::ReadFileOrDie(dir_.File("repeated.json")));
+  EXPECT_EQ(plan["nodes"][1]["endpoint"], "127.0.0.1:7001");
+}
+
 }  // namespace
 }  // namespace shardkit
