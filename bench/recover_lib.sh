@@ -147,3 +147,29 @@ wait_cluster_ok() {
 
 # total bytes of the given files
 total_bytes() { stat -c %s "$@" | awk '{ s += $1 } END { print s }'; }
+
+# start_old_cluster OUT: a 3-master Redis Cluster whose nodes' directories
+# are OUT/volumes/node-{0,1,2} (each with a redis.conf; dump.rdb on SAVE),
+# logs in OUT/logs; sets the global array `ports` and writes OUT/ports.
+# Refuses (exit 2) when OUT exists. Install cleanup_servers as the EXIT trap
+# before calling it.
+start_old_cluster() {
+  local out="$1" i vol
+  if [ -e "$out" ]; then
+    echo "bench: $out exists; remove it to remake it" >&2
+    exit 2
+  fi
+  mkdir -p "$out/volumes" "$out/logs"
+  read -r -a ports <<< "$(pick_ports 3)"
+  for i in 0 1 2; do
+    vol="$out/volumes/node-$i"
+    mkdir -p "$vol"
+    printf 'dir ./\ncluster-enabled yes\ncluster-config-file nodes.conf\ndbfilename dump.rdb\nappendonly no\nsave ""\n' \
+      > "$vol/redis.conf"
+    start_server "$vol" "${ports[$i]}" "$out/logs/make-$i.log" ./redis.conf
+  done
+  echo "${ports[*]}" > "$out/ports"
+  redis-cli --cluster create "127.0.0.1:${ports[0]}" "127.0.0.1:${ports[1]}" \
+    "127.0.0.1:${ports[2]}" --cluster-replicas 0 --cluster-yes > "$out/logs/create.out" 2>&1
+  wait_cluster_ok "${ports[@]}"
+}

@@ -20,24 +20,8 @@ keys="$2"
 value_bytes="$3"
 require_binaries
 out="$bench_data/$name"
-if [ -e "$out" ]; then
-  echo "bench: $out exists; remove it to remake it" >&2
-  exit 2
-fi
 trap cleanup_servers EXIT
-mkdir -p "$out/volumes" "$out/logs"
-read -r -a ports <<< "$(pick_ports 3)"
-for i in 0 1 2; do
-  vol="$out/volumes/node-$i"
-  mkdir -p "$vol"
-  printf 'dir ./\ncluster-enabled yes\ncluster-config-file nodes.conf\ndbfilename dump.rdb\nappendonly no\nsave ""\n' \
-    > "$vol/redis.conf"
-  start_server "$vol" "${ports[$i]}" "$out/logs/make-$i.log" ./redis.conf
-done
-echo "${ports[*]}" > "$out/ports"
-redis-cli --cluster create "127.0.0.1:${ports[0]}" "127.0.0.1:${ports[1]}" \
-  "127.0.0.1:${ports[2]}" --cluster-replicas 0 --cluster-yes > "$out/logs/create.out" 2>&1
-wait_cluster_ok "${ports[@]}"
+start_old_cluster "$out"
 "$keyspace_check" fill --node "127.0.0.1:${ports[0]}" --profile bulk --keys "$keys" \
   --value-bytes "$value_bytes" --seed 7
 "$keyspace_check" capture --node "127.0.0.1:${ports[0]}" --out "$out/keyspace.capture"
