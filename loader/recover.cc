@@ -477,6 +477,10 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   // writes the master's directory and its replicas' that are requested and
   // not complete yet.
   std::map<int, NodeJob*> job_of_master;
+  bool enterprise_sources = false;
+  for (const PlanSource& s : plan.sources) {
+    enterprise_sources = enterprise_sources || InEnterpriseLayout(s.path);
+  }
   for (const PlannedNode& n : plan.slots.nodes) {
     if (options.node_index >= 0 && n.index != options.node_index) continue;
     const std::string dir = options.out_dir + "/node-" + std::to_string(n.index);
@@ -501,6 +505,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
       job = state.jobs.back().get();
       job->node = &master;
       job->expiry = ExpiryHistogram(plan.created_ms);
+      job->count_standard_policy = enterprise_sources;
       for (const SlotRange& r : master.slots.Ranges()) {
         for (uint32_t s = r.first; s <= r.last; ++s) {
           state.job_of_slot[s] = static_cast<int16_t>(state.jobs.size() - 1);

@@ -87,7 +87,10 @@ struct NodeJob {
   uint64_t duplicates_dropped = 0;
   uint64_t non_owner_kept = 0;
   // Written keys whose hash tag under Redis Enterprise's "standard" policy
-  // differs from open-source Redis's (formats::StandardPolicyDiffers).
+  // differs from open-source Redis's (formats::StandardPolicyDiffers),
+  // counted only when some source is Redis Enterprise's (count_standard_policy):
+  // only its databases had that policy.
+  bool count_standard_policy = false;
   uint64_t standard_policy_differs = 0;
   Status status;
   double seconds = 0;

@@ -780,13 +780,20 @@ Status WriteOne(NodeJob* job, const rdb::RdbEntry& e, rdb::Magic magic) {
   return Status();
 }
 
+// The counts of a key written whole, or of its last piece.
+void NoteKeyWritten(NodeJob* job, const rdb::RdbEntry& e) {
+  ++job->keys_written;
+  if (e.expire_ms) job->expiry.Add(*e.expire_ms);
+  if (job->count_standard_policy && formats::StandardPolicyDiffers(e.key)) {
+    ++job->standard_policy_differs;
+  }
+}
+
 Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
   for (const rdb::RdbEntry& e : batch.live()) {
     if (e.part == rdb::ValuePart::kWhole) {
       SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
-      ++job->keys_written;
-      job->standard_policy_differs += formats::StandardPolicyDiffers(e.key) ? 1 : 0;
-      if (e.expire_ms) job->expiry.Add(*e.expire_ms);
+      NoteKeyWritten(job, e);
       continue;
     }
     // A piece of a large value (RDB output only: see ValuePieceBytes).
@@ -797,14 +804,12 @@ Status WriteBatch(NodeJob* job, const EntryBatch& batch) {
     if (e.part == rdb::ValuePart::kFirst) {
       SK_RETURN_IF_ERROR(SelectDb(job, e.db));
       SK_RETURN_IF_ERROR(job->writer->WriteEntryStart(e, batch.magic));
-      job->standard_policy_differs += formats::StandardPolicyDiffers(e.key) ? 1 : 0;
     } else {
       SK_RETURN_IF_ERROR(job->writer->AppendValuePiece(e.value));
     }
     if (e.part == rdb::ValuePart::kLast) {
-      ++job->keys_written;
+      NoteKeyWritten(job, e);
       ++job->values_in_pieces;
-      if (e.expire_ms) job->expiry.Add(*e.expire_ms);
     }
   }
   for (const RoutedCommand& c : batch.commands) {
@@ -825,10 +830,8 @@ Status WriteDeferred(NodeJob* job) {
           continue;
         }
         SK_RETURN_IF_ERROR(WriteOne(job, e, batch.magic));
-        ++job->keys_written;
+        NoteKeyWritten(job, e);
         ++job->non_owner_kept;
-        job->standard_policy_differs += formats::StandardPolicyDiffers(e.key) ? 1 : 0;
-        if (e.expire_ms) job->expiry.Add(*e.expire_ms);
       }
     }
   }
