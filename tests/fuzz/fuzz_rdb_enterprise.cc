@@ -9,25 +9,20 @@
 // (no Enterprise opcode is ever written) with the same keys.
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_writer.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "tests/fuzz/rdb_fuzz_util.h"
 
 namespace fuzz_rdb_enterprise {
 using namespace shardkit;
 using namespace shardkit::formats::rdb;
 
-class Keys final : public RdbVisitor {
- public:
-  Status OnEntry(const RdbEntry& entry) override {
-    if (entries.size() < 4096) entries.push_back(entry);
-    return Status();
-  }
-  std::vector<RdbEntry> entries;
-};
+using Keys = fuzz::CollectEntries;
 
 RdbReadOptions Options(Producer layout) {
   RdbReadOptions options;
@@ -40,25 +35,9 @@ RdbReadOptions Options(Producer layout) {
 // Copies the records through RdbWriter at the file's version and reads the
 // result back without a layout.
 void CheckNoEnterpriseOpcodeWritten(const RdbSummary& summary, const std::vector<RdbEntry>& keys) {
-  if (summary.header.magic != Magic::kRedis || summary.header.version < 7 ||
-      keys.size() != summary.keys) {
-    return;
-  }
-  StringSink sink;
-  RdbWriterOptions writer_options;
-  writer_options.version = summary.header.version;
-  auto writer = RdbWriter::Create(&sink, writer_options);
-  if (!writer.ok()) return;
-  uint64_t db = UINT64_MAX;
-  for (const RdbEntry& entry : keys) {
-    if (entry.db != db) {
-      if (!(*writer)->WriteSelectDb(entry.db).ok()) return;
-      db = entry.db;
-    }
-    if (!(*writer)->WriteEntry(entry).ok()) return;
-  }
-  if (!(*writer)->Finish().ok()) return;
-  MemoryChunkSource again(AsBytes(sink.data()));
+  const std::optional<fuzz::RewrittenRdb> rewritten = fuzz::RewriteThroughWriter(summary, keys);
+  if (!rewritten) return;
+  MemoryChunkSource again(AsBytes(rewritten->bytes));
   Keys reread;
   auto result = ReadRdb(&again, Options(Producer::kRedis), &reread);
   SK_FUZZ_CHECK("fuzz_rdb_enterprise", result.ok());

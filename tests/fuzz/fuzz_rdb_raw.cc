@@ -10,25 +10,20 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_writer.h"
 #include "tests/fuzz/fuzz_util.h"
+#include "tests/fuzz/rdb_fuzz_util.h"
 
 namespace fuzz_rdb_raw {
 using namespace shardkit;
 using namespace shardkit::formats::rdb;
 
-class Collect final : public RdbVisitor {
- public:
-  Status OnEntry(const RdbEntry& entry) override {
-    if (entries.size() < 4096) entries.push_back(entry);
-    return Status();
-  }
-  std::vector<RdbEntry> entries;
-};
+using Collect = fuzz::CollectEntries;
 
 // Joins each record's pieces back into one value.
 class CollectPieces final : public RdbVisitor {
@@ -64,25 +59,9 @@ RdbReadOptions RawOptions() {
 }
 
 void CheckRewrite(const RdbSummary& summary, const std::vector<RdbEntry>& entries) {
-  if (summary.header.magic != Magic::kRedis || summary.header.version < 7 ||
-      summary.header.version > 14 || entries.size() != summary.keys) {
-    return;
-  }
-  StringSink sink;
-  RdbWriterOptions writer_options;
-  writer_options.version = summary.header.version;
-  auto writer = RdbWriter::Create(&sink, writer_options);
-  if (!writer.ok()) return;
-  uint64_t db = UINT64_MAX;
-  for (const RdbEntry& entry : entries) {
-    if (entry.db != db) {
-      if (!(*writer)->WriteSelectDb(entry.db).ok()) return;
-      db = entry.db;
-    }
-    if (!(*writer)->WriteEntry(entry).ok()) return;  // e.g. a value it must refuse
-  }
-  if (!(*writer)->Finish().ok()) return;
-  MemoryChunkSource again(AsBytes(sink.data()));
+  const std::optional<fuzz::RewrittenRdb> rewritten = fuzz::RewriteThroughWriter(summary, entries);
+  if (!rewritten) return;
+  MemoryChunkSource again(AsBytes(rewritten->bytes));
   Collect reread;
   auto result = ReadRdb(&again, RawOptions(), &reread);
   SK_FUZZ_CHECK("fuzz_rdb_raw", result.ok());
@@ -91,10 +70,10 @@ void CheckRewrite(const RdbSummary& summary, const std::vector<RdbEntry>& entrie
   // only in a file that names Dragonfly as its producer: JudgeRecordByte) is
   // converted by the writer, which lists the loss: only then may a value's
   // bytes differ.
-  const bool converted = !(*writer)->losses().empty();
   for (size_t i = 0; i < entries.size(); ++i) {
     SK_FUZZ_CHECK("fuzz_rdb_raw", reread.entries[i].key == entries[i].key);
-    SK_FUZZ_CHECK("fuzz_rdb_raw", converted || reread.entries[i].value == entries[i].value);
+    SK_FUZZ_CHECK("fuzz_rdb_raw",
+                  rewritten->converted || reread.entries[i].value == entries[i].value);
   }
 }
 }  // namespace fuzz_rdb_raw
