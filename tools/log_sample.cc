@@ -207,11 +207,7 @@ class BaseSampler final : public rdb::RdbVisitor {
     if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
     BaseKey b;
     b.node = node;
-    b.key.key = std::move(e.key);
-    b.key.type = e.type;
-    b.key.value = std::move(e.value);
-    b.key.rdb_version = version_;
-    b.key.expire_ms = e.expire_ms;
+    b.key = TakeSampledKey(e, version_);
     out_->push_back(std::move(b));
     return Status();
   }

@@ -85,13 +85,7 @@ class SampleCollector final : public rdb::RdbVisitor {
     if (node < 0) return Status();
     if (!known_->empty()) (*known_)[node].insert(e.key);
     if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
-    SampledKey k;
-    k.key = std::move(e.key);
-    k.type = e.type;
-    k.value = std::move(e.value);
-    k.rdb_version = source_.rdb_version;
-    k.expire_ms = e.expire_ms;
-    (*out_)[node].push_back(std::move(k));
+    (*out_)[node].push_back(TakeSampledKey(e, source_.rdb_version));
     return Status();
   }
 
@@ -127,6 +121,16 @@ Finding KeyFinding(const LiveNode& n, std::string check, const std::string& key,
 }
 
 }  // namespace
+
+SampledKey TakeSampledKey(rdb::RdbEntry& entry, int rdb_version) {
+  SampledKey k;
+  k.key = std::move(entry.key);
+  k.type = entry.type;
+  k.value = std::move(entry.value);
+  k.rdb_version = rdb_version;
+  k.expire_ms = entry.expire_ms;
+  return k;
+}
 
 uint64_t SampleKeyHash(std::string_view key) {
   uint64_t h = 1469598103934665603ULL;

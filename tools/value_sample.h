@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "base/status.h"
+#include "formats/rdb/rdb_entry.h"
 #include "loader/recovery_plan.h"
 #include "storage/io_options.h"
 #include "tools/cluster_session.h"
@@ -48,6 +49,10 @@ struct SampledKey {
   bool absent = false;    // the log deletes it: the node must not hold it
   bool replayed = false;  // the expected value comes from the log replay
 };
+
+// A record read from a source (its key and value taken, not copied) as the
+// expected state of that key.
+SampledKey TakeSampledKey(formats::rdb::RdbEntry& entry, int rdb_version);
 
 struct SampleOptions {
   uint64_t per_master = 2000;  // 0 = every key
