@@ -187,40 +187,6 @@ struct BaseKey {
   SampledKey key;
 };
 
-// Pass 1, the RDB part: the sampled keys' base values.
-class BaseSampler final : public rdb::RdbVisitor {
- public:
-  BaseSampler(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
-              uint64_t per_master, int64_t now_ms, std::vector<BaseKey>* out,
-              std::vector<std::unordered_set<std::string>>* known)
-      : plan_(plan), source_(source), per_master_(per_master), now_ms_(now_ms), out_(out),
-        known_(known) {}
-  Status OnHeader(const rdb::RdbHeader& header) override {
-    version_ = header.version;
-    return Status();
-  }
-  Status OnEntryOwned(rdb::RdbEntry& e) override {
-    if (e.db != 0 || FlushPoint(plan_, source_).SkipsBase()) return Status();
-    const int node = SampleNodeOf(plan_, source_, per_master_, e.key, e.HashSlot());
-    if (node < 0) return Status();
-    if (!known_->empty()) (*known_)[static_cast<size_t>(node)].insert(e.key);
-    if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
-    BaseKey b;
-    b.node = node;
-    b.key = TakeSampledKey(e, version_);
-    out_->push_back(std::move(b));
-    return Status();
-  }
-
- private:
-  const loader::RecoveryPlan& plan_;
-  const loader::PlanSource& source_;
-  uint64_t per_master_;
-  int64_t now_ms_;
-  std::vector<BaseKey>* out_;
-  std::vector<std::unordered_set<std::string>>* known_;
-  int version_ = 0;
-};
 
 // What pass 2 learns per closure (by root) besides the replayed state.
 struct ClosureState {
@@ -250,14 +216,14 @@ class ClosureRestorer final : public rdb::RdbVisitor {
   ClosureRestorer(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
                   int64_t now_ms, KeyClasses* classes, const std::set<uint64_t>& roots,
                   net::RedisConnection* replay, ClosureState* state)
-      : plan_(plan), source_(source), now_ms_(now_ms), classes_(classes), roots_(roots),
-        replay_(replay), state_(state) {}
+      : plan_(plan), source_(source), skip_base_(FlushPoint(plan, source).SkipsBase()),
+        now_ms_(now_ms), classes_(classes), roots_(roots), replay_(replay), state_(state) {}
   Status OnHeader(const rdb::RdbHeader& header) override {
     version_ = header.version;
     return Status();
   }
   Status OnEntryOwned(rdb::RdbEntry& e) override {
-    if (e.db != 0 || FlushPoint(plan_, source_).SkipsBase()) return Status();
+    if (e.db != 0 || skip_base_) return Status();
     if (!source_.owned_slots.empty() && !source_.owned_slots.Contains(e.HashSlot())) {
       return Status();
     }
@@ -282,6 +248,7 @@ class ClosureRestorer final : public rdb::RdbVisitor {
  private:
   const loader::RecoveryPlan& plan_;
   const loader::PlanSource& source_;
+  bool skip_base_;  // a later flush discards the RDB part (FlushPoint)
   int64_t now_ms_;
   KeyClasses* classes_;
   const std::set<uint64_t>& roots_;
@@ -460,8 +427,11 @@ Status SampleLogSource(const loader::RecoveryPlan& plan, const loader::PlanSourc
   rdb::RdbReadOptions ro;
   ro.capture_values = true;
   ro.layout = loader::LayoutProducerOf(source.path);
-  BaseSampler sampler(plan, source, options.per_master, options.now_ms, &base,
-                      &out->known_by_node);
+  // Pass 1, the RDB part: the sampled keys' base values.
+  SampleCollector sampler(plan, source, options.per_master, options.now_ms, &out->known_by_node,
+                          FlushPoint(plan, source).SkipsBase(), [&base](int node, SampledKey key) {
+                            base.push_back(BaseKey{node, std::move(key)});
+                          });
   aof::DefaultRdbPartReader part(ro, &sampler);
   LogIndexer indexer(plan, source, options.per_master, &classes, &touched_sampled);
   SK_RETURN_IF_ERROR(

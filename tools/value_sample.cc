@@ -69,34 +69,6 @@ class ElementCollector final : public rdb::RdbVisitor {
   std::vector<std::string> elements;
 };
 
-// Every db-0 key of one source whose slot the source owns, in the sample.
-class SampleCollector final : public rdb::RdbVisitor {
- public:
-  SampleCollector(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
-                  uint64_t per_master, int64_t now_ms,
-                  std::vector<std::vector<SampledKey>>* out,
-                  std::vector<std::unordered_set<std::string>>* known)
-      : plan_(plan), source_(source), per_master_(per_master), now_ms_(now_ms), out_(out),
-        known_(known) {}
-
-  Status OnEntryOwned(rdb::RdbEntry& e) override {
-    if (e.db != 0) return Status();
-    const int node = SampleNodeOf(plan_, source_, per_master_, e.key, e.HashSlot());
-    if (node < 0) return Status();
-    if (!known_->empty()) (*known_)[node].insert(e.key);
-    if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
-    (*out_)[node].push_back(TakeSampledKey(e, source_.rdb_version));
-    return Status();
-  }
-
- private:
-  const loader::RecoveryPlan& plan_;
-  const loader::PlanSource& source_;
-  uint64_t per_master_;
-  int64_t now_ms_;
-  std::vector<std::vector<SampledKey>>* out_;
-  std::vector<std::unordered_set<std::string>>* known_;
-};
 
 std::string Describe(const LogicalValue& v) {
   return v.family + " of " + std::to_string(v.elements.size()) + " elements";
@@ -122,14 +94,25 @@ Finding KeyFinding(const LiveNode& n, std::string check, const std::string& key,
 
 }  // namespace
 
-SampledKey TakeSampledKey(rdb::RdbEntry& entry, int rdb_version) {
+Status SampleCollector::OnHeader(const rdb::RdbHeader& header) {
+  version_ = header.version;
+  return Status();
+}
+
+Status SampleCollector::OnEntryOwned(rdb::RdbEntry& e) {
+  if (e.db != 0 || skip_all_) return Status();
+  const int node = SampleNodeOf(plan_, source_, per_master_, e.key, e.HashSlot());
+  if (node < 0) return Status();
+  if (!known_->empty()) (*known_)[static_cast<size_t>(node)].insert(e.key);
+  if (e.expire_ms && *e.expire_ms <= now_ms_ + 60'000) return Status();  // may be gone by now
   SampledKey k;
-  k.key = std::move(entry.key);
-  k.type = entry.type;
-  k.value = std::move(entry.value);
-  k.rdb_version = rdb_version;
-  k.expire_ms = entry.expire_ms;
-  return k;
+  k.key = std::move(e.key);
+  k.type = e.type;
+  k.value = std::move(e.value);
+  k.rdb_version = version_;
+  k.expire_ms = e.expire_ms;
+  sink_(node, std::move(k));
+  return Status();
 }
 
 uint64_t SampleKeyHash(std::string_view key) {
@@ -194,14 +177,12 @@ Result<ValueSample> SampleSourceKeys(const loader::RecoveryPlan& plan,
     SK_ASSIGN_OR_RETURN(auto in, storage::OpenSequentialReader(s.rdb_path, options.io));
     rdb::RdbReadOptions ro;
     ro.capture_values = true;
-    std::vector<std::vector<SampledKey>> keys(plan.slots.nodes.size());
-    SampleCollector collector(plan, s, options.per_master, options.now_ms, &keys,
-                              &out.known_by_node);
+    SampleCollector collector(plan, s, options.per_master, options.now_ms, &out.known_by_node,
+                              /*skip_all=*/false, [&out](int node, SampledKey key) {
+                                ++out.from_base;
+                                out.by_node[static_cast<size_t>(node)].push_back(std::move(key));
+                              });
     SK_RETURN_IF_ERROR(rdb::ReadRdb(in.get(), ro, &collector).status());
-    for (size_t n = 0; n < keys.size(); ++n) {
-      out.from_base += keys[n].size();
-      for (SampledKey& k : keys[n]) out.by_node[n].push_back(std::move(k));
-    }
   }
   return out;
 }

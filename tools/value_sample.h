@@ -24,6 +24,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_set>
@@ -31,6 +32,7 @@
 
 #include "base/status.h"
 #include "formats/rdb/rdb_entry.h"
+#include "formats/rdb/rdb_reader.h"
 #include "loader/recovery_plan.h"
 #include "storage/io_options.h"
 #include "tools/cluster_session.h"
@@ -50,9 +52,33 @@ struct SampledKey {
   bool replayed = false;  // the expected value comes from the log replay
 };
 
-// A record read from a source (its key and value taken, not copied) as the
-// expected state of that key.
-SampledKey TakeSampledKey(formats::rdb::RdbEntry& entry, int rdb_version);
+// Reads one source's RDB part for the sample: each db-0 key whose slot the
+// source owns and that falls in the sample (SampleNodeOf) goes to `sink`
+// with its node, key and value taken, not copied, unless it expires within a
+// minute (it may be gone by now). When `known` is not empty (every key
+// sampled), the key's name is also added to (*known)[node], expiring or not.
+// skip_all: the source's RDB part does not count (a later flush discards it).
+class SampleCollector final : public formats::rdb::RdbVisitor {
+ public:
+  using Sink = std::function<void(int node, SampledKey key)>;
+  SampleCollector(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
+                  uint64_t per_master, int64_t now_ms,
+                  std::vector<std::unordered_set<std::string>>* known, bool skip_all, Sink sink)
+      : plan_(plan), source_(source), per_master_(per_master), now_ms_(now_ms), known_(known),
+        skip_all_(skip_all), sink_(std::move(sink)) {}
+  Status OnHeader(const formats::rdb::RdbHeader& header) override;
+  Status OnEntryOwned(formats::rdb::RdbEntry& e) override;
+
+ private:
+  const loader::RecoveryPlan& plan_;
+  const loader::PlanSource& source_;
+  uint64_t per_master_;
+  int64_t now_ms_;
+  std::vector<std::unordered_set<std::string>>* known_;
+  bool skip_all_;
+  Sink sink_;
+  int version_ = 0;
+};
 
 struct SampleOptions {
   uint64_t per_master = 2000;  // 0 = every key
