@@ -7,6 +7,7 @@
 #include "formats/rdb/rdb_format.h"
 #include "formats/rdb/rdb_reader.h"
 #include "formats/rdb/rdb_writer.h"
+#include "loader/enterprise_layout.h"
 #include "storage/file_reader.h"
 #include "tools/log_sample.h"
 
@@ -177,6 +178,7 @@ Result<ValueSample> SampleSourceKeys(const loader::RecoveryPlan& plan,
     SK_ASSIGN_OR_RETURN(auto in, storage::OpenSequentialReader(s.rdb_path, options.io));
     rdb::RdbReadOptions ro;
     ro.capture_values = true;
+    ro.layout = loader::LayoutProducerOf(s.rdb_path);  // as recover and log_sample read it
     SampleCollector collector(plan, s, options.per_master, options.now_ms, &out.known_by_node,
                               /*skip_all=*/false, [&out](int node, SampledKey key) {
                                 ++out.from_base;
