@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <random>
@@ -59,8 +60,13 @@ Result<std::vector<int>> PickClusterPorts(int count) {
   // a concurrent test (hiredis, redis-cli, a cluster bus link) could take a
   // port inside that range between the check below and the server's bind
   // (seen in CI: "Failed listening on port 38268 (cluster), aborting").
+  // Client ports stay below 20000, so no client port of one test process is
+  // ever a bus port (20000 up) of another's cluster: `chosen` below keeps a
+  // process's own ports apart, but suites run in parallel (seen in CI: a
+  // client port 21803 "served by another process", most likely the bus
+  // port of a concurrent cluster's node 11803).
   int lo = 10000;
-  int span = EphemeralPortLow() - 10000 - lo;
+  int span = std::min(10000, EphemeralPortLow() - 10000 - lo);
   if (span < 2000) {  // an unusual range: fall back to the range above it
     lo = 20000;
     span = 10000;
