@@ -96,4 +96,47 @@ uint64_t Crc64(uint64_t crc, ByteSpan bytes) {
   return Crc64Table(crc, bytes);
 }
 
+namespace {
+
+// A linear operator on the 64-bit CRC register: column i is the image of bit i.
+using Gf2Matrix = std::array<uint64_t, 64>;
+
+uint64_t Apply(const Gf2Matrix& m, uint64_t v) {
+  uint64_t out = 0;
+  for (int i = 0; v != 0; ++i, v >>= 1) {
+    if (v & 1) out ^= m[static_cast<size_t>(i)];
+  }
+  return out;
+}
+
+Gf2Matrix Multiply(const Gf2Matrix& a, const Gf2Matrix& b) {  // a after b
+  Gf2Matrix out{};
+  for (size_t i = 0; i < 64; ++i) out[i] = Apply(a, b[i]);
+  return out;
+}
+
+// zero_bytes[k]: the register after 2^k zero bytes (k = 0..63).
+struct ZeroOperators {
+  std::array<Gf2Matrix, 64> zero_bytes;
+  ZeroOperators() {
+    Gf2Matrix bit{};  // one zero bit: shift right, fold the polynomial in
+    bit[0] = kReflectedPoly;
+    for (size_t i = 1; i < 64; ++i) bit[i] = uint64_t{1} << (i - 1);
+    Gf2Matrix m = bit;
+    for (int i = 0; i < 3; ++i) m = Multiply(m, m);  // 8 bits
+    zero_bytes[0] = m;
+    for (size_t k = 1; k < 64; ++k) zero_bytes[k] = Multiply(zero_bytes[k - 1], zero_bytes[k - 1]);
+  }
+};
+
+}  // namespace
+
+uint64_t Crc64Combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b) {
+  static const ZeroOperators ops;  // 32 KiB, built on first use (thread-safe)
+  for (size_t k = 0; len_b != 0; ++k, len_b >>= 1) {
+    if (len_b & 1) crc_a = Apply(ops.zero_bytes[k], crc_a);
+  }
+  return crc_a ^ crc_b;
+}
+
 }  // namespace shardkit::formats

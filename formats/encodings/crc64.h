@@ -21,12 +21,21 @@ uint64_t Crc64(uint64_t crc, ByteSpan bytes);
 // and as the reference the fast path is tested against.
 uint64_t Crc64Table(uint64_t crc, ByteSpan bytes);
 
+// The CRC-64 of A followed by B, from crc_a = Crc64(0, A), crc_b = Crc64(0, B)
+// and B's length, without reading either (recover's fragment assembly joins
+// record bytes whose CRC is known). O(log len_b): the register is advanced
+// over len_b zero bytes by 64x64 GF(2) matrices for each set bit of len_b
+// (precomputed once for every power of two), as zlib's crc32_combine does.
+uint64_t Crc64Combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b);
+
 // A ByteObserver that keeps a running Crc64 of what passes through it.
 class Crc64Observer final : public ByteObserver {
  public:
   void Observe(ByteSpan bytes) override { crc_ = Crc64(crc_, bytes); }
   uint64_t value() const { return crc_; }
   void Reset() { crc_ = 0; }
+  // Extends the CRC over `length` bytes whose own CRC is `crc` (not observed).
+  void Combine(uint64_t crc, uint64_t length) { crc_ = Crc64Combine(crc_, crc, length); }
 
  private:
   uint64_t crc_ = 0;

@@ -95,5 +95,33 @@ TEST(Crc64, ObserverAccumulatesAndResets) {
   EXPECT_EQ(observer.value(), 0u);
 }
 
+TEST(Crc64, CombineEqualsTheCrcOfTheConcatenation) {
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 300; ++i) {
+    // Lengths of 0, a few bytes, and up to 64 KiB, so that many bits of len_b are exercised.
+    const size_t la = i % 7 == 0 ? 0 : rng() % (i % 3 == 0 ? 65536 : 300);
+    const size_t lb = i % 5 == 0 ? 0 : rng() % (i % 2 == 0 ? 65536 : 300);
+    const std::string a = RandomBytes(rng, la), b = RandomBytes(rng, lb);
+    const uint64_t whole = Crc64(0, AsBytes(a + b));
+    ASSERT_EQ(Crc64Combine(Crc64(0, AsBytes(a)), Crc64(0, AsBytes(b)), b.size()), whole)
+        << la << " + " << lb;
+  }
+  // "1234" + "56789" is the check value; a 3 GiB run of zero bytes (the operator for a large
+  // length) extends a CRC as repeated 1 MiB steps do.
+  EXPECT_EQ(Crc64Combine(Crc64(0, AsBytes("1234")), Crc64(0, AsBytes("56789")), 5),
+            0xe9c6d914c4b8d9caULL);
+  const std::string mib(1 << 20, '\0');
+  uint64_t stepped = Crc64(0, AsBytes("x"));
+  for (int i = 0; i < 3072; ++i) stepped = Crc64(stepped, AsBytes(mib));
+  EXPECT_EQ(Crc64Combine(Crc64(0, AsBytes("x")), 0, uint64_t{3} << 30), stepped);
+}
+
+TEST(Crc64, ObserverCombinesUnobservedBytes) {
+  Crc64Observer observer;
+  observer.Observe(AsBytes("1234"));
+  observer.Combine(Crc64(0, AsBytes("56789")), 5);
+  EXPECT_EQ(observer.value(), 0xe9c6d914c4b8d9caULL);
+}
+
 }  // namespace
 }  // namespace shardkit::formats
