@@ -21,6 +21,13 @@ void ExpiryHistogram::Add(int64_t expire_ms) {
   ++keys_;
 }
 
+void ExpiryHistogram::AddBucket(const ExpiryBucket& bucket) {
+  auto [it, inserted] = buckets_.try_emplace(bucket.start_ms, bucket.end_ms, 0);
+  if (!inserted && it->second.first < bucket.end_ms) it->second.first = bucket.end_ms;
+  it->second.second += bucket.keys;
+  keys_ += bucket.keys;
+}
+
 std::vector<ExpiryBucket> ExpiryHistogram::Buckets() const {
   std::vector<ExpiryBucket> out;
   out.reserve(buckets_.size());

@@ -39,6 +39,10 @@ class ExpiryHistogram {
 
   explicit ExpiryHistogram(int64_t anchor_ms = 0) : anchor_ms_(anchor_ms) {}
   void Add(int64_t expire_ms);
+  // Merges a bucket of another histogram with the same anchor (recover's
+  // fragments carry each node's buckets): the result equals one histogram
+  // to which both sets of keys were added.
+  void AddBucket(const ExpiryBucket& bucket);
   uint64_t keys() const { return keys_; }
   // Buckets in time order.
   std::vector<ExpiryBucket> Buckets() const;

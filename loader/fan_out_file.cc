@@ -25,6 +25,14 @@ Status FanOutFile::Finish() {
   return Status();
 }
 
+void FanOutFile::UseCallerCrc() {
+  for (auto& f : files_) f->UseCallerCrc();
+}
+
+void FanOutFile::SetCallerCrc(uint64_t crc) {
+  for (auto& f : files_) f->SetCallerCrc(crc);
+}
+
 Status FanOutFile::Publish() {
   for (auto& f : files_) SK_RETURN_IF_ERROR(f->Publish());
   return Status();

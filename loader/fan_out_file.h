@@ -34,6 +34,9 @@ class FanOutFile final : public ChunkSink {
   Status Commit(size_t n) override;
   Status Finish() override;
   const std::string& name() const override { return files_.front()->name(); }
+  // NodeOutput::File::UseCallerCrc / SetCallerCrc on every copy.
+  void UseCallerCrc();
+  void SetCallerCrc(uint64_t crc);
   // Publishes every copy (NodeOutput::File::Publish).
   Status Publish();
 

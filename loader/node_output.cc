@@ -145,11 +145,17 @@ Result<ExistingNode> CheckExistingNode(const std::string& node_dir, const std::s
 
 Result<std::unique_ptr<NodeOutput>> NodeOutput::Open(const std::string& out_dir, int node_index,
                                                      const storage::IoOptions& io) {
-  const std::string prefix = "." + NodeDirName(node_index) + ".tmp.";
+  return OpenNamed(out_dir, NodeDirName(node_index), io);
+}
+
+Result<std::unique_ptr<NodeOutput>> NodeOutput::OpenNamed(const std::string& out_dir,
+                                                          const std::string& name,
+                                                          const storage::IoOptions& io) {
+  const std::string prefix = "." + name + ".tmp.";
   if (DIR* d = opendir(out_dir.c_str())) {
     while (dirent* e = readdir(d)) {
-      std::string name = e->d_name;
-      if (name.compare(0, prefix.size(), prefix) == 0) RemoveTree(out_dir + "/" + name);
+      const std::string entry = e->d_name;
+      if (entry.compare(0, prefix.size(), prefix) == 0) RemoveTree(out_dir + "/" + entry);
     }
     closedir(d);
   } else {
@@ -158,7 +164,7 @@ Result<std::unique_ptr<NodeOutput>> NodeOutput::Open(const std::string& out_dir,
   std::string staging = out_dir + "/" + prefix + std::to_string(getpid());
   if (mkdir(staging.c_str(), 0755) != 0) return Status::FromErrno(errno, "mkdir", staging);
   return std::unique_ptr<NodeOutput>(
-      new NodeOutput(out_dir, staging, out_dir + "/" + NodeDirName(node_index), io));
+      new NodeOutput(out_dir, staging, out_dir + "/" + name, io));
 }
 
 NodeOutput::~NodeOutput() {
@@ -177,7 +183,7 @@ NodeOutput::File::File(NodeOutput* owner, std::string name,
 NodeOutput::File::~File() = default;
 
 Status NodeOutput::File::Append(ByteSpan bytes) {
-  crc_ = formats::Crc64(crc_, bytes);
+  if (!caller_crc_) crc_ = formats::Crc64(crc_, bytes);
   bytes_ += bytes.size();
   return inner_->Append(bytes);
 }
@@ -189,7 +195,7 @@ Result<MutableByteSpan> NodeOutput::File::Lend() {
 
 Status NodeOutput::File::Commit(size_t n) {
   if (n > lent_.size()) return inner_->Commit(n);  // the writer names the misuse
-  crc_ = formats::Crc64(crc_, lent_.first(n));
+  if (!caller_crc_) crc_ = formats::Crc64(crc_, lent_.first(n));
   bytes_ += n;
   lent_ = MutableByteSpan();
   return inner_->Commit(n);

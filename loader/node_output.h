@@ -53,6 +53,10 @@ class NodeOutput {
  public:
   static Result<std::unique_ptr<NodeOutput>> Open(const std::string& out_dir, int node_index,
                                                   const storage::IoOptions& io);
+  // The same protocol for <out>/<name> (recover's fragments: "source-I").
+  static Result<std::unique_ptr<NodeOutput>> OpenNamed(const std::string& out_dir,
+                                                       const std::string& name,
+                                                       const storage::IoOptions& io);
   ~NodeOutput();
   NodeOutput(const NodeOutput&) = delete;
   NodeOutput& operator=(const NodeOutput&) = delete;
@@ -76,6 +80,11 @@ class NodeOutput {
     Status Commit(size_t n) override;
     Status Finish() override { return inner_->Finish(); }
     const std::string& name() const override { return inner_->name(); }
+    // For a file whose CRC-64 the writer knows (fragment assembly joins
+    // pieces by Crc64Combine): call before the first byte; nothing is
+    // hashed here, and SetCallerCrc gives the whole file's CRC before Publish.
+    void UseCallerCrc() { caller_crc_ = true; }
+    void SetCallerCrc(uint64_t crc) { crc_ = crc; }
     Status Publish();
 
    private:
@@ -85,6 +94,7 @@ class NodeOutput {
     std::string file_name_;
     std::unique_ptr<storage::AtomicFileWriter> inner_;
     uint64_t crc_ = 0;  // CRC-64/Jones of the bytes appended
+    bool caller_crc_ = false;
     uint64_t bytes_ = 0;
     MutableByteSpan lent_;  // the span of the last Lend, until its Commit
   };

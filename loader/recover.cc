@@ -8,11 +8,14 @@
 #include <condition_variable>
 #include <cstdio>
 #include <map>
+#include <optional>
+#include <thread>
 #include <tuple>
 
 #include "formats/rdb/dataset_digest.h"
 #include "formats/rdb/rdb_reader.h"
 #include "loader/enterprise_layout.h"
+#include "loader/fragments.h"
 #include "loader/nodes_conf.h"
 #include "loader/native_source.h"
 #include "loader/recover_pipeline.h"
@@ -62,21 +65,38 @@ std::string LibraryName(const std::string& code) {
 Result<std::vector<std::string>> CollectFunctions(const RecoveryPlan& plan,
                                                   const storage::IoOptions& io,
                                                   std::vector<std::string>* warnings) {
-  std::map<std::string, std::string> by_name;
+  std::vector<std::vector<std::string>> per_source;
   for (const PlanSource& s : plan.sources) {
-    std::vector<std::string> libs;
-    if (s.kind == "native") {
-      SK_ASSIGN_OR_RETURN(libs, NativeFunctions(s.path, io));
-    } else {
-      if (s.rdb_path.empty()) continue;
-      SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(s.rdb_path, io));
-      FunctionsVisitor visitor(&libs);
-      rdb::RdbReadOptions options;
-      options.layout = LayoutProducerOf(s.rdb_path);
-      auto read = rdb::ReadRdb(file.get(), options, &visitor);
-      if (!read.ok() && !visitor.stopped()) return read.status();
-    }
-    for (std::string& code : libs) {
+    SK_ASSIGN_OR_RETURN(per_source.emplace_back(), SourceFunctions(s, io));
+  }
+  return MergeFunctions(per_source, warnings);
+}
+
+}  // namespace
+
+Result<std::vector<std::string>> RdbFunctions(ChunkSource* file, const std::string& path) {
+  std::vector<std::string> libs;
+  FunctionsVisitor visitor(&libs);
+  rdb::RdbReadOptions options;
+  options.layout = LayoutProducerOf(path);
+  auto read = rdb::ReadRdb(file, options, &visitor);
+  if (!read.ok() && !visitor.stopped()) return read.status();
+  return libs;
+}
+
+Result<std::vector<std::string>> SourceFunctions(const PlanSource& s,
+                                                 const storage::IoOptions& io) {
+  if (s.kind == "native") return NativeFunctions(s.path, io);
+  if (s.rdb_path.empty()) return std::vector<std::string>();
+  SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(s.rdb_path, io));
+  return RdbFunctions(file.get(), s.rdb_path);
+}
+
+std::vector<std::string> MergeFunctions(const std::vector<std::vector<std::string>>& per_source,
+                                        std::vector<std::string>* warnings) {
+  std::map<std::string, std::string> by_name;
+  for (const std::vector<std::string>& libs : per_source) {
+    for (const std::string& code : libs) {
       std::string name = LibraryName(code);
       auto [it, inserted] = by_name.emplace(name, code);
       if (!inserted && it->second != code) {
@@ -144,6 +164,18 @@ void AssignOwners(const RecoveryPlan& plan, PipelineState* state) {
   }
 }
 
+int OutputVersion(const RecoveryPlan& plan, const std::vector<int>& sources) {
+  int v = 9;
+  for (int i : sources) {
+    int sv = plan.sources[i].rdb_version;
+    if (sv >= 80) sv = 11;  // Valkey 9 files: the newest Redis format Valkey also reads
+    v = std::max(v, sv);
+  }
+  return std::min(v, 14);
+}
+
+namespace {
+
 // "host:port[@bus]" -> {host, port}.
 std::pair<std::string, int> HostPort(const std::string& endpoint) {
   const std::string hostport = endpoint.substr(0, endpoint.find('@'));
@@ -169,16 +201,6 @@ std::string ReplicaConfFor(const RecoveryPlan& plan, const PlannedNode& replica)
          "# Start: redis-server --include <this file> (or `include <this file>` in redis.conf),\n"
          "# in this directory, so that dump.rdb is loaded before the link comes up.\n"
          "replicaof " + host + " " + std::to_string(port) + "\n";
-}
-
-int OutputVersion(const RecoveryPlan& plan, const std::vector<int>& sources) {
-  int v = 9;
-  for (int i : sources) {
-    int sv = plan.sources[i].rdb_version;
-    if (sv >= 80) sv = 11;  // Valkey 9 files: the newest Redis format Valkey also reads
-    v = std::max(v, sv);
-  }
-  return std::min(v, 14);
 }
 
 // Node `index`'s view of the new cluster: every node (replicas included)
@@ -305,6 +327,9 @@ Status NodeDigest(const NodeJob& job, const std::string& dir, const RecoverOptio
 
 Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int version,
                 int native_version, const std::vector<std::string>& functions, NodeJob* job) {
+  // Assembled from fragments: the data files' CRC-64s are joined from the
+  // fragments' (Crc64Combine), not computed again over every byte.
+  const bool caller_crc = !options.from_fragments.empty();
   // The data files' contents depend only on the master (job->node), never
   // on which directories are written: a replica gets its master's bytes.
   const int index = job->node->index;
@@ -324,10 +349,12 @@ Status StartJob(const RecoveryPlan& plan, const RecoverOptions& options, int ver
                                                              kAofPrefix, 1, true))));
     SK_ASSIGN_OR_RETURN(job->incr_file,
                         CreateFanOut(job, AofPath(formats::aof::IncrFileName(kAofPrefix, 1))));
+    if (caller_crc) job->incr_file->UseCallerCrc();
     job->incr_writer = std::make_unique<formats::aof::AofWriter>(job->incr_file.get());
   } else {
     SK_ASSIGN_OR_RETURN(job->rdb_file, CreateFanOut(job, "dump.rdb"));
   }
+  if (caller_crc) job->rdb_file->UseCallerCrc();
   rdb::RdbWriterOptions wopt;
   wopt.version = version;
   SK_ASSIGN_OR_RETURN(job->writer, rdb::RdbWriter::Create(job->rdb_file.get(), wopt));
@@ -389,8 +416,10 @@ Status WriteAofManifest(NodeJob* job) {
   return Status();
 }
 
+}  // namespace
+
 // Runs the source workers and node writers; reports progress meanwhile.
-void RunPipeline(PipelineState* state) {
+void RunPipeline(PipelineState* state, void (*node_writer)(PipelineState*, NodeJob*)) {
   const RecoverOptions& opt = *state->options;
   const std::vector<int>& sources = state->sources;
   const int n = std::max(1, std::min<int>(opt.threads, static_cast<int>(sources.size())));
@@ -416,7 +445,7 @@ void RunPipeline(PipelineState* state) {
     job->deferred.resize(sources.size());
   }
   std::vector<std::thread> writers;
-  for (auto& job : state->jobs) writers.emplace_back(RunNodeWriter, state, job.get());
+  for (auto& job : state->jobs) writers.emplace_back(node_writer, state, job.get());
   std::atomic<size_t> next{0};
   std::atomic<int> running{0};
   std::mutex done_mu;
@@ -455,6 +484,35 @@ void RunPipeline(PipelineState* state) {
   for (auto& t : writers) t.join();
 }
 
+namespace {
+
+// Phase 2 of a split recovery: each job assembled from the fragments, one
+// thread per job; the source counts are those phase 1 took of `sources`.
+void RunAssembly(PipelineState* state, const FragmentSet& set, RecoverReport* report) {
+  std::vector<std::thread> threads;
+  for (auto& job : state->jobs) {
+    threads.emplace_back([state, &set, j = job.get()] {
+      Status s = AssembleJob(state, set, j);
+      if (!s.ok()) {
+        j->status = s;
+        state->Fail(s);
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  for (int i : state->sources) {
+    const FragmentManifest& m = set.sources[static_cast<size_t>(i)].manifest;
+    state->bytes_read += m.bytes_read;
+    state->keys_read += m.keys_read;
+    state->expired_dropped += m.expired_dropped;
+    state->other_db_dropped += m.other_db_dropped;
+    state->other_db_moved += m.other_db_moved;
+    state->commands_read += m.commands_read;
+    state->commands_flushed += m.commands_flushed;
+  }
+  for (auto& job : state->jobs) report->fragment_bytes_read += job->fragment_bytes_read;
+}
+
 }  // namespace
 
 Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& options) {
@@ -465,6 +523,14 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   if (options.node_index >= node_count) {
     return Status::InvalidArgument("--node-index " + std::to_string(options.node_index) +
                                    " but the plan has " + std::to_string(node_count) + " nodes");
+  }
+  // Phase 2 of a split recovery: every fragment checked before anything is written.
+  std::optional<FragmentSet> fragments;
+  if (!options.from_fragments.empty()) {
+    if (options.output_format != OutputFormat::kRdb) {
+      return Status::NotSupported("fragments carry RDB output only (--format rdb)");
+    }
+    SK_ASSIGN_OR_RETURN(fragments, OpenFragmentSet(options.from_fragments, plan));
   }
   if (mkdir(options.out_dir.c_str(), 0755) != 0 && errno != EEXIST) {
     return Status::FromErrno(errno, "mkdir", options.out_dir);
@@ -525,12 +591,16 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   std::sort(sources.begin(), sources.end());
   for (int i : sources) {
     const PlanSource& s = plan.sources[i];
-    SK_RETURN_IF_ERROR(CheckSourceUnchanged(s));
+    if (!fragments) SK_RETURN_IF_ERROR(CheckSourceUnchanged(s));  // phase 2 cannot see them
     report.sources_used.push_back(s.path);
   }
   AssignOwners(plan, &state);
-  SK_ASSIGN_OR_RETURN(std::vector<std::string> functions,
-                      CollectFunctions(plan, options.io, &report.warnings));
+  std::vector<std::string> functions;
+  if (fragments) {
+    SK_ASSIGN_OR_RETURN(functions, FragmentFunctions(*fragments, &report.warnings));
+  } else {
+    SK_ASSIGN_OR_RETURN(functions, CollectFunctions(plan, options.io, &report.warnings));
+  }
   report.functions = functions.size();
   // Over every source of the plan, not only those this process reads: each
   // --node-index process must pick the version a run for all nodes picks.
@@ -543,13 +613,28 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
         "native output holds keys only, and a source has log commands after its base; "
         "use --format rdb (a node's appendonlydir holds them)");
   }
+  if (fragments) {
+    for (int i : sources) {
+      const SourceFragments& s = fragments->sources[static_cast<size_t>(i)];
+      if (s.manifest.rdb_version != version) {
+        return Status::InvalidArgument(
+            s.dir + ": records written at RDB version " + std::to_string(s.manifest.rdb_version) +
+            ", but this run writes version " + std::to_string(version) +
+            "; give both phases the same --rdb-version");
+      }
+    }
+  }
   for (auto& job : state.jobs) {
     SK_RETURN_IF_ERROR(StartJob(plan, options, version, native_version, functions, job.get()));
   }
 
   state.sources = sources;
   state.output_version = version;
-  RunPipeline(&state);
+  if (fragments) {
+    RunAssembly(&state, *fragments, &report);
+  } else {
+    RunPipeline(&state, RunNodeWriter);
+  }
   if (state.failed) return state.first_error;
 
   for (auto& job : state.jobs) {
@@ -604,6 +689,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     report.values_in_pieces += job->values_in_pieces;
     report.non_owner_kept += job->non_owner_kept;
     report.standard_policy_differs += job->standard_policy_differs;
+    report.commands_non_owner += job->commands_non_owner;
   }
   std::sort(report.nodes.begin(), report.nodes.end(),
             [](const NodeReport& a, const NodeReport& b) { return a.index < b.index; });
@@ -614,7 +700,6 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   report.other_db_moved = state.other_db_moved;
   report.commands_read = state.commands_read;
   report.commands_flushed = state.commands_flushed;
-  report.commands_non_owner = state.commands_non_owner;
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }

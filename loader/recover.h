@@ -109,6 +109,11 @@ struct RecoverOptions {
   bool digest = false;
   storage::IoOptions io;
   RecoverProgress* progress = nullptr;  // borrowed, may be null
+  // Phase 2 of a split recovery (loader/fragments.h): the directory phase 1
+  // wrote; the nodes are assembled from it and no source is read.
+  std::string from_fragments;
+  // Phase 1 (SplitSource): where source-I/ is written.
+  std::string fragments_dir;
 };
 
 struct NodeReport {
@@ -166,6 +171,10 @@ struct RecoverReport {
   // routed by the open-source rule, as a Redis Cluster client computes it.
   uint64_t standard_policy_differs = 0;
   uint64_t functions = 0;
+  // Assembled from fragments (RecoverOptions::from_fragments): the fragment
+  // bytes read. source_bytes_read and the other source counts are then the
+  // ones phase 1 counted for these nodes' sources.
+  uint64_t fragment_bytes_read = 0;
   double seconds = 0;
   std::string io_backend;
   std::vector<std::string> warnings;

@@ -48,6 +48,9 @@ struct NodeJob {
   std::unique_ptr<FanOutFile> incr_file;
   std::unique_ptr<formats::aof::AofWriter> incr_writer;
   uint64_t commands_written = 0;
+  // Log commands for this node's slots from a source that did not own them
+  // (dropped; counted per node so that a fragment carries its node's count).
+  std::atomic<uint64_t> commands_non_owner{0};
   // One queue per source being read, in source order. The node's output
   // holds the sources' entries in that order, so its bytes do not depend on
   // thread timing (N --node-index processes write what one run writes):
@@ -61,6 +64,7 @@ struct NodeJob {
   // closed, so the writer never waits for (or parks behind) that source.
   std::vector<bool> fed_by;
   uint64_t spilled_bytes = 0;  // writer thread only
+  uint64_t fragment_bytes_read = 0;  // assembled from fragments: what was copied
   uint64_t values_in_pieces = 0;  // writer thread only
   // Keys whose slot a non-owner source also holds: the owner's keys in those
   // slots, and the non-owner copies held back (per source) until every
@@ -83,7 +87,12 @@ struct NodeJob {
   ExpiryHistogram expiry;
   // The db of the RDB output's last SELECTDB (writer thread only): a
   // standalone output gets a SELECTDB record whenever an entry's db differs.
+  // A fragment (SplitSource) starts at kNoDbYet: its first entry's db is
+  // adopted without a SELECTDB and kept in first_db (assembly writes one
+  // when it differs from the db before).
+  static constexpr uint64_t kNoDbYet = ~uint64_t{0};
   uint64_t current_db = 0;
+  uint64_t first_db = kNoDbYet;
   uint64_t duplicates_dropped = 0;
   uint64_t non_owner_kept = 0;
   // Written keys whose hash tag under Redis Enterprise's "standard" policy
@@ -113,7 +122,6 @@ struct PipelineState {
   std::atomic<uint64_t> other_db_moved{0};
   std::atomic<uint64_t> commands_read{0};
   std::atomic<uint64_t> commands_flushed{0};     // before a source's last FLUSHALL/FLUSHDB
-  std::atomic<uint64_t> commands_non_owner{0};   // for slots the source did not own
   std::atomic<bool> failed{false};
   std::mutex error_mu;
   Status first_error;
@@ -121,6 +129,35 @@ struct PipelineState {
   void Fail(Status s);
   void CancelAll();
 };
+
+// recover.cc's steps that the two-phase recovery (loader/fragments.h:
+// recover_split.cc, recover_assemble.cc) shares.
+Status CheckSourceUnchanged(const PlanSource& s);
+void AssignOwners(const RecoveryPlan& plan, PipelineState* state);
+// The RDB version of the outputs when the caller asks for none: the newest
+// of `sources` (every source of the plan, so that each process agrees).
+int OutputVersion(const RecoveryPlan& plan, const std::vector<int>& sources);
+// The FUNCTION2 libraries of one source, in file order.
+Result<std::vector<std::string>> SourceFunctions(const PlanSource& s, const storage::IoOptions& io);
+// The libraries of an RDB read up to its keyspace (a source, or a
+// fragment's functions.rdb); `path` names it (and its layout).
+Result<std::vector<std::string>> RdbFunctions(ChunkSource* file, const std::string& path);
+// Every source's libraries, once per name (the first source's copy wins;
+// a differing later copy is a warning), sorted by name.
+std::vector<std::string> MergeFunctions(const std::vector<std::vector<std::string>>& per_source,
+                                        std::vector<std::string>* warnings);
+// Runs the source workers over state->sources and `node_writer` per job.
+void RunPipeline(PipelineState* state, void (*node_writer)(PipelineState*, NodeJob*));
+// Writes every source's batches in source order (see NodeJob::queues).
+Status DrainQueues(PipelineState* state, NodeJob* job);
+// Assembles `job`'s data files from the fragments (recover_assemble.cc):
+// the RDB (or AOF base) and incr file are written and published; the job's
+// counts are set as the one-process run sets them.
+struct FragmentSet;
+Status AssembleJob(PipelineState* state, const FragmentSet& set, NodeJob* job);
+// Every source's functions.rdb, merged as MergeFunctions does.
+Result<std::vector<std::string>> FragmentFunctions(const FragmentSet& set,
+                                                   std::vector<std::string>* warnings);
 
 // Reads state->sources[position] in raw mode and routes its entries to the
 // jobs' queues for that position.

@@ -482,7 +482,8 @@ class CommandRouter final : public aof::AofVisitor {
       const int job = router_->JobFor(slot);
       if (job == -3) return router_->Unclaimed(slot, Where(c) + "key \"" + c.args[i] + "\"");
       if (job == -2) {
-        state_->commands_non_owner.fetch_add(1, std::memory_order_relaxed);
+        state_->jobs[state_->job_of_slot[slot]]->commands_non_owner.fetch_add(
+            1, std::memory_order_relaxed);
         continue;
       }
       if (job < 0) continue;
@@ -552,7 +553,8 @@ class CommandRouter final : public aof::AofVisitor {
                                 Where(c) + "key \"" + c.args[keys.positions.at(0)] + "\"");
     }
     if (job == -2) {
-      state_->commands_non_owner.fetch_add(1, std::memory_order_relaxed);
+      state_->jobs[state_->job_of_slot[keys.slot]]->commands_non_owner.fetch_add(
+          1, std::memory_order_relaxed);
       return Status();
     }
     if (job >= 0) jobs->push_back(job);
@@ -761,6 +763,10 @@ namespace {
 // standalone outputs have entries outside db 0).
 Status SelectDb(NodeJob* job, uint64_t db) {
   if (!job->writer || db == job->current_db) return Status();
+  if (job->current_db == NodeJob::kNoDbYet) {  // a fragment's first entry
+    job->first_db = job->current_db = db;
+    return Status();
+  }
   SK_RETURN_IF_ERROR(job->writer->WriteSelectDb(db));
   job->current_db = db;
   return Status();

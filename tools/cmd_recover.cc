@@ -2,6 +2,10 @@
 //                  [--keep-expired] [--other-dbs error|drop|db0] [--digest] [--json]
 // shardkit recover --spec recovery.json --plans DIR --out OUT
 //                  [--database NAME [--node-index K]] ...   (tools/spec_recover.h)
+// shardkit recover --plan plan.json --source I --fragments DIR      (phase 1)
+// shardkit recover --plan plan.json --from-fragments DIR --out OUT [--node-index K]  (phase 2)
+//   A recovery in two phases, for volumes one pod at a time can attach
+//   (loader/fragments.h).
 // Writes each new node's files (loader/recover.h), replicas included (a
 // replica's data files are its master's). A standalone plan (plan
 // --standalone) keeps every db; --other-dbs is for cluster plans only. Progress on stderr when
@@ -14,6 +18,7 @@
 #include <mutex>
 #include <thread>
 
+#include "loader/fragments.h"
 #include "loader/recover.h"
 #include "storage/small_file.h"
 #include "tools/cli_common.h"
@@ -42,6 +47,9 @@ struct RecoverArgs {
   std::string format = "rdb";
   bool json = false;
   bool enterprise_files = false;
+  int source = -1;             // phase 1: the plan source to split
+  std::string fragments;       // phase 1: where source-I/ goes
+  std::string from_fragments;  // phase 2
 };
 
 // A one-line progress bar on a terminal: bytes, keys, rate, ETA.
@@ -84,6 +92,17 @@ int CheckModes(const RecoverArgs& args) {
   } else if (args.enterprise_files && (!args.spec.empty() || args.node_index >= 0)) {
     error = "--enterprise-files goes with --plan, without --node-index (it names every node's "
             "file in one data_files.json)";
+  } else if ((args.source >= 0) != !args.fragments.empty()) {
+    error = "--source I and --fragments DIR go together (phase 1: split source I of the plan)";
+  } else if (args.source >= 0 &&
+             (!args.spec.empty() || !args.out.empty() || args.node_index >= 0 ||
+              !args.from_fragments.empty() || args.enterprise_files || args.digest)) {
+    error = "--source writes fragments only: no --out, --node-index, --spec, --from-fragments, "
+            "--enterprise-files or --digest with it";
+  } else if (args.source < 0 && args.out.empty()) {
+    error = "--out DIR is required";
+  } else if (!args.from_fragments.empty() && (!args.spec.empty() || args.enterprise_files)) {
+    error = "--from-fragments goes with --plan (not --spec or --enterprise-files)";
   }
   if (error == nullptr) return -1;
   std::fprintf(stderr, "shardkit recover: %s\n", error);
@@ -106,6 +125,8 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
                           : args.format == "both" ? loader::OutputFormat::kBoth
                                                   : loader::OutputFormat::kRdb;
   options.io = IoOptionsFor(env);
+  options.fragments_dir = args.fragments;
+  options.from_fragments = args.from_fragments;
   std::unique_ptr<TerminalProgress> progress;
   if (isatty(STDERR_FILENO)) {
     progress = std::make_unique<TerminalProgress>();
@@ -129,6 +150,17 @@ int Run(const RecoverArgs& args, const CommandEnv& env) {
     return ReportError("recover", Status::InvalidArgument(
                                       "--other-dbs is for cluster plans: a standalone plan "
                                       "keeps every db (" + args.plan_path + ")"));
+  }
+  if (args.source >= 0) {
+    auto split = loader::SplitSource(*plan, args.source, options);
+    progress.reset();
+    if (!split.ok()) return ReportError("recover", split.status());
+    if (args.json) {
+      std::cout << SplitReportJson(*split).dump(2) << std::endl;
+    } else {
+      PrintSplitReport(*split);
+    }
+    return kExitOk;
   }
   auto report = loader::Recover(*plan, options);
   progress.reset();
@@ -168,8 +200,22 @@ void AddRecover(CLI::App& app, CommandEnv& env) {
                   "With --spec: recover only this database (with --node-index K: only its "
                   "node K)");
   cmd->add_option("--out", args->out,
-                  "Output directory (node-K/ per node; with --spec, <name>/node-K/)")
-      ->required();
+                  "Output directory (node-K/ per node; with --spec, <name>/node-K/); required "
+                  "except with --source");
+  cmd->add_option("--source", args->source,
+                  "Phase 1 of a two-phase recovery: read only plan source I (0-based, the "
+                  "order of plan.json's sources) and write its fragments for every new node it "
+                  "feeds to --fragments DIR/source-I/ (published whole, marker last; a rerun "
+                  "keeps a complete one)")
+      ->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--fragments", args->fragments,
+                  "Phase 1: the directory shared by both phases (e.g. a ReadWriteMany volume)");
+  cmd->add_option("--from-fragments", args->from_fragments,
+                  "Phase 2: build the nodes (all, or --node-index K) from the fragments every "
+                  "source's phase 1 wrote to this directory, reading no source: the files are "
+                  "byte-identical to a one-process recover's. Missing, extra, foreign or "
+                  "damaged fragments are refused before anything is published (exit 2, or 1 "
+                  "when damaged), naming the fragment");
   cmd->add_option("--node-index", args->node_index,
                   "Write only node K (0-based; a replica gets its master's data)")
       ->check(CLI::Range(0, 16383));

@@ -66,6 +66,7 @@ nlohmann::json RecoverReportJson(const loader::RecoverReport& r,
           {"commands_before_flush", r.commands_flushed},
           {"commands_non_owner_dropped", r.commands_non_owner},
           {"functions", r.functions},
+          {"fragment_bytes_read", r.fragment_bytes_read},
           {"seconds", r.seconds},
           {"standard_policy_note",
            r.standard_policy_differs > 0 ? nlohmann::json(loader::StandardPolicySentence(r))
@@ -119,6 +120,53 @@ void PrintRecoverReport(const loader::RecoverReport& report, const loader::Recov
     std::fprintf(stderr, "recover: %s\n", loader::StandardPolicySentence(report).c_str());
   }
   for (const auto& w : report.warnings) std::fprintf(stderr, "warning: %s\n", w.c_str());
+}
+
+nlohmann::json SplitReportJson(const loader::SplitReport& r) {
+  const loader::FragmentManifest& m = r.manifest;
+  nlohmann::json nodes = nlohmann::json::array();
+  for (const auto& [index, n] : m.nodes) {
+    nodes.push_back({{"index", index},
+                     {"keys", n.keys},
+                     {"commands", n.commands},
+                     {"held_back", n.held},
+                     {"owned_contested_keys", n.owned}});
+  }
+  return {{"plan", m.plan_fingerprint},
+          {"source", r.source},
+          {"source_path", m.source_path},
+          {"dir", r.dir},
+          {"status", r.skipped_complete ? "already-complete" : "written"},
+          {"rdb_version", m.rdb_version},
+          {"nodes", nodes},
+          {"source_bytes_read", m.bytes_read},
+          {"keys_read", m.keys_read},
+          {"expired_dropped", m.expired_dropped},
+          {"other_db_dropped", m.other_db_dropped},
+          {"other_db_moved", m.other_db_moved},
+          {"commands_read", m.commands_read},
+          {"commands_before_flush", m.commands_flushed},
+          {"functions", m.functions},
+          {"fragment_bytes_written", r.bytes_written},
+          {"seconds", r.seconds}};
+}
+
+void PrintSplitReport(const loader::SplitReport& r) {
+  const loader::FragmentManifest& m = r.manifest;
+  for (const auto& [index, n] : m.nodes) {
+    std::fprintf(stderr, "source %d -> node %d: %llu keys, %llu log commands, %llu held back\n",
+                 r.source, index, static_cast<unsigned long long>(n.keys),
+                 static_cast<unsigned long long>(n.commands),
+                 static_cast<unsigned long long>(n.held));
+  }
+  std::fprintf(stderr,
+               "recover: source %d (%s) %s in %s: %llu keys read, %llu expired dropped, %llu "
+               "bytes of fragments, %.2fs\n",
+               r.source, m.source_path.c_str(),
+               r.skipped_complete ? "already split" : "split", r.dir.c_str(),
+               static_cast<unsigned long long>(m.keys_read),
+               static_cast<unsigned long long>(m.expired_dropped),
+               static_cast<unsigned long long>(r.bytes_written), r.seconds);
 }
 
 }  // namespace shardkit::tools

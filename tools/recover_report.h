@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "loader/fragments.h"
 #include "loader/recover.h"
 #include "loader/recovery_plan.h"
 
@@ -14,5 +15,8 @@ nlohmann::json RecoverReportJson(const loader::RecoverReport& report,
                                  const loader::RecoveryPlan& plan);
 // Per node, then totals and warnings, on stderr.
 void PrintRecoverReport(const loader::RecoverReport& report, const loader::RecoveryPlan& plan);
+// Phase 1 of a two-phase recovery (`recover --source I --fragments DIR`).
+nlohmann::json SplitReportJson(const loader::SplitReport& report);
+void PrintSplitReport(const loader::SplitReport& report);
 
 }  // namespace shardkit::tools

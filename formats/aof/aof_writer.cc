@@ -29,6 +29,10 @@ Status AofWriter::WriteRaw(std::span<const std::string> args) {
 }
 
 Status AofWriter::Write(int db, std::span<const std::string> args) {
+  if (first_db_ < 0) {
+    first_db_ = db;
+    if (adopt_first_db_) db_ = db;
+  }
   if (db != db_) {
     const std::string select[2] = {"SELECT", std::to_string(db)};
     SK_RETURN_IF_ERROR(WriteRaw(select));

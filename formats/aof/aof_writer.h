@@ -46,6 +46,13 @@ class AofWriter {
   // Writes SELECT <db> first when `db` differs from the last one written
   // (none is assumed at the start, as each loaded file starts in db 0).
   Status Write(int db, std::span<const std::string> args);
+  // For a piece of a file that another writer continues (recover's
+  // fragments, loader/fragments.h): the first Write emits no SELECT and
+  // adopts its db. first_db() is that db (-1 before any Write), db() the
+  // db of the last Write.
+  void AdoptFirstDb() { adopt_first_db_ = true; }
+  int first_db() const { return first_db_; }
+  int db() const { return db_; }
   // Writes the command as is (no SELECT tracking).
   Status WriteRaw(std::span<const std::string> args);
   Status WriteTimestamp(int64_t unix_seconds);
@@ -58,6 +65,8 @@ class AofWriter {
  private:
   ByteWriter out_;
   int db_ = 0;
+  bool adopt_first_db_ = false;
+  int first_db_ = -1;
   std::string buffer_;
 };
 

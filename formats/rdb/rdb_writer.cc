@@ -17,6 +17,7 @@ Result<std::unique_ptr<RdbWriter>> RdbWriter::Create(ChunkSink* sink,
   }
   std::unique_ptr<RdbWriter> writer(new RdbWriter(sink, options));
   writer->out_.SetObserver(&writer->crc_);
+  if (options.body_only) return writer;
   SK_RETURN_IF_ERROR(writer->out_.Append(FormatMagic(RdbHeader{Magic::kRedis, options.version})));
   return writer;
 }
@@ -133,9 +134,41 @@ Status RdbWriter::WritePrefix(const RdbEntry& entry, uint8_t type) {
   return out_.Append(record_);
 }
 
+void RdbWriter::BeginPrehashed() {
+  out_.SetObserver(nullptr);  // feeds the CRC what is staged, then sees nothing
+  prehashed_ = true;
+  prehashed_start_ = out_.offset();
+}
+
+Status RdbWriter::AppendPrehashed(ByteSpan bytes) {
+  if (!prehashed_) return Status::InvalidArgument("RdbWriter::AppendPrehashed without BeginPrehashed");
+  return out_.Append(bytes);
+}
+
+Status RdbWriter::EndPrehashed(uint64_t crc, uint64_t length) {
+  if (!prehashed_) return Status::InvalidArgument("RdbWriter::EndPrehashed without BeginPrehashed");
+  prehashed_ = false;
+  // The observer was null since BeginPrehashed: this marks the appended
+  // bytes as seen without hashing them.
+  out_.SetObserver(&crc_);
+  if (out_.offset() - prehashed_start_ != length) {
+    return Status::InvalidArgument("RdbWriter: " + std::to_string(out_.offset() - prehashed_start_) +
+                                   " prehashed bytes appended, " + std::to_string(length) +
+                                   " declared");
+  }
+  crc_.Combine(crc, length);
+  return Status();
+}
+
 Status RdbWriter::Finish() {
   if (finished_) return Status::InvalidArgument("RdbWriter::Finish called twice");
+  if (prehashed_) return Status::InvalidArgument("RdbWriter::Finish before EndPrehashed");
   finished_ = true;
+  if (options_.body_only) {
+    out_.FlushObserver();
+    checksum_ = file_crc_ = crc_.value();
+    return out_.Finish();
+  }
   SK_RETURN_IF_ERROR(out_.AppendByte(kOpEof));
   out_.FlushObserver();
   const uint64_t crc = options_.checksum ? crc_.value() : 0;
@@ -143,6 +176,7 @@ Status RdbWriter::Finish() {
   out_.SetObserver(nullptr);
   std::string trailer;
   AppendU64Le(&trailer, crc);
+  file_crc_ = Crc64(crc_.value(), AsBytes(trailer));
   SK_RETURN_IF_ERROR(out_.Append(trailer));
   return out_.Finish();
 }

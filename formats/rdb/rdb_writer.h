@@ -42,6 +42,10 @@ namespace shardkit::formats::rdb {
 struct RdbWriterOptions {
   int version = 10;       // RDB version written (REDIS magic, 7..14)
   bool checksum = true;   // false writes a zero CRC (rdbchecksum no)
+  // Records only (recover's fragments, loader/fragments.h): no magic and
+  // version at Create, and Finish writes no EOF and no CRC trailer;
+  // checksum() is then the CRC-64 of the records written.
+  bool body_only = false;
 };
 
 class RdbWriter {
@@ -75,7 +79,19 @@ class RdbWriter {
   // kNotSupported (conversion needs the whole value).
   Status WriteEntryStart(const RdbEntry& entry, Magic source_magic = Magic::kRedis);
   Status AppendValuePiece(std::string_view bytes) { return out_.Append(bytes); }
-  // EOF + CRC64, then sink->Finish(). No calls after this.
+  // Whole records serialized earlier by a writer of this version (a
+  // fragment's held-back record), copied and hashed as they are.
+  Status AppendRecordBytes(ByteSpan bytes) { return out_.Append(bytes); }
+  // A run of records serialized earlier by a body_only writer of this
+  // version, whose CRC-64 the caller knows (it checked it while reading
+  // them): BeginPrehashed, AppendPrehashed for each chunk in order, then
+  // EndPrehashed with their CRC and length, which extends the checksum by
+  // Crc64Combine instead of hashing the bytes again. No other call in
+  // between. kInvalidArgument when the length differs from what was appended.
+  void BeginPrehashed();
+  Status AppendPrehashed(ByteSpan bytes);
+  Status EndPrehashed(uint64_t crc, uint64_t length);
+  // EOF + CRC64 (none with body_only), then sink->Finish(). No calls after this.
   Status Finish();
 
   // Bytes written so far.
@@ -84,6 +100,10 @@ class RdbWriter {
   // Not a CRC of the whole file: that is 0 for every intact RDB (the CRC
   // residue of a message followed by its own reflected CRC).
   uint64_t checksum() const { return checksum_; }
+  // After Finish: the CRC-64 of every byte written, trailer included (what
+  // a file checksum over the output gives; 0 for an intact RDB with a
+  // checksum, the CRC residue).
+  uint64_t file_crc() const { return file_crc_; }
   // What conversions dropped (one line per kind, with counts).
   std::vector<std::string> losses() const;
 
@@ -99,6 +119,9 @@ class RdbWriter {
   std::vector<std::pair<std::string, uint64_t>> losses_;
   bool finished_ = false;
   uint64_t checksum_ = 0;
+  uint64_t file_crc_ = 0;
+  bool prehashed_ = false;           // between BeginPrehashed and EndPrehashed
+  uint64_t prehashed_start_ = 0;     // offset() at BeginPrehashed
 };
 
 }  // namespace shardkit::formats::rdb
