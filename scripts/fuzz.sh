@@ -10,6 +10,7 @@
 # Usage: scripts/fuzz.sh [seconds-per-target] [target-name-filter]
 #   FUZZ_JOBS=N runs N targets at once (default 1); FUZZ_NO_BUILD=1 runs the
 #   targets already built.
+#   scripts/fuzz.sh --build-only builds and runs nothing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-30}"
@@ -19,6 +20,7 @@ if [ -z "${FUZZ_NO_BUILD:-}" ]; then
   CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Fuzz >/dev/null
   cmake --build build-fuzz -j "$(nproc)" --target fuzz_all_targets
 fi
+if [ "$seconds" = --build-only ]; then exit 0; fi
 mkdir -p build-fuzz/artifacts build-fuzz/seeds
 
 # Copies corpus files into build-fuzz/seeds/<target>/. Targets whose first
