@@ -33,6 +33,7 @@ void RegisterTarget(const char* name, TargetFn fn) { Registry()[name] = fn; }
 #include "tests/fuzz/fuzz_aof.cc"
 #include "tests/fuzz/fuzz_aof_manifest.cc"
 #include "tests/fuzz/fuzz_byte_reader.cc"
+#include "tests/fuzz/fuzz_fragments.cc"
 #include "tests/fuzz/fuzz_intset.cc"
 #include "tests/fuzz/fuzz_listpack.cc"
 #include "tests/fuzz/fuzz_lzf.cc"
