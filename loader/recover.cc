@@ -700,6 +700,19 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   report.other_db_moved = state.other_db_moved;
   report.commands_read = state.commands_read;
   report.commands_flushed = state.commands_flushed;
+  int standalone_sources = 0;
+  for (const PlanSource& s : plan.sources) standalone_sources += s.owned_slots.empty() ? 1 : 0;
+  if (standalone_sources > 1 && report.commands_non_owner > 0) {
+    // Merged standalone databases: a slot belongs to the freshest source
+    // holding keys there, and an older source's log commands for it are
+    // dropped whole, even for keys only that source has.
+    report.warnings.push_back(
+        std::to_string(report.commands_non_owner) +
+        " log commands of older merged standalone sources were dropped (their slots belong to "
+        "a fresher source): keys only those logs wrote are not recovered; rewrite those "
+        "sources' AOFs into their base first (BGREWRITEAOF on a server started on a copy) to "
+        "keep them");
+  }
   report.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return report;
 }
