@@ -428,6 +428,7 @@ void RunPipeline(PipelineState* state, void (*node_writer)(PipelineState*, NodeJ
   const uint64_t per_queue = kQueueBudgetBytes / (static_cast<uint64_t>(n) * state->jobs.size() *
                                                   std::max<size_t>(opt.batch_bytes, 1));
   const size_t capacity = std::clamp<uint64_t>(per_queue, 2, opt.queue_batches);
+  state->functions_seen.assign(sources.size(), {});
   // Enough recycled batches for every queue of a source to refill at once.
   for (size_t i = 0; i < sources.size(); ++i) {
     state->pools.push_back(std::make_unique<BatchPool>(state->jobs.size() * (capacity + 1)));

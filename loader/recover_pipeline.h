@@ -112,6 +112,9 @@ struct PipelineState {
   std::vector<int> sources;                        // plan indices read, in order
   int output_version = 0;                          // RDB version of the outputs
   std::vector<std::unique_ptr<BatchPool>> pools;   // per source position
+  // FUNCTION2 libraries met while reading each RDB part, per source
+  // position (written by that source's worker only; sized by RunPipeline).
+  std::vector<std::vector<std::string>> functions_seen;
   std::array<int16_t, kSlotCount> job_of_slot{};  // index into jobs; -1: not written here
   std::array<int16_t, kSlotCount> owner_source{};  // plan source whose copy wins; -1: none
   SlotSet contested;                               // slots a non-owner source holds

@@ -89,10 +89,14 @@ Status WriteOwned(NodeOutput* out, NodeJob* job, NodeFragment* f) {
   return out->WriteSmallFile(NodeFileName(job->node->index, ".owned"), bytes);
 }
 
-// functions.rdb: the source's libraries in file order, as an RDB 10 file.
+// functions.rdb: the source's libraries in file order, as an RDB 10 file:
+// those the pipeline met in its RDB part (read once), or a native source's.
 Status WriteFunctions(NodeOutput* out, const PlanSource& source, const storage::IoOptions& io,
-                      FragmentManifest* m) {
-  SK_ASSIGN_OR_RETURN(std::vector<std::string> libs, SourceFunctions(source, io));
+                      const std::vector<std::string>& seen, FragmentManifest* m) {
+  std::vector<std::string> libs = seen;
+  if (source.kind == "native") {
+    SK_ASSIGN_OR_RETURN(libs, SourceFunctions(source, io));
+  }
   SK_ASSIGN_OR_RETURN(auto file, CreateFragmentFile(out, kFragmentFunctionsName));
   rdb::RdbWriterOptions options;
   options.version = 10;
@@ -217,7 +221,8 @@ Result<SplitReport> SplitSource(const RecoveryPlan& plan, int source_index,
     SK_RETURN_IF_ERROR(WriteOwned(out.get(), job.get(), &f));
     m.nodes[f.node] = std::move(f);
   }
-  SK_RETURN_IF_ERROR(WriteFunctions(out.get(), source, options.io, &m));
+  SK_RETURN_IF_ERROR(
+      WriteFunctions(out.get(), source, options.io, state.functions_seen.at(0), &m));
   m.bytes_read = state.bytes_read;
   m.keys_read = state.keys_read;
   m.expired_dropped = state.expired_dropped;

@@ -168,6 +168,10 @@ class RoutingVisitor final : public rdb::RdbVisitor {
   }
 
   Status OnEntry(const rdb::RdbEntry& entry) override { return Route(entry, nullptr); }
+  Status OnFunction(std::string_view code) override {
+    state_->functions_seen[static_cast<size_t>(router_->position())].emplace_back(code);
+    return Status();
+  }
   // From the RDB reader: the entry's strings are ours to take (no copy). A
   // record whose value came in pieces ends here with its last piece.
   Status OnEntryOwned(rdb::RdbEntry& entry) override {
