@@ -490,15 +490,37 @@ namespace {
 // Phase 2 of a split recovery: each job assembled from the fragments, one
 // thread per job; the source counts are those phase 1 took of `sources`.
 void RunAssembly(PipelineState* state, const FragmentSet& set, RecoverReport* report) {
+  std::atomic<int> running{static_cast<int>(state->jobs.size())};
   std::vector<std::thread> threads;
   for (auto& job : state->jobs) {
-    threads.emplace_back([state, &set, j = job.get()] {
+    threads.emplace_back([state, &set, &running, j = job.get()] {
       Status s = AssembleJob(state, set, j);
       if (!s.ok()) {
         j->status = s;
         state->Fail(s);
       }
+      --running;
     });
+  }
+  // Progress over the fragment bytes these nodes copy.
+  uint64_t total = 0;
+  for (auto& job : state->jobs) {
+    const std::string k = std::to_string(job->node->index);
+    for (const SourceFragments& s : set.sources) {
+      for (const char* suffix : {".rdb", ".incr"}) {
+        auto it = s.files.find("node-" + k + suffix);
+        if (it != s.files.end()) total += it->second.bytes;
+      }
+    }
+  }
+  while (running.load() > 0 && state->options->progress != nullptr) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    uint64_t read = 0, written = 0;
+    for (auto& job : state->jobs) {
+      read += job->fragment_bytes_read.load(std::memory_order_relaxed);
+      written += job->keys_written.load(std::memory_order_relaxed);
+    }
+    state->options->progress->OnProgress(read, total, written);
   }
   for (auto& t : threads) t.join();
   for (int i : state->sources) {

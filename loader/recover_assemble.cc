@@ -2,6 +2,7 @@
 // from the fragments of its sources, in source order, as the one-process
 // recover writes them. Record bytes are copied, not parsed; their CRC-64 is
 // checked as they are read and joined into the output's by Crc64Combine.
+#include <atomic>
 #include <chrono>
 
 #include "base/byte_writer.h"
@@ -60,7 +61,7 @@ Result<std::string> ReadChecked(const SourceFragments& s, const std::string& nam
 template <typename Append>
 Status CopyChecked(const SourceFragments& s, const std::string& name,
                    const storage::IoOptions& io, const Append& append, uint64_t* crc,
-                   uint64_t* length) {
+                   uint64_t* length, std::atomic<uint64_t>* progress) {
   SK_ASSIGN_OR_RETURN(const OutputFile* f, Listed(s, name));
   SK_ASSIGN_OR_RETURN(auto file, storage::OpenSequentialReader(s.dir + "/" + name, io));
   *crc = 0;
@@ -70,6 +71,7 @@ Status CopyChecked(const SourceFragments& s, const std::string& name,
     if (chunk.empty()) break;
     *crc = formats::Crc64(*crc, chunk);
     *length += chunk.size();
+    progress->fetch_add(chunk.size(), std::memory_order_relaxed);
     SK_RETURN_IF_ERROR(append(chunk));
   }
   if (*length != f->bytes || Hex64(*crc) != f->crc64) {
@@ -127,10 +129,9 @@ Status Assemble(PipelineState* state, const FragmentSet& set, NodeJob* job) {
       job->writer->BeginPrehashed();
       SK_RETURN_IF_ERROR(CopyChecked(
           src, rdb_name, io, [&](ByteSpan b) { return job->writer->AppendPrehashed(b); }, &crc,
-          &length));
+          &length, &job->fragment_bytes_read));
       SK_RETURN_IF_ERROR(job->writer->EndPrehashed(crc, length));
       job->current_db = static_cast<uint64_t>(f.rdb_last_db);
-      job->fragment_bytes_read += length;
     }
     if (f.incr_first_db >= 0) {
       if (!incr) return Status::Corruption(src.dir + ": log commands for node " +
@@ -141,11 +142,11 @@ Status Assemble(PipelineState* state, const FragmentSet& set, NodeJob* job) {
       }
       incr->SetObserver(nullptr);  // the CRC has seen what precedes; the copy is joined below
       SK_RETURN_IF_ERROR(CopyChecked(
-          src, incr_name, io, [&](ByteSpan b) { return incr->Append(b); }, &crc, &length));
+          src, incr_name, io, [&](ByteSpan b) { return incr->Append(b); }, &crc, &length,
+          &job->fragment_bytes_read));
       incr->SetObserver(&incr_crc);
       incr_crc.Combine(crc, length);
       incr_db = f.incr_last_db;
-      job->fragment_bytes_read += length;
     }
     job->keys_written += f.keys;
     job->values_in_pieces += f.values_in_pieces;

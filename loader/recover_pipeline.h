@@ -64,7 +64,8 @@ struct NodeJob {
   // closed, so the writer never waits for (or parks behind) that source.
   std::vector<bool> fed_by;
   uint64_t spilled_bytes = 0;  // writer thread only
-  uint64_t fragment_bytes_read = 0;  // assembled from fragments: what was copied
+  // Assembled from fragments: what was read of them (the progress reporter reads it).
+  std::atomic<uint64_t> fragment_bytes_read{0};
   uint64_t values_in_pieces = 0;  // writer thread only
   // Keys whose slot a non-owner source also holds: the owner's keys in those
   // slots, and the non-owner copies held back (per source) until every
