@@ -251,7 +251,14 @@ void AddRecover(CLI::App& app, CommandEnv& env) {
       "  cluster master or replica (plan --nodes N [--replicas R]), in node-K:\n"
       "    redis-server --port P --dir . --cluster-enabled yes   (reads the nodes.conf written "
       "here)\n"
-      "Replicas given their master at start-up load dump.rdb and resume without a full sync.");
+      "Replicas given their master at start-up load dump.rdb and resume without a full sync.\n"
+      "Two phases, for volumes one pod at a time can attach: `recover --plan P --source I "
+      "--fragments DIR` where source I's volume is attached (once per source), then `recover "
+      "--plan P --from-fragments DIR --out OUT --node-index K` (once per node, no volume "
+      "needed).\n"
+      "Exit codes: 0 every requested node (or source's fragments) complete; 1 a corrupt source, "
+      "plan or damaged fragment; 2 bad input or I/O (a node directory or fragments of another "
+      "plan, missing or extra fragments); 3 content this build refuses; 4 no space.");
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
 }
 
