@@ -92,7 +92,8 @@ int Run(K8sManifestsArgs& args, const CommandEnv& env) {
     return ReportError("k8s-manifests", manifests.status().WithPrefix(args.plan_path));
   }
   if (args.out.empty()) {
-    nlohmann::json list = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", nlohmann::json::array()}};
+    nlohmann::json list = {
+        {"apiVersion", "v1"}, {"kind", "List"}, {"items", nlohmann::json::array()}};
     for (const K8sManifest& m : *manifests) list["items"].push_back(m.object);
     std::cout << list.dump(2) << std::endl;
   } else {
@@ -108,8 +109,8 @@ int Run(K8sManifestsArgs& args, const CommandEnv& env) {
                "k8s-manifests: plan %s: %zu phase-1 Jobs, StatefulSet %s of %zu pods, Job "
                "%s-join-check%s%s\n",
                plan->fingerprint.c_str(), plan->sources.size(), args.options.name.c_str(),
-               plan->slots.nodes.size(), args.options.name.c_str(),
-               args.out.empty() ? "" : " in ", args.out.c_str());
+               plan->slots.nodes.size(), args.options.name.c_str(), args.out.empty() ? "" : " in ",
+               args.out.c_str());
   std::fprintf(stderr, "  copy the plan to the scratch volume as %s before applying them\n",
                kK8sPlanPath);
   return kExitOk;
@@ -125,8 +126,7 @@ void AddK8sManifests(CLI::App& app, CommandEnv& env) {
       "headless Service, and a join/check Job");
   cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
   cmd->add_option("--namespace", o.namespace_name, "Namespace of every object")->required();
-  cmd->add_option("--image", o.image, "The shardkit image (deploy/docker/Dockerfile)")
-      ->required();
+  cmd->add_option("--image", o.image, "The shardkit image (deploy/docker/Dockerfile)")->required();
   cmd->add_option("--source-pvc", args->source_pvcs,
                   "I=CLAIM: the PersistentVolumeClaim holding plan source I's old volume (its "
                   "index in plan.json's \"sources\"); one for every source, mounted read-only "

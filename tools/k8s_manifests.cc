@@ -105,8 +105,7 @@ Status CheckPlan(const loader::RecoveryPlan& plan, const K8sManifestOptions& o) 
     }
     if (s.volume.size() < 2 || s.volume.front() != '/' || s.volume == kK8sScratchDir ||
         s.volume.rfind(std::string(kK8sScratchDir) + "/", 0) == 0) {
-      return Status::InvalidArgument("plan source " + std::to_string(i) + ": volume \"" +
-                                     s.volume +
+      return Status::InvalidArgument("plan source " + std::to_string(i) + ": volume \"" + s.volume +
                                      "\" is not an absolute directory where its claim can be "
                                      "mounted (make the plan with absolute volume paths other "
                                      "than /scratch)");
@@ -114,8 +113,7 @@ Status CheckPlan(const loader::RecoveryPlan& plan, const K8sManifestOptions& o) 
     if (s.volume.back() == '/' || s.volume.find("//") != std::string::npos ||
         s.volume.find("/./") != std::string::npos || s.volume.find("/../") != std::string::npos ||
         s.volume.ends_with("/.") || s.volume.ends_with("/..")) {
-      return Status::InvalidArgument("plan source " + std::to_string(i) + ": volume \"" +
-                                     s.volume +
+      return Status::InvalidArgument("plan source " + std::to_string(i) + ": volume \"" + s.volume +
                                      "\" is not a normalized path (make the plan with volume "
                                      "paths without '.', '..' or '//')");
     }
@@ -142,7 +140,9 @@ Status CheckPlan(const loader::RecoveryPlan& plan, const K8sManifestOptions& o) 
           "plan node " + std::to_string(n.index) + " has endpoint \"" + n.endpoint +
           "\", expected \"" + expected +
           "\": make the plan with `plan --endpoints` of the StatefulSet pods' DNS names (node K "
-          "is pod " + o.name + "-K), or pass the --name/--namespace/--cluster-domain it was "
+          "is pod " +
+          o.name +
+          "-K), or pass the --name/--namespace/--cluster-domain it was "
           "made for");
     }
   }
@@ -196,12 +196,19 @@ json Mount(const std::string& name, const std::string& path, bool read_only) {
   return {{"name", name}, {"mountPath", path}, {"readOnly", read_only}};
 }
 
+// The root file system is read-only: a writable /tmp for whatever a tool
+// puts there (check's replay server directory, TMPDIR users).
+json TmpVolume() { return {{"name", "tmp"}, {"emptyDir", json::object()}}; }
+json TmpMount() { return Mount("tmp", "/tmp", false); }
+
 // Refuses to run when the scratch volume's plan.json is not the plan these
 // manifests were made from (its source indices would name other volumes).
 std::string PlanGuard(const loader::RecoveryPlan& plan) {
   return "grep -qF '\"fingerprint\": \"" + plan.fingerprint + "\"' " + kK8sPlanPath +
-         " || { echo \"" + kK8sPlanPath + " is not the plan these manifests were made from "
-         "(fingerprint " + plan.fingerprint + ")\" >&2; exit 2; }\n";
+         " || { echo \"" + kK8sPlanPath +
+         " is not the plan these manifests were made from "
+         "(fingerprint " +
+         plan.fingerprint + ")\" >&2; exit 2; }\n";
 }
 
 json ShellCommand(const std::string& script) {
@@ -212,12 +219,12 @@ json ShellCommand(const std::string& script) {
 // input) fail the Job at once; I/O errors (2), a full disk (4) and evictions
 // are retried up to backoffLimit.
 json PodFailurePolicy(const std::string& container, const std::vector<int>& final_codes) {
-  json fail = {{"action", "FailJob"},
-               {"onExitCodes",
-                {{"containerName", container}, {"operator", "In"}, {"values", final_codes}}}};
-  json evicted = {{"action", "Ignore"},
-                  {"onPodConditions",
-                   json::array({{{"type", "DisruptionTarget"}, {"status", "True"}}})}};
+  json fail = {
+      {"action", "FailJob"},
+      {"onExitCodes", {{"containerName", container}, {"operator", "In"}, {"values", final_codes}}}};
+  json evicted = {
+      {"action", "Ignore"},
+      {"onPodConditions", json::array({{{"type", "DisruptionTarget"}, {"status", "True"}}})}};
   return {{"rules", json::array({fail, evicted})}};
 }
 
@@ -238,14 +245,15 @@ json SplitJob(const loader::RecoveryPlan& plan, const K8sManifestOptions& o, int
                     {"resources", Resources("1", "512Mi", "2Gi")},
                     {"securityContext", ContainerSecurity()},
                     {"volumeMounts",
-                     {Mount("old-" + i, source.volume, true), Mount("scratch", kK8sScratchDir, false)}}};
+                     {Mount("old-" + i, source.volume, true),
+                      Mount("scratch", kK8sScratchDir, false), TmpMount()}}};
   json pod = {{"restartPolicy", "Never"},
               {"securityContext", PodSecurity(o)},
               {"enableServiceLinks", false},
               {"containers", {container}},
               {"volumes",
                {ClaimVolume("old-" + i, o.source_claims.at(index), true),
-                ClaimVolume("scratch", o.scratch_claim, false)}}};
+                ClaimVolume("scratch", o.scratch_claim, false), TmpVolume()}}};
   json labels = Labels(o, "split");
   labels["shardkit.io/source-index"] = i;
   return {{"apiVersion", "batch/v1"},
@@ -297,12 +305,18 @@ std::string AssembleScript(const loader::RecoveryPlan& plan) {
          "  echo \"node-$K was assembled before; redis-server owns /data/node-$K\" >&2; exit 0\n"
          "fi\n" +
          PlanGuard(plan) + "for i in" + sources + "; do\n  n=0\n  until [ -e " + manifest +
-         " ]; do\n    n=$((n+1)); [ $n -le " + std::to_string(kWaitPolls) +
-         " ] || { echo \"no " + manifest + " after 24 h: did phase 1 of source $i fail?\" >&2; "
+         " ]; do\n    n=$((n+1)); [ $n -le " + std::to_string(kWaitPolls) + " ] || { echo \"no " +
+         manifest +
+         " after 24 h: did phase 1 of source $i fail?\" >&2; "
          "exit 2; }\n"
-         "    [ $((n % 30)) -ne 1 ] || echo \"waiting for " + manifest + " (phase 1)\" >&2\n"
-         "    sleep " + std::to_string(kWaitPollSeconds) + "\n  done\ndone\n"
-         "shardkit recover --plan " + kK8sPlanPath + " --from-fragments " + kK8sFragmentsDir +
+         "    [ $((n % 30)) -ne 1 ] || echo \"waiting for " +
+         manifest +
+         " (phase 1)\" >&2\n"
+         "    sleep " +
+         std::to_string(kWaitPollSeconds) +
+         "\n  done\ndone\n"
+         "shardkit recover --plan " +
+         kK8sPlanPath + " --from-fragments " + kK8sFragmentsDir +
          " --node-index \"$K\" --out /data\n"
          "touch /data/.shardkit-assembled\nsync\n";
 }
@@ -314,7 +328,8 @@ std::string AssembleScript(const loader::RecoveryPlan& plan) {
 std::string RedisScript() {
   return "K=\"${POD_NAME##*-}\"\n"
          "cd \"/data/node-$K\"\n"
-         "set -- redis-server --port " + std::to_string(kK8sRedisPort) +
+         "set -- redis-server --port " +
+         std::to_string(kK8sRedisPort) +
          " --cluster-enabled yes --cluster-config-file nodes.conf --dir \"/data/node-$K\" "
          "--protected-mode no\n"
          "if [ -d appendonlydir ]; then set -- \"$@\" --appendonly yes; fi\n"
@@ -338,36 +353,38 @@ json StatefulSet(const loader::RecoveryPlan& plan, const K8sManifestOptions& o) 
   json meta = Metadata(o, o.name, "redis", plan);
   meta["annotations"]["shardkit.io/endpoints"] = EndpointList(plan, o);
   meta["annotations"]["shardkit.io/notes"] =
-      "Pod " + o.name + "-K is node K of the plan; the plan's endpoints are these pods' DNS "
+      "Pod " + o.name +
+      "-K is node K of the plan; the plan's endpoints are these pods' DNS "
       "names (shardkit.io/endpoints), made with `shardkit plan --endpoints` of them.";
-  json assemble = {{"name", "assemble"},
-                   {"image", o.image},
-                   {"imagePullPolicy", "IfNotPresent"},
-                   {"command", ShellCommand(AssembleScript(plan))},
-                   {"env", PodNameEnv()},
-                   {"resources", Resources("1", "512Mi", "2Gi")},
-                   {"securityContext", ContainerSecurity()},
-                   {"volumeMounts",
-                    {Mount("scratch", kK8sScratchDir, true), Mount("data", "/data", false)}}};
-  json redis = {{"name", "redis"},
-                {"image", o.redis_image},
-                {"imagePullPolicy", "IfNotPresent"},
-                {"command", ShellCommand(RedisScript())},
-                {"env", PodNameEnv()},
-                {"ports",
-                 {{{"name", "redis"}, {"containerPort", kK8sRedisPort}},
-                  {{"name", "cluster-bus"}, {"containerPort", kK8sBusPort}}}},
-                {"readinessProbe",
-                 {{"tcpSocket", {{"port", kK8sRedisPort}}}, {"periodSeconds", 5}}},
-                {"resources", Resources("500m", "1Gi", "")},
-                {"securityContext", ContainerSecurity()},
-                {"volumeMounts", {Mount("data", "/data", false)}}};
+  json assemble = {
+      {"name", "assemble"},
+      {"image", o.image},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"command", ShellCommand(AssembleScript(plan))},
+      {"env", PodNameEnv()},
+      {"resources", Resources("1", "512Mi", "2Gi")},
+      {"securityContext", ContainerSecurity()},
+      {"volumeMounts",
+       {Mount("scratch", kK8sScratchDir, true), Mount("data", "/data", false), TmpMount()}}};
+  json redis = {
+      {"name", "redis"},
+      {"image", o.redis_image},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"command", ShellCommand(RedisScript())},
+      {"env", PodNameEnv()},
+      {"ports",
+       {{{"name", "redis"}, {"containerPort", kK8sRedisPort}},
+        {{"name", "cluster-bus"}, {"containerPort", kK8sBusPort}}}},
+      {"readinessProbe", {{"tcpSocket", {{"port", kK8sRedisPort}}}, {"periodSeconds", 5}}},
+      {"resources", Resources("500m", "1Gi", "")},
+      {"securityContext", ContainerSecurity()},
+      {"volumeMounts", {Mount("data", "/data", false)}}};
   json pod = {{"securityContext", PodSecurity(o)},
               {"enableServiceLinks", false},
               {"terminationGracePeriodSeconds", 60},
               {"initContainers", {assemble}},
               {"containers", {redis}},
-              {"volumes", {ClaimVolume("scratch", o.scratch_claim, true)}}};
+              {"volumes", {ClaimVolume("scratch", o.scratch_claim, true), TmpVolume()}}};
   json claim_spec = {{"accessModes", {"ReadWriteOnce"}},
                      {"resources", {{"requests", {{"storage", StorageSize(plan, o)}}}}}};
   if (!o.storage_class.empty()) claim_spec["storageClassName"] = o.storage_class;
@@ -381,8 +398,7 @@ json StatefulSet(const loader::RecoveryPlan& plan, const K8sManifestOptions& o) 
             {"podManagementPolicy", "Parallel"},
             {"selector", {{"matchLabels", Labels(o, "redis")}}},
             {"template", {{"metadata", {{"labels", Labels(o, "redis")}}}, {"spec", pod}}},
-            {"volumeClaimTemplates",
-             {{{"metadata", {{"name", "data"}}}, {"spec", claim_spec}}}}}}};
+            {"volumeClaimTemplates", {{{"metadata", {{"name", "data"}}}, {"spec", claim_spec}}}}}}};
 }
 
 // join (every node learns its peers' pod addresses), then check's layout
@@ -398,12 +414,13 @@ json JoinCheckJob(const loader::RecoveryPlan& plan, const K8sManifestOptions& o)
   wait_nodes += "; do\n  n=0\n  until case \"$(redis-cli -h \"$h\" -p " +
                 std::to_string(kK8sRedisPort) +
                 " ping 2>&1)\" in *PONG*|*LOADING*) true;; *) false;; esac; do\n"
-                "    n=$((n+1)); [ $n -le " + std::to_string(kWaitPolls) +
+                "    n=$((n+1)); [ $n -le " +
+                std::to_string(kWaitPolls) +
                 " ] || { echo \"$h does not answer after 24 h\" >&2; exit 2; }\n"
                 "    [ $((n % 30)) -ne 1 ] || echo \"waiting for $h\" >&2\n    sleep " +
                 std::to_string(kWaitPollSeconds) + "\n  done\ndone\n";
-  const std::string script = PlanGuard(plan) + wait_nodes + "shardkit join --plan " +
-                             kK8sPlanPath + " --endpoints " + endpoints +
+  const std::string script = PlanGuard(plan) + wait_nodes + "shardkit join --plan " + kK8sPlanPath +
+                             " --endpoints " + endpoints +
                              " --wait 900\nexec shardkit check --plan " + kK8sPlanPath +
                              " --endpoints " + endpoints + " --wait 300 --sample none\n";
   json container = {{"name", "join-check"},
@@ -412,23 +429,19 @@ json JoinCheckJob(const loader::RecoveryPlan& plan, const K8sManifestOptions& o)
                     {"command", ShellCommand(script)},
                     {"resources", Resources("100m", "128Mi", "512Mi")},
                     {"securityContext", ContainerSecurity()},
-                    {"volumeMounts",
-                     {Mount("scratch", kK8sScratchDir, true), Mount("tmp", "/tmp", false)}}};
+                    {"volumeMounts", {Mount("scratch", kK8sScratchDir, true), TmpMount()}}};
   json pod = {{"restartPolicy", "Never"},
               {"securityContext", PodSecurity(o)},
               {"enableServiceLinks", false},
               {"containers", {container}},
-              {"volumes",
-               {ClaimVolume("scratch", o.scratch_claim, true),
-                {{"name", "tmp"}, {"emptyDir", json::object()}}}}};
+              {"volumes", {ClaimVolume("scratch", o.scratch_claim, true), TmpVolume()}}};
   return {{"apiVersion", "batch/v1"},
           {"kind", "Job"},
           {"metadata", Metadata(o, o.name + "-join-check", "join-check", plan)},
           {"spec",
            {{"backoffLimit", 4},
             {"podFailurePolicy", PodFailurePolicy("join-check", {1, 3})},
-            {"template",
-             {{"metadata", {{"labels", Labels(o, "join-check")}}}, {"spec", pod}}}}}};
+            {"template", {{"metadata", {{"labels", Labels(o, "join-check")}}}, {"spec", pod}}}}}};
 }
 
 }  // namespace

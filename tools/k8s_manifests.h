@@ -38,21 +38,21 @@ inline constexpr int kK8sRedisPort = 6379;
 inline constexpr int kK8sBusPort = 16379;
 
 struct K8sManifestOptions {
-  std::string namespace_name;           // every object's namespace
-  std::string image;                    // the shardkit image (deploy/docker/Dockerfile)
-  std::string redis_image = "redis:7.0";  // the new nodes' redis-server (same major as the plan)
+  std::string namespace_name;                // every object's namespace
+  std::string image;                         // the shardkit image (deploy/docker/Dockerfile)
+  std::string redis_image = "redis:7.0";     // the new nodes' redis-server (same major as the plan)
   std::map<int, std::string> source_claims;  // plan source index -> its old PVC
-  std::string scratch_claim;            // ReadWriteMany PVC: plan.json and fragments
-  std::string storage_class;            // new nodes' PVCs; empty = the cluster's default
-  std::string storage_size;             // new nodes' PVCs; empty = from the plan's bytes
-  std::string name = "redis";           // StatefulSet, headless Service, Job name prefix
+  std::string scratch_claim;                 // ReadWriteMany PVC: plan.json and fragments
+  std::string storage_class;                 // new nodes' PVCs; empty = the cluster's default
+  std::string storage_size;                  // new nodes' PVCs; empty = from the plan's bytes
+  std::string name = "redis";                // StatefulSet, headless Service, Job name prefix
   std::string cluster_domain = "cluster.local";
-  int64_t run_as_user = 999;            // uid and gid of every container (redis's in its image)
+  int64_t run_as_user = 999;  // uid and gid of every container (redis's in its image)
 };
 
 struct K8sManifest {
-  std::string file_name;   // e.g. "10-redis-split-source-0.json"; applied in name order
-  nlohmann::json object;   // one Kubernetes object
+  std::string file_name;  // e.g. "10-redis-split-source-0.json"; applied in name order
+  nlohmann::json object;  // one Kubernetes object
 };
 
 // "<name>-K.<name>.<namespace>.svc.<cluster_domain>:6379": the endpoint node

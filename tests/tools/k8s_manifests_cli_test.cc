@@ -58,8 +58,10 @@ class K8sManifestsCliTest : public ::testing::Test {
   // Three old volumes (seeded RDB files, three lineages: merged), planned
   // onto 3 masters with 1 replica each at the pods' DNS names.
   void MakePlan(bool with_endpoints) {
-    std::vector<std::string> args = {"plan", "--nodes", "3", "--replicas", "1",
-                                     "--merge-standalone", "--out", dir_.File("plan.json")};
+    std::vector<std::string> args = {"plan",  "--nodes",
+                                     "3",     "--replicas",
+                                     "1",     "--merge-standalone",
+                                     "--out", dir_.File("plan.json")};
     if (with_endpoints) {
       std::string endpoints;
       for (int k = 0; k < 6; ++k) endpoints += (k ? "," : "") + DnsEndpoint(k);
@@ -84,9 +86,9 @@ class K8sManifestsCliTest : public ::testing::Test {
   }
 
   std::vector<std::string> ManifestArgs(const std::vector<int>& sources) {
-    std::vector<std::string> args = {"k8s-manifests", "--plan", dir_.File("plan.json"),
-                                     "--namespace", "recovery", "--image", "shardkit:test",
-                                     "--scratch-pvc", "shardkit-scratch"};
+    std::vector<std::string> args = {"k8s-manifests", "--plan",        dir_.File("plan.json"),
+                                     "--namespace",   "recovery",      "--image",
+                                     "shardkit:test", "--scratch-pvc", "shardkit-scratch"};
     for (int s : sources) {
       args.push_back("--source-pvc");
       args.push_back(std::to_string(s) + "=data-old-redis-" + std::to_string(s));
@@ -159,7 +161,6 @@ class K8sManifestsValidateTest : public K8sManifestsCliTest {
     ASSERT_EQ(install_error_, "");
   }
 };
-
 
 TEST_F(K8sManifestsValidateTest, StaticManifestsValidate) {
   const std::string dir = std::string(SHARDKIT_SOURCE_DIR) + "/deploy/kubernetes";
@@ -300,16 +301,18 @@ TEST_F(K8sManifestsValidateTest, BrokenManifestsAreRejected) {
        "        - {name: a, image: b, resources: {requests: {cpu: 1m}}}\n",
        "replicas must be integer"},
       {"no-container-name",
-       job("no-container-name", "      restartPolicy: Never\n      containers:\n"
-                                "        - image: b\n"),
+       job("no-container-name",
+           "      restartPolicy: Never\n      containers:\n"
+           "        - image: b\n"),
        "must have required property name"},
       {"unknown-field",
        job("unknown-field", pod + "          volumeMounts: [{name: v, mountPath: /v, readonly: "
                                   "true}]\n      volumes: [{name: v, emptyDir: {}}]\n"),
        "/readonly: unknown field"},
       {"restart-always",
-       job("restart-always", "      restartPolicy: Always\n      containers:\n"
-                             "        - {name: a, image: b, resources: {requests: {cpu: 1m}}}\n"),
+       job("restart-always",
+           "      restartPolicy: Always\n      containers:\n"
+           "        - {name: a, image: b, resources: {requests: {cpu: 1m}}}\n"),
        "restartPolicy: a Job's pods need Never or OnFailure"},
       {"mount-without-volume",
        job("mount-without-volume", pod + "          volumeMounts: [{name: old-0, mountPath: "
