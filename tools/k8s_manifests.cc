@@ -40,6 +40,24 @@ bool IsDnsSubdomain(std::string_view s) {
   return true;
 }
 
+// A Kubernetes storage quantity as people write it: a number (digits, at
+// most one '.') and a binary or decimal suffix, or none (bytes). Exponent
+// forms (1e9) are refused.
+bool IsStorageQuantity(std::string_view s) {
+  const size_t number_end = s.find_first_not_of("0123456789.");
+  const std::string_view number = s.substr(0, number_end);
+  const std::string_view suffix = number_end == std::string_view::npos ? "" : s.substr(number_end);
+  if (number.find_first_of("0123456789") == std::string_view::npos ||
+      std::count(number.begin(), number.end(), '.') > 1) {
+    return false;
+  }
+  for (const char* allowed :
+       {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei", "k", "M", "G", "T", "P", "E"}) {
+    if (suffix == allowed) return true;
+  }
+  return false;
+}
+
 Status CheckOptions(const K8sManifestOptions& o) {
   // 40 leaves room for "-split-<I>", "-join-check" and the pods' "-<K>".
   if (!IsDnsLabel(o.name, 40)) {
@@ -75,6 +93,10 @@ Status CheckOptions(const K8sManifestOptions& o) {
         })) {
       return Status::InvalidArgument("image \"" + *image + "\": expected an image reference");
     }
+  }
+  if (!o.storage_size.empty() && !IsStorageQuantity(o.storage_size)) {
+    return Status::InvalidArgument("--storage-size " + o.storage_size +
+                                   ": expected a quantity such as 50Gi or 500G");
   }
   if (o.run_as_user <= 0) {
     return Status::InvalidArgument("--run-as-user " + std::to_string(o.run_as_user) +

@@ -251,6 +251,12 @@ TEST_F(K8sManifestsCliTest, RefusesWhatWouldNotRun) {
   EXPECT_NE(run.err.find("expected \"redis-0.redis.other-namespace.svc.cluster.local:6379\""),
             std::string::npos)
       << run.err;
+  args = ManifestArgs({0, 1, 2});
+  args.insert(args.end(), {"--storage-size", "50 GB"});
+  run = RunShardkit(args);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--storage-size 50 GB: expected a quantity"), std::string::npos)
+      << run.err;
   // A stale manifest in --out would be applied with the new ones.
   const std::string out = dir_.File("stale");
   fs::create_directories(out);
