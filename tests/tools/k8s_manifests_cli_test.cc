@@ -14,7 +14,9 @@
 #include <cstdlib>
 #include <filesystem>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tests/support/seeded_rdb.h"
@@ -233,6 +235,68 @@ TEST_F(K8sManifestsValidateTest, GeneratedManifestsValidate) {
   const CliRun list_run = Validate({dir_.File("list.json")});
   EXPECT_EQ(list_run.exit_code, 0) << list_run.out;
   EXPECT_NE(list_run.out.find("6 objects, 0 invalid"), std::string::npos) << list_run.out;
+}
+
+// deploy/kubernetes/ is the example of what the command writes (3 old
+// volumes at /old/I, namespace redis-recovery): every line of every pod
+// script the command writes for that plan, but the plan-fingerprint guard,
+// must be in the static file, so that the two cannot drift apart.
+TEST_F(K8sManifestsCliTest, StaticExampleRunsTheGeneratedScripts) {
+  MakePlan(/*with_endpoints=*/true);
+  nlohmann::json plan = plan_;
+  for (size_t i = 0; i < plan["sources"].size(); ++i) {
+    nlohmann::json& source = plan["sources"][i];
+    const std::string volume = source["volume"];
+    const std::string now = "/old/" + std::to_string(i);
+    source["volume"] = now;
+    for (const char* field : {"path", "rdb_path"}) {
+      std::string p = source[field];
+      if (p.rfind(volume, 0) == 0) source[field] = now + p.substr(volume.size());
+    }
+    for (nlohmann::json& f : source["files"]) {
+      const std::string p = f["path"];
+      f["path"] = now + p.substr(volume.size());
+    }
+  }
+  for (nlohmann::json& node : plan["nodes"]) {
+    std::string e = node["endpoint"];
+    e.replace(e.find(".recovery."), 10, ".redis-recovery.");
+    node["endpoint"] = e;
+  }
+  testing::WriteFileOrDie(dir_.File("example-plan.json"), plan.dump(2));
+  const std::string out = dir_.File("example");
+  const CliRun gen = RunShardkit(
+      {"k8s-manifests", "--plan", dir_.File("example-plan.json"), "--namespace", "redis-recovery",
+       "--image", "shardkit:dev", "--scratch-pvc", "shardkit-scratch", "--source-pvc",
+       "0=data-old-redis-0,1=data-old-redis-1,2=data-old-redis-2", "--out", out});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string deploy = std::string(SHARDKIT_SOURCE_DIR) + "/deploy/kubernetes/";
+  const std::pair<std::string, std::string> pairs[] = {
+      {"10-redis-split-source-0.json", "10-split-jobs.yaml"},
+      {"10-redis-split-source-2.json", "10-split-jobs.yaml"},
+      {"21-redis-statefulset.json", "21-statefulset.yaml"},
+      {"30-redis-join-check.json", "30-join-check-job.yaml"}};
+  for (const auto& [generated, example] : pairs) {
+    const nlohmann::json object =
+        nlohmann::json::parse(testing::ReadFileOrDie(out + "/" + generated));
+    const std::string text = testing::ReadFileOrDie(deploy + example);
+    const nlohmann::json& pod = object["spec"]["template"]["spec"];
+    size_t lines = 0;
+    for (const char* list : {"initContainers", "containers"}) {
+      if (!pod.contains(list)) continue;
+      for (const nlohmann::json& c : pod[list]) {
+        std::istringstream script(c["command"][2].get<std::string>());
+        for (std::string line; std::getline(script, line);) {
+          if (line.rfind("grep -qF '\"fingerprint\"", 0) == 0) continue;
+          ++lines;
+          EXPECT_NE(text.find(line), std::string::npos)
+              << example << " lacks this line of " << generated << ":\n"
+              << line;
+        }
+      }
+    }
+    EXPECT_GT(lines, 2u) << generated;
+  }
 }
 
 TEST_F(K8sManifestsCliTest, RefusesWhatWouldNotRun) {
