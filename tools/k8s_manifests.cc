@@ -313,34 +313,42 @@ std::string StorageSize(const loader::RecoveryPlan& plan, const K8sManifestOptio
   return std::to_string(std::max<uint64_t>(1, (largest * 3 + gib - 1) / gib)) + "Gi";
 }
 
-// Phase 2 for the pod's own ordinal K. Its marker file outside node-K says
-// the node was assembled once: after that redis-server owns node-K (it
-// rewrites nodes.conf and dump.rdb), so a restarted pod must not assemble
-// it again (recover would refuse the changed directory and the pod would
-// never start).
+// Phase 2 for the pod's own ordinal K. The marker /data/.shardkit-assembled
+// (outside node-K) holds the fingerprint of the plan whose node was
+// assembled there: once it exists redis-server owns node-K (it rewrites
+// nodes.conf and dump.rdb), so a restarted pod must not assemble again
+// (recover would refuse the changed directory and the pod would never
+// start); a PVC left from another plan's recovery is refused (exit 2) rather
+// than served. The fingerprint is read from plan.json at run time, so the
+// static example (deploy/kubernetes/) runs the same script.
 std::string AssembleScript(const loader::RecoveryPlan& plan) {
   std::string sources;
   for (size_t i = 0; i < plan.sources.size(); ++i) sources += " " + std::to_string(i);
   const std::string manifest = std::string(kK8sFragmentsDir) + "/source-$i/manifest.json";
-  return "K=\"${POD_NAME##*-}\"\n"
-         "if [ -e /data/.shardkit-assembled ]; then\n"
-         "  echo \"node-$K was assembled before; redis-server owns /data/node-$K\" >&2; exit 0\n"
-         "fi\n" +
-         PlanGuard(plan) + "for i in" + sources + "; do\n  n=0\n  until [ -e " + manifest +
-         " ]; do\n    n=$((n+1)); [ $n -le " + std::to_string(kWaitPolls) + " ] || { echo \"no " +
-         manifest +
-         " after 24 h: did phase 1 of source $i fail?\" >&2; "
-         "exit 2; }\n"
-         "    [ $((n % 30)) -ne 1 ] || echo \"waiting for " +
-         manifest +
-         " (phase 1)\" >&2\n"
-         "    sleep " +
-         std::to_string(kWaitPollSeconds) +
-         "\n  done\ndone\n"
-         "shardkit recover --plan " +
-         kK8sPlanPath + " --from-fragments " + kK8sFragmentsDir +
-         " --node-index \"$K\" --out /data\n"
-         "touch /data/.shardkit-assembled\nsync\n";
+  const std::string plan_path = kK8sPlanPath;
+  std::string script = PlanGuard(plan);
+  script += "K=\"${POD_NAME##*-}\"\n";
+  script += "FP=\"$(grep -m1 -o '\"fingerprint\": \"[^\"]*\"' " + plan_path + " || true)\"\n";
+  script +=
+      "[ -n \"$FP\" ] || { echo \"no plan fingerprint in " + plan_path + "\" >&2; exit 2; }\n";
+  script += "if [ -e /data/.shardkit-assembled ]; then\n";
+  script += "  if [ \"$(cat /data/.shardkit-assembled)\" = \"$FP\" ]; then\n";
+  script +=
+      "    echo \"node-$K of this plan was assembled before; redis-server owns /data/node-$K\" "
+      ">&2\n";
+  script += "    exit 0\n  fi\n";
+  script +=
+      "  echo \"/data holds a node of another plan ($(cat /data/.shardkit-assembled)), not of " +
+      plan_path + " ($FP): delete this pod's PVC\" >&2\n  exit 2\nfi\n";
+  script += "for i in" + sources + "; do\n  n=0\n  until [ -e " + manifest + " ]; do\n";
+  script += "    n=$((n+1)); [ $n -le " + std::to_string(kWaitPolls) + " ] || { echo \"no " +
+            manifest + " after 24 h: did phase 1 of source $i fail?\" >&2; exit 2; }\n";
+  script += "    [ $((n % 30)) -ne 1 ] || echo \"waiting for " + manifest + " (phase 1)\" >&2\n";
+  script += "    sleep " + std::to_string(kWaitPollSeconds) + "\n  done\ndone\n";
+  script += "shardkit recover --plan " + plan_path + " --from-fragments " + kK8sFragmentsDir +
+            " --node-index \"$K\" --out /data\n";
+  script += "printf '%s\\n' \"$FP\" > /data/.shardkit-assembled\nsync\n";
+  return script;
 }
 
 // redis-server on node-K: cluster mode, its nodes.conf, appendonly when
