@@ -11,6 +11,13 @@ packages=(
   redis-server redis-tools fio
   clang libclang-rt-14-dev
 )
+# node and npm run the offline validation of the Kubernetes manifests
+# (tests/deploy, npm package kubernetes-models). Checked by command, not by
+# package: a machine with NodeSource's nodejs (which bundles npm and
+# conflicts with Debian's npm package) keeps its own.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do
