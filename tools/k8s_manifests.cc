@@ -324,7 +324,7 @@ std::string StorageSize(const loader::RecoveryPlan& plan, const K8sManifestOptio
 std::string AssembleScript(const loader::RecoveryPlan& plan) {
   std::string sources;
   for (size_t i = 0; i < plan.sources.size(); ++i) sources += " " + std::to_string(i);
-  const std::string manifest = std::string(kK8sFragmentsDir) + "/source-$i/manifest.json";
+  const std::string manifest = std::string(kK8sFragmentsDir) + "/source-$i/shardkit-node.txt";
   const std::string plan_path = kK8sPlanPath;
   std::string script = PlanGuard(plan);
   script += "K=\"${POD_NAME##*-}\"\n";
