@@ -164,6 +164,27 @@ void AssignOwners(const RecoveryPlan& plan, PipelineState* state) {
   }
 }
 
+NodeJob* AddJob(const RecoveryPlan& plan, const PlannedNode& master, PipelineState* state) {
+  state->jobs.push_back(std::make_unique<NodeJob>());
+  NodeJob* job = state->jobs.back().get();
+  job->node = &master;
+  job->expiry = ExpiryHistogram(plan.created_ms);
+  job->count_standard_policy = HasEnterpriseSources(plan);
+  for (const SlotRange& r : master.slots.Ranges()) {
+    for (uint32_t s = r.first; s <= r.last; ++s) {
+      state->job_of_slot[s] = static_cast<int16_t>(state->jobs.size() - 1);
+    }
+  }
+  return job;
+}
+
+bool HasEnterpriseSources(const RecoveryPlan& plan) {
+  for (const PlanSource& s : plan.sources) {
+    if (InEnterpriseLayout(s.path)) return true;
+  }
+  return false;
+}
+
 int OutputVersion(const RecoveryPlan& plan, const std::vector<int>& sources) {
   int v = 9;
   for (int i : sources) {
@@ -566,10 +587,6 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
   // writes the master's directory and its replicas' that are requested and
   // not complete yet.
   std::map<int, NodeJob*> job_of_master;
-  bool enterprise_sources = false;
-  for (const PlanSource& s : plan.sources) {
-    enterprise_sources = enterprise_sources || InEnterpriseLayout(s.path);
-  }
   for (const PlannedNode& n : plan.slots.nodes) {
     if (options.node_index >= 0 && n.index != options.node_index) continue;
     const std::string dir = options.out_dir + "/node-" + std::to_string(n.index);
@@ -589,18 +606,7 @@ Result<RecoverReport> Recover(const RecoveryPlan& plan, const RecoverOptions& op
     }
     const PlannedNode& master = plan.slots.DataNode(n.index);
     NodeJob*& job = job_of_master[master.index];
-    if (job == nullptr) {
-      state.jobs.push_back(std::make_unique<NodeJob>());
-      job = state.jobs.back().get();
-      job->node = &master;
-      job->expiry = ExpiryHistogram(plan.created_ms);
-      job->count_standard_policy = enterprise_sources;
-      for (const SlotRange& r : master.slots.Ranges()) {
-        for (uint32_t s = r.first; s <= r.last; ++s) {
-          state.job_of_slot[s] = static_cast<int16_t>(state.jobs.size() - 1);
-        }
-      }
-    }
+    if (job == nullptr) job = AddJob(plan, master, &state);
     job->targets.push_back(NodeTarget{&n, nullptr});
   }
   if (state.jobs.empty()) return report;

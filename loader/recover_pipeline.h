@@ -134,6 +134,12 @@ struct PipelineState {
   void CancelAll();
 };
 
+// A new job for `master` (its slots map to it in state->job_of_slot).
+NodeJob* AddJob(const RecoveryPlan& plan, const PlannedNode& master, PipelineState* state);
+// Does some source of the plan lie in a Redis Enterprise layout (whose
+// "standard" hashing policy recover counts)?
+bool HasEnterpriseSources(const RecoveryPlan& plan);
+
 // recover.cc's steps that the two-phase recovery (loader/fragments.h:
 // recover_split.cc, recover_assemble.cc) shares.
 Status CheckSourceUnchanged(const PlanSource& s);

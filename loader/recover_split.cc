@@ -9,7 +9,6 @@
 
 #include "formats/aof/aof_writer.h"
 #include "formats/rdb/rdb_writer.h"
-#include "loader/enterprise_layout.h"
 #include "loader/fragments.h"
 #include "loader/recover_pipeline.h"
 #include "storage/small_file.h"
@@ -152,10 +151,6 @@ Result<SplitReport> SplitSource(const RecoveryPlan& plan, int source_index,
   state.plan = &plan;
   state.options = &options;
   state.job_of_slot.fill(-1);
-  bool enterprise_sources = false;
-  for (const PlanSource& s : plan.sources) {
-    enterprise_sources = enterprise_sources || InEnterpriseLayout(s.path);
-  }
   std::vector<int> all_sources(plan.sources.size());
   for (size_t i = 0; i < all_sources.size(); ++i) all_sources[i] = static_cast<int>(i);
   const int version = options.rdb_version > 0 ? options.rdb_version : OutputVersion(plan, all_sources);
@@ -163,16 +158,7 @@ Result<SplitReport> SplitSource(const RecoveryPlan& plan, int source_index,
   // another is refused as in the one-process run).
   for (const PlannedNode& n : plan.slots.nodes) {
     if (n.is_replica()) continue;
-    state.jobs.push_back(std::make_unique<NodeJob>());
-    NodeJob* job = state.jobs.back().get();
-    job->node = &n;
-    job->expiry = ExpiryHistogram(plan.created_ms);
-    job->count_standard_policy = enterprise_sources;
-    for (const SlotRange& r : n.slots.Ranges()) {
-      for (uint32_t s = r.first; s <= r.last; ++s) {
-        state.job_of_slot[s] = static_cast<int16_t>(state.jobs.size() - 1);
-      }
-    }
+    NodeJob* job = AddJob(plan, n, &state);
     const std::vector<int> feeding = plan.SourcesForNode(n.index);
     if (std::find(feeding.begin(), feeding.end(), source_index) == feeding.end()) continue;
     SK_ASSIGN_OR_RETURN(job->rdb_file, CreateFragmentFile(out.get(), NodeFileName(n.index, ".rdb")));

@@ -27,16 +27,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Files of a recovered node directory, relative names, sorted.
-std::vector<std::string> FilesUnder(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) out.push_back(fs::relative(e.path(), dir).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // The RDB a recovered node loads: dump.rdb, or the AOF base.
 std::string NodeRdb(const std::string& dir) {
   std::string base = dir + "/appendonlydir/appendonly.aof.1.base.rdb";

@@ -33,16 +33,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Files of a directory tree, relative names, sorted.
-std::vector<std::string> TreeFiles(const std::string& dir) {
-  std::vector<std::string> out;
-  for (const auto& e : fs::recursive_directory_iterator(dir)) {
-    if (e.is_regular_file()) out.push_back(fs::relative(e.path(), dir).string());
-  }
-  std::sort(out.begin(), out.end());
-  return out;
-}
-
 // Runs `script` with sh in a new private mount namespace (unshare, root only).
 Result<ProcessResult> InMountNamespace(const std::string& script) {
   return RunProcess({"unshare", "--mount", "--propagation", "private", "sh", "-ec", script});
@@ -281,8 +271,8 @@ TEST_F(RecoverFragmentsTest, OneVolumePerProcessGivesTheOneProcessBytes) {
     const nlohmann::json two = JsonOf(*r);
     // Byte for byte what one process wrote.
     const std::string node = "/node-" + std::to_string(k);
-    const std::vector<std::string> files = TreeFiles(work_->File("one") + node);
-    ASSERT_EQ(files, TreeFiles(work_->File("two") + node));
+    const std::vector<std::string> files = FilesUnder(work_->File("one") + node);
+    ASSERT_EQ(files, FilesUnder(work_->File("two") + node));
     ASSERT_GE(files.size(), 4u);  // base, incr, manifest, nodes.conf, marker
     for (const std::string& f : files) {
       EXPECT_EQ(ReadFileOrDie(work_->File("one") + node + "/" + f),
