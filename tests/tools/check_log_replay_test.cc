@@ -13,7 +13,9 @@
 // redis-server; then each damage test starts a copy, changes what the log
 // made (a value, a deleted key brought back, a TTL), and expects a finding
 // naming the key. Without a replay server the touched keys are a note, not
-// a mismatch. Every wait is bounded.
+// a mismatch. Every node's key count is checked after replaying every key
+// the logs touch (tools/log_count.h): a key deleted or added on a live node
+// is a `keys` finding. Every wait is bounded.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
@@ -51,6 +53,29 @@ std::vector<nlohmann::json> FindingsForKey(const nlohmann::json& report, const s
 }
 
 const int64_t kFarMs = 4102444800000;  // 2100
+
+// Every node whose output has log commands (the recover report's
+// "commands") had its count checked after the replay: keys_written and
+// keys_expected (equal to its DBSIZE: no key expires), no keys_not_checked.
+void ExpectLogNodesCounted(const nlohmann::json& recover, const nlohmann::json& check) {
+  int log_nodes = 0;
+  for (const auto& r : recover["nodes"]) {
+    if (r.value("commands", uint64_t{0}) == 0) continue;
+    ++log_nodes;
+    for (const auto& n : check["nodes"]) {
+      if (n["index"] != r["index"]) continue;
+      EXPECT_FALSE(n.contains("keys_not_checked")) << n.dump();
+      EXPECT_EQ(n.value("keys_written", uint64_t{0}), r["keys"].get<uint64_t>()) << n.dump();
+      ASSERT_TRUE(n.contains("keys_expected") && n.contains("keys_log")) << n.dump();
+      EXPECT_EQ(n["keys_expected"], n["dbsize"]) << n.dump();
+    }
+  }
+  EXPECT_GT(log_nodes, 0) << recover.dump(2);
+  ASSERT_TRUE(check.contains("key_count_replay")) << check.dump(2);
+  EXPECT_GT(check["key_count_replay"]["log_commands_replayed"].get<uint64_t>(), 0u)
+      << check.dump(2);
+}
+
 
 void FillBase(RedisCluster& c) {
   auto run = [&](const std::string& key, std::vector<std::string> args) {
@@ -249,12 +274,7 @@ TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPasses) {
   EXPECT_GE(v["log_commands_replayed"].get<uint64_t>(), 12u) << v.dump(2);
   EXPECT_TRUE(v.contains("replay_server")) << v.dump(2);
   EXPECT_EQ(v["key_set"], "compared") << v.dump(2);
-  for (const auto& n : j["nodes"]) {
-    if (n["role"] == "master" && n.contains("keys_not_checked")) {
-      EXPECT_NE(n["keys_not_checked"].get<std::string>().find("log commands"), std::string::npos)
-          << n.dump();
-    }
-  }
+  ExpectLogNodesCounted(rec, j);
 }
 
 // What the log made, changed on the live nodes, and a key in no source:
@@ -275,7 +295,7 @@ TEST_F(CheckLogReplayTest, ChangesToWhatTheLogMadeAreNamedByKey) {
   must("str:3", {"PEXPIREAT", "str:3", std::to_string(kFarMs + 3)});  // the log changed the TTL
   must("str:4", {"PEXPIREAT", "str:4", std::to_string(kFarMs + 4)});  // the log removed the TTL
   must("{t}counter", {"SET", "{t}counter", "41"});                  // INCR in a MULTI undone
-  must("extra:1", {"SET", "extra:1", "in-no-source"});              // a key count would show it
+  must("extra:1", {"SET", "extra:1", "in-no-source"});              // the key count shows it too
   ASSERT_TRUE(cluster->WaitReplicas().ok());
   auto r = CheckAll();
   ASSERT_TRUE(r.ok());
@@ -300,8 +320,7 @@ TEST_F(CheckLogReplayTest, ChangesToWhatTheLogMadeAreNamedByKey) {
   const auto ttl4 = FindingsForKey(j, "ttl", "str:4");
   ASSERT_EQ(ttl4.size(), 2u) << r->output;
   EXPECT_EQ(ttl4[0]["expected"], "no expiry");
-  // Nothing else, but key counts of nodes without log commands (the keys
-  // brought back).
+  // Nothing else, but key counts (the keys brought back, the extra key).
   const std::vector<std::string> damaged = {"str:1", "hash:1", "{t}counter", "str:2",
                                             "{r}from", "str:3", "str:4", "extra:1"};
   for (const auto& f : j["findings"]) {
@@ -334,6 +353,68 @@ TEST_F(CheckLogReplayTest, WithoutReplayServerTouchedKeysAreNotCompared) {
     noted = noted || note.get<std::string>().find("(no replay server") != std::string::npos;
   }
   EXPECT_TRUE(noted) << v.dump(2);
+  int unchecked = 0;
+  for (const auto& n : j["nodes"]) {
+    if (!n.contains("keys_not_checked")) continue;
+    ++unchecked;
+    EXPECT_NE(n["keys_not_checked"].get<std::string>().find("no replay server"),
+              std::string::npos)
+        << n.dump();
+  }
+  EXPECT_GT(unchecked, 0) << j.dump(2);
+}
+
+// Key counts of nodes with log commands, under default sampling: a key
+// deleted on one live node, then a key added, is a `keys` finding on that
+// master and its replica (sampling off, so the count alone finds it).
+TEST_F(CheckLogReplayTest, CountsOfNodesWithLogCommandsAreChecked) {
+  TempDir run("shardkit-check-log-count");
+  auto cluster = StartRecovered(run);
+  ASSERT_NE(cluster, nullptr);
+  auto check = [&](std::vector<std::string> extra) {
+    std::vector<std::string> args = {"check",  "--plan", work_->File("plan.json"), "--report",
+                                     work_->File("recover.json"), "--json", "--wait", "60"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return Shardkit(args);
+  };
+  auto ok = check({});
+  ASSERT_TRUE(ok.ok());
+  EXPECT_EQ(ok->exit_code, 0) << ok->output;
+  const nlohmann::json rec = nlohmann::json::parse(ReadFileOrDie(work_->File("recover.json")));
+  const nlohmann::json j = ReplayJsonOf(ok->output);
+  ASSERT_FALSE(j.is_discarded()) << ok->output;
+  ExpectLogNodesCounted(rec, j);
+  // One key of the base, deleted on its master (and so on its replica).
+  auto must = [&](const std::string& key, std::vector<std::string> args) {
+    auto r = cluster->CommandForKey(key, args);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    ASSERT_FALSE(r->is_error()) << args[0] << " " << key << ": " << r->str;
+  };
+  auto expect_count_findings = [&](int delta) {
+    ASSERT_TRUE(cluster->WaitReplicas().ok());
+    auto r = check({"--sample", "none"});
+    ASSERT_TRUE(r.ok());
+    EXPECT_EQ(r->exit_code, 1) << r->output;
+    const nlohmann::json jb = ReplayJsonOf(r->output);
+    ASSERT_FALSE(jb.is_discarded()) << r->output;
+    int found = 0;
+    for (const auto& f : jb["findings"]) {
+      ASSERT_EQ(f["check"], "keys") << f.dump();
+      ++found;
+      const std::string want = f["expected"];
+      EXPECT_NE(want.find("touched by the log"), std::string::npos) << f.dump();
+      EXPECT_EQ(std::stoll(f["found"].get<std::string>()), std::stoll(want) + delta) << f.dump();
+      EXPECT_NE(r->output.find("mismatch: node " + std::to_string(f["node"].get<int>())),
+                std::string::npos)
+          << r->output;
+    }
+    EXPECT_EQ(found, 2) << r->output;  // the master and its replica
+  };
+  must("str:10", {"DEL", "str:10"});
+  ASSERT_NO_FATAL_FAILURE(expect_count_findings(-1));
+  must("str:10", {"SET", "str:10", "back"});
+  must("extra:count", {"SET", "extra:count", "in-no-source"});
+  ASSERT_NO_FATAL_FAILURE(expect_count_findings(+1));
 }
 
 // One source's log has a FLUSHALL: as recover does, check starts that
@@ -365,6 +446,8 @@ TEST_F(CheckLogFlushTest, FlushInTheLogIsReplayedFromItsPoint) {
   EXPECT_EQ(v["key_set"], "compared") << v.dump(2);
   EXPECT_GT(v["from_base"].get<uint64_t>(), 0u) << v.dump(2);
   EXPECT_GE(v["from_log_replay"].get<uint64_t>(), 1u) << v.dump(2);
+  // The count replays every closure, the 1002 keys' one too.
+  ExpectLogNodesCounted(nlohmann::json::parse(ReadFileOrDie(work_->File("recover.json"))), j);
   // str:1, written after the flush, changed on the live nodes.
   auto changed = cluster->CommandForKey("str:1", {"SET", "str:1", "not-what-the-log-says"});
   ASSERT_TRUE(changed.ok() && !changed->is_error());
