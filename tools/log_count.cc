@@ -114,10 +114,13 @@ class CountIndexer final : public aof::AofVisitor {
     for (uint32_t p : keys_.positions()) classes_->Union(first, SampleKeyHash(c.args[p]));
     return Status();
   }
-  // Why the source's count cannot be replayed by closures, or "".
-  std::string Reason() const {
+  // Why the source's count cannot be replayed by closures, or "". Commands
+  // of other dbs matter on a standalone target (recover keeps every db); on
+  // a cluster recover dropped them (moving them to db 0 is refused earlier:
+  // PlanReason).
+  std::string Reason(bool standalone) const {
     if (!wholesale_.empty()) return "the log touches every key of the source (" + wholesale_ + ")";
-    if (keys_.other_db()) return "the log writes dbs other than 0";
+    if (standalone && keys_.other_db()) return "the log writes dbs other than 0";
     return "";
   }
 
@@ -401,7 +404,8 @@ Status CountSource(const loader::RecoveryPlan& plan, const loader::PlanSource& s
   CountIndexer indexer(plan, source, &classes);
   SK_RETURN_IF_ERROR(
       loader::ReadAofFiles(source.files, options.io, &skip_part, &indexer, false).status());
-  if (!indexer.Reason().empty()) return Status::NotSupported(indexer.Reason());
+  const std::string reason = indexer.Reason(plan.standalone());
+  if (!reason.empty()) return Status::NotSupported(reason);
   std::unordered_map<uint64_t, uint32_t> batch_of;
   SK_ASSIGN_OR_RETURN(uint32_t batches, PackBatches(classes, &batch_of));
   for (uint32_t b = 0; b < batches; ++b) {

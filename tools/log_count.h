@@ -11,7 +11,8 @@
 //     its last flush), joined by union-find (tools/log_replay.h) with the
 //     keys of the same command. A log that touches every key (a script,
 //     SWAPDB, MOVE, a flush recover replays, a command whose keys cannot be
-//     determined) or writes another db leaves the source's nodes unchecked.
+//     determined), or on a standalone target writes another db, leaves the
+//     source's nodes unchecked.
 //  2. Batches: closures are packed into batches of at most
 //     kCountBatchKeys keys; a closure larger than that, or more than
 //     kMaxCountBatches batches, leaves the source's nodes unchecked.
