@@ -177,6 +177,7 @@ Result<LogCountOutcome> CountLogKeys(const CheckArgs& args, const CommandEnv& en
   };
   options.report_expired_dropped = total("expired_dropped");
   options.report_other_db_moved = total("other_db_moved");
+  options.report_non_owner_kept = total("non_owner_kept");
   return CountLogNodes(plan, options, expected);
 }
 

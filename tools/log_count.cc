@@ -40,14 +40,46 @@ std::vector<int> MasterOfSlot(const loader::RecoveryPlan& plan) {
   return out;
 }
 
-// The masters a source's db-0 keys go to.
-std::set<int> MastersOfSource(const loader::PlanSource& source, const std::vector<int>& of_slot) {
-  std::set<int> out;
-  for (uint32_t s = 0; s < of_slot.size(); ++s) {
-    if (!source.owned_slots.empty() && !source.owned_slots.Contains(static_cast<uint16_t>(s))) {
-      continue;
+// Per source, the slots whose keys and commands recover takes from it, as
+// its AssignOwners decides (loader/recover.cc): the slots it owns; a slot no
+// source owns goes to the first source with keys there (on a standalone
+// target, else to the first standalone source).
+std::vector<loader::SlotSet> RoutedSlots(const loader::RecoveryPlan& plan) {
+  std::vector<int> owner(loader::kSlotCount, -1);
+  const auto& sources = plan.sources;
+  for (size_t i = 0; i < sources.size(); ++i) {
+    for (const loader::SlotRange& r : sources[i].owned_slots.Ranges()) {
+      for (uint32_t s = r.first; s <= r.last; ++s) owner[s] = static_cast<int>(i);
     }
-    if (of_slot[s] >= 0) out.insert(of_slot[s]);
+  }
+  for (size_t i = 0; i < sources.size(); ++i) {
+    for (const loader::SlotRange& r : sources[i].present_slots.Ranges()) {
+      for (uint32_t s = r.first; s <= r.last; ++s) {
+        if (owner[s] < 0) owner[s] = static_cast<int>(i);
+      }
+    }
+  }
+  int first_standalone = -1;
+  for (size_t i = 0; i < sources.size() && first_standalone < 0; ++i) {
+    if (sources[i].owned_slots.empty()) first_standalone = static_cast<int>(i);
+  }
+  std::vector<loader::SlotSet> out(sources.size());
+  for (int s = 0; s < loader::kSlotCount; ++s) {
+    if (owner[s] < 0 && plan.standalone()) owner[s] = std::max(first_standalone, 0);
+    if (owner[s] >= 0 && static_cast<size_t>(owner[s]) < out.size()) {
+      out[static_cast<size_t>(owner[s])].Add(static_cast<uint16_t>(s));
+    }
+  }
+  return out;
+}
+
+// The masters the routed slots' keys go to.
+std::set<int> MastersOf(const loader::SlotSet& routed, const std::vector<int>& of_slot) {
+  std::set<int> out;
+  for (const loader::SlotRange& r : routed.Ranges()) {
+    for (uint32_t s = r.first; s <= r.last; ++s) {
+      if (of_slot[s] >= 0) out.insert(of_slot[s]);
+    }
   }
   return out;
 }
@@ -100,8 +132,8 @@ bool CommandExpiryNear(const aof::AofCommand& c, int64_t limit_ms) {
 class CountIndexer final : public aof::AofVisitor {
  public:
   CountIndexer(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
-               KeyClasses* classes)
-      : classes_(classes), keys_(source), flush_(plan, source) {}
+               const loader::SlotSet* routed, KeyClasses* classes)
+      : classes_(classes), keys_(source, routed), flush_(plan, source) {}
   Status OnFileStart(const std::string&) override {
     flush_.OnFileStart();
     return Status();
@@ -155,6 +187,7 @@ struct MasterCount {
 struct BatchContext {
   const loader::RecoveryPlan* plan = nullptr;
   const loader::PlanSource* source = nullptr;
+  const loader::SlotSet* routed = nullptr;  // RoutedSlots of the source
   const LogCountOptions* options = nullptr;
   const std::vector<int>* master_of_slot = nullptr;
   KeyClasses* classes = nullptr;
@@ -199,8 +232,7 @@ class CountRestorer final : public rdb::RdbVisitor {
   }
   Status OnEntryOwned(rdb::RdbEntry& e) override {
     if (e.db != 0 || skip_base_) return Status();
-    const loader::SlotSet& owned = ctx_->source->owned_slots;
-    if (!owned.empty() && !owned.Contains(e.HashSlot())) return Status();
+    if (!ctx_->routed->Contains(e.HashSlot())) return Status();
     ClosureCount* cc = ctx_->ClosureOf(SampleKeyHash(e.key));
     if (cc == nullptr) return Status();
     // Recover drops a key expired at the recovery time unless it kept
@@ -241,7 +273,8 @@ class CountRestorer final : public rdb::RdbVisitor {
 class CountReplayer final : public aof::AofVisitor {
  public:
   CountReplayer(BatchContext* ctx, net::RedisConnection* replay)
-      : ctx_(ctx), replay_(replay), keys_(*ctx->source), flush_(*ctx->plan, *ctx->source) {}
+      : ctx_(ctx), replay_(replay), keys_(*ctx->source, ctx->routed),
+        flush_(*ctx->plan, *ctx->source) {}
   Status OnFileStart(const std::string&) override {
     flush_.OnFileStart();
     return Status();
@@ -395,13 +428,13 @@ Result<uint32_t> PackBatches(const KeyClasses& classes,
 
 // Steps 1-3 of the header for one source; counts go to *masters.
 Status CountSource(const loader::RecoveryPlan& plan, const loader::PlanSource& source,
-                   const LogCountOptions& options, const std::vector<int>& master_of_slot,
+                   const loader::SlotSet& routed, const LogCountOptions& options, const std::vector<int>& master_of_slot,
                    std::map<int, MasterCount>* masters, LogCountOutcome* outcome) {
   KeyClasses classes;
   rdb::RdbReadOptions ro;
   ro.layout = loader::LayoutProducerOf(source.path);
   aof::DefaultRdbPartReader skip_part(ro, nullptr);
-  CountIndexer indexer(plan, source, &classes);
+  CountIndexer indexer(plan, source, &routed, &classes);
   SK_RETURN_IF_ERROR(
       loader::ReadAofFiles(source.files, options.io, &skip_part, &indexer, false).status());
   const std::string reason = indexer.Reason(plan.standalone());
@@ -412,6 +445,7 @@ Status CountSource(const loader::RecoveryPlan& plan, const loader::PlanSource& s
     BatchContext ctx;
     ctx.plan = &plan;
     ctx.source = &source;
+    ctx.routed = &routed;
     ctx.options = &options;
     ctx.master_of_slot = &master_of_slot;
     ctx.classes = &classes;
@@ -437,6 +471,10 @@ std::string PlanReason(const loader::RecoveryPlan& plan, const LogCountOptions& 
   if (options.replay == nullptr) {
     return "its output has log commands, which change the key count, and no replay server "
            "ran (" + options.replay_unavailable + ")";
+  }
+  if (options.report_non_owner_kept > 0) {
+    return "its output has log commands and recover kept keys of slots their source did not "
+           "own (non_owner_kept): a log may touch a key another source supplied";
   }
   if (options.report_other_db_moved > 0) {
     return "its output has log commands and recover moved other dbs' keys or commands to db 0 "
@@ -465,11 +503,14 @@ Result<LogCountOutcome> CountLogNodes(const loader::RecoveryPlan& plan,
   const std::vector<int> master_of_slot = MasterOfSlot(plan);
   std::map<int, MasterCount> masters;
   std::map<int, std::string> reasons;  // master -> why its count is not known
-  for (const loader::PlanSource& source : plan.sources) {
+  const std::vector<loader::SlotSet> routed = RoutedSlots(plan);
+  for (size_t i = 0; i < plan.sources.size(); ++i) {
+    const loader::PlanSource& source = plan.sources[i];
     if (!source.has_log_commands || !plan_reason.empty()) continue;
-    const Status st = CountSource(plan, source, options, master_of_slot, &masters, &outcome);
+    const Status st =
+        CountSource(plan, source, routed[i], options, master_of_slot, &masters, &outcome);
     if (st.ok()) continue;
-    for (int m : MastersOfSource(source, master_of_slot)) {
+    for (int m : MastersOf(routed[i], master_of_slot)) {
       reasons.emplace(m, "its output has log commands, which change the key count, and " +
                              source.path + " could not be replayed: " + std::string(st.message()));
     }

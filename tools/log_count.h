@@ -7,8 +7,9 @@
 // plus (the keys the replay of every log-touched closure routed to it
 // leaves). Steps, per AOF source with log commands:
 //  1. Index: read the log once; keep the 64-bit hash of every db-0 key a
-//     command touches (as recover routes it: slots the source owns, after
-//     its last flush), joined by union-find (tools/log_replay.h) with the
+//     command touches (as recover routes it: slots whose keys recover takes
+//     from the source, which include unowned slots where it is the first
+//     with keys; after its last flush), joined by union-find (tools/log_replay.h) with the
 //     keys of the same command. A log that touches every key (a script,
 //     SWAPDB, MOVE, a flush recover replays, a command whose keys cannot be
 //     determined), or on a standalone target writes another db, leaves the
@@ -64,8 +65,11 @@ struct LogCountOptions {
   // recover's report: expired_dropped == 0 means base keys expired before
   // the recovery time were written (--keep-expired) if there were any;
   // other_db_moved > 0 means keys or commands of other dbs went to db 0.
+  // non_owner_kept > 0: a key of a slot its source did not own was written
+  // (no owner had it); an owner's log may touch it.
   uint64_t report_expired_dropped = 0;
   uint64_t report_other_db_moved = 0;
+  uint64_t report_non_owner_kept = 0;
 };
 
 struct LogCountOutcome {

@@ -61,6 +61,7 @@ bool LogCommandKeys::Read(const aof::AofCommand& c, std::string* wholesale) {
   }
   if (keys_.routing != aof::Routing::kKeyed) return false;
   const auto slot = static_cast<uint16_t>(keys_.slot);
+  if (routed_ != nullptr) return routed_->Contains(slot);
   return source_.owned_slots.empty() || source_.owned_slots.Contains(slot);
 }
 

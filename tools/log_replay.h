@@ -97,10 +97,15 @@ class FlushPoint {
 
 // What every pass reads of a log command: its db-0 keys in slots the
 // source owns (as recover routes it), or nothing.
-// Lifetime: `source` must outlive the LogCommandKeys.
+// `routed`: the slots whose commands recover takes from this source (its
+// owned slots, and slots no source owns where it is the first with keys);
+// nullptr: its owned slots (every slot for a standalone source).
+// Lifetime: `source` and `*routed` must outlive the LogCommandKeys.
 class LogCommandKeys {
  public:
-  explicit LogCommandKeys(const loader::PlanSource& source) : source_(source) {}
+  explicit LogCommandKeys(const loader::PlanSource& source,
+                          const loader::SlotSet* routed = nullptr)
+      : source_(source), routed_(routed) {}
 
   // Fills `positions()`; returns false for a command that changes no db-0
   // key of the source (MULTI/EXEC markers, other dbs, key-less, other
@@ -112,6 +117,7 @@ class LogCommandKeys {
 
  private:
   const loader::PlanSource& source_;
+  const loader::SlotSet* routed_;
   formats::aof::CommandKeys keys_;
   bool other_db_ = false;
 };
