@@ -183,6 +183,53 @@ struct MasterCount {
   uint64_t uncertain = 0;
 };
 
+// Commands to the replay server, pipelined: at most kPipeCommands commands
+// or kPipeBytes bytes unanswered. Replies are ignored (Redis's AOF loader
+// ignores error replies too), but a RESTORE's error marks its closure
+// uncertain.
+class ReplayPipe {
+ public:
+  static constexpr size_t kPipeCommands = 1024;
+  static constexpr size_t kPipeBytes = 16 << 20;
+
+  explicit ReplayPipe(net::RedisConnection* connection) : connection_(connection) {}
+  // `restored`: the closure of a RESTOREd key (its error makes it uncertain).
+  Status Send(const std::vector<std::string>& args, ClosureCount* restored = nullptr) {
+    SK_RETURN_IF_ERROR(connection_->Append(args));
+    pending_.push_back(restored);
+    if (restored != nullptr) restore_keys_.push_back(args.at(1).substr(0, 100));
+    for (const std::string& a : args) bytes_ += a.size();
+    return pending_.size() >= kPipeCommands || bytes_ >= kPipeBytes ? Drain() : Status();
+  }
+  // Reads every pending reply.
+  Status Drain() {
+    size_t restore_index = 0;
+    for (ClosureCount* cc : pending_) {
+      SK_ASSIGN_OR_RETURN(net::RedisValue r, connection_->ReadReply());
+      if (cc == nullptr) continue;
+      if (r.is_error()) {
+        cc->uncertain = true;
+        if (first_refusal_.empty()) {
+          first_refusal_ = "RESTORE " + restore_keys_[restore_index] + ": " + r.str;
+        }
+      }
+      ++restore_index;
+    }
+    pending_.clear();
+    restore_keys_.clear();
+    bytes_ = 0;
+    return Status();
+  }
+  const std::string& first_refusal() const { return first_refusal_; }
+
+ private:
+  net::RedisConnection* connection_;
+  std::vector<ClosureCount*> pending_;  // per queued command; stable: unordered_map values
+  std::vector<std::string> restore_keys_;
+  size_t bytes_ = 0;
+  std::string first_refusal_;
+};
+
 // What a batch's passes share.
 struct BatchContext {
   const loader::RecoveryPlan* plan = nullptr;
@@ -195,6 +242,7 @@ struct BatchContext {
   uint32_t batch = 0;
   std::unordered_map<uint64_t, ClosureCount> closures;
   std::map<int, MasterCount>* masters = nullptr;
+  ReplayPipe* pipe = nullptr;  // during a batch's read
   std::string first_refusal;
   uint64_t restored = 0;
   uint64_t commands = 0;
@@ -223,8 +271,8 @@ struct BatchContext {
 // count them per master.
 class CountRestorer final : public rdb::RdbVisitor {
  public:
-  CountRestorer(BatchContext* ctx, net::RedisConnection* replay)
-      : ctx_(ctx), replay_(replay),
+  explicit CountRestorer(BatchContext* ctx)
+      : ctx_(ctx),
         skip_base_(FlushPoint(*ctx->plan, *ctx->source).SkipsBase()) {}
   Status OnHeader(const rdb::RdbHeader& header) override {
     version_ = header.version;
@@ -247,23 +295,14 @@ class CountRestorer final : public rdb::RdbVisitor {
       if (e.expire_ms) m.touched_expiring.Add(*e.expire_ms);
     }
     if (e.expire_ms && *e.expire_ms <= ctx_->limit_ms()) cc->uncertain = true;
-    SK_ASSIGN_OR_RETURN(
-        net::RedisValue r,
-        replay_->Command({"RESTORE", e.key, std::to_string(e.expire_ms.value_or(0)),
-                          DumpPayload(e.type, e.value, version_), "REPLACE", "ABSTTL"}));
-    if (r.is_error()) {
-      cc->uncertain = true;
-      if (ctx_->first_refusal.empty()) {
-        ctx_->first_refusal = "RESTORE " + e.key.substr(0, 100) + ": " + r.str;
-      }
-    }
     ++ctx_->restored;
-    return Status();
+    return ctx_->pipe->Send({"RESTORE", e.key, std::to_string(e.expire_ms.value_or(0)),
+                             DumpPayload(e.type, e.value, version_), "REPLACE", "ABSTTL"},
+                            cc);
   }
 
  private:
   BatchContext* ctx_;
-  net::RedisConnection* replay_;
   bool skip_base_;
   int version_ = 0;
 };
@@ -272,8 +311,8 @@ class CountRestorer final : public rdb::RdbVisitor {
 // replies ignored, as Redis's loader does).
 class CountReplayer final : public aof::AofVisitor {
  public:
-  CountReplayer(BatchContext* ctx, net::RedisConnection* replay)
-      : ctx_(ctx), replay_(replay), keys_(*ctx->source, ctx->routed),
+  explicit CountReplayer(BatchContext* ctx)
+      : ctx_(ctx), keys_(*ctx->source, ctx->routed),
         flush_(*ctx->plan, *ctx->source) {}
   Status OnFileStart(const std::string&) override {
     flush_.OnFileStart();
@@ -309,10 +348,9 @@ class CountReplayer final : public aof::AofVisitor {
   }
 
  private:
-  Status Send(const std::vector<std::string>& args) { return replay_->Command(args).status(); }
+  Status Send(const std::vector<std::string>& args) { return ctx_->pipe->Send(args); }
 
   BatchContext* ctx_;
-  net::RedisConnection* replay_;
   LogCommandKeys keys_;
   FlushPoint flush_;
   std::vector<std::vector<std::string>> tx_;
@@ -376,12 +414,21 @@ Status CountBatch(BatchContext* ctx) {
   rdb::RdbReadOptions ro;
   ro.capture_values = true;
   ro.layout = loader::LayoutProducerOf(ctx->source->path);
-  CountRestorer restorer(ctx, &replay);
+  ReplayPipe pipe(&replay);
+  ctx->pipe = &pipe;
+  CountRestorer restorer(ctx);
   aof::DefaultRdbPartReader part(ro, &restorer);
-  CountReplayer replayer(ctx, &replay);
-  SK_RETURN_IF_ERROR(
+  CountReplayer replayer(ctx);
+  const Status read =
       loader::ReadAofFiles(ctx->source->files, ctx->options->io, &part, &replayer, false)
-          .status());
+          .status();
+  // Every pending reply is read, also after a failed read: the connection
+  // then serves the sample.
+  const Status drained = pipe.Drain();
+  ctx->pipe = nullptr;
+  SK_RETURN_IF_ERROR(read);
+  SK_RETURN_IF_ERROR(drained);
+  ctx->first_refusal = pipe.first_refusal();
   SK_RETURN_IF_ERROR(CountReplayedKeys(replay, ctx));
   for (const auto& [root, cc] : ctx->closures) {
     if (cc.uncertain) {
