@@ -21,8 +21,10 @@
 //     RESTORE (ABSTTL) the batch's base keys recover wrote, counting them
 //     per node ("base_touched", with their expiry histogram, to take out of
 //     the report's); replay, in order, every command touching the batch
-//     (transactions as MULTI/EXEC); then SCAN the replay server (a script
-//     returns each key with its PEXPIRETIME) and count the keys per node.
+//     (transactions as MULTI/EXEC; RESTOREs and commands pipelined, at most
+//     1024 commands or 16 MiB unanswered); then SCAN the replay server (a
+//     script returns each key with its PEXPIRETIME) and count the keys per
+//     node, each key once.
 // Time: keys expire while check runs. A closure is "uncertain" when one of
 // its base keys expires between the recovery time and a minute after
 // `now_ms` (or before the recovery time when recover kept expired keys), a
@@ -36,8 +38,9 @@
 // Memory: the union-find (about 40 bytes per touched key), per batch the
 // names of the keys the replay leaves and per closure its nodes; the replay
 // server holds one batch's keys.
-// Threading: one thread. Errors: only a broken replay server connection;
-// a source that cannot be read leaves its nodes unchecked with the reason.
+// Threading: one thread. Errors: none returned: a source that cannot be
+// read, or a replay server that fails, leaves the source's nodes unchecked
+// with the reason (keys_not_checked), never a mismatch.
 #pragma once
 
 #include <cstdint>
