@@ -275,7 +275,11 @@ TempDir* CheckLogReplayTest::work_ = nullptr;
 RedisCluster* CheckLogReplayTest::source_ = nullptr;
 std::vector<int> CheckLogReplayTest::ports_;
 
-TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPasses) {
+// Then (on the same cluster, to spare CI a cluster start) the key counts of
+// nodes with log commands: a key deleted on one live node, then a key
+// added, is a `keys` finding on that master and its replica, under default
+// sampling and with --sample none.
+TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPassesAndCountsAreChecked) {
   const nlohmann::json rec = nlohmann::json::parse(ReadFileOrDie(work_->File("recover.json")));
   uint64_t commands = 0;
   for (const auto& n : rec["nodes"]) commands += n.value("commands", uint64_t{0});
@@ -300,6 +304,45 @@ TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPasses) {
   EXPECT_TRUE(v.contains("replay_server")) << v.dump(2);
   EXPECT_EQ(v["key_set"], "compared") << v.dump(2);
   ExpectLogNodesCounted(rec, j);
+
+  auto must = [&](const std::string& key, std::vector<std::string> args) {
+    auto reply = cluster->CommandForKey(key, args);
+    ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    ASSERT_FALSE(reply->is_error()) << args[0] << " " << key << ": " << reply->str;
+  };
+  // `keys` findings on exactly one master and its replica, DBSIZE `delta`
+  // off what the count expects; `sample`: check's --sample.
+  auto expect_count_findings = [&](int delta, const std::string& sample) {
+    ASSERT_TRUE(cluster->WaitReplicas().ok());
+    std::vector<std::string> args = {"check",  "--plan", work_->File("plan.json"), "--report",
+                                     work_->File("recover.json"), "--json", "--wait", "60"};
+    if (!sample.empty()) args.insert(args.end(), {"--sample", sample});
+    auto bad = Shardkit(args);
+    ASSERT_TRUE(bad.ok());
+    EXPECT_EQ(bad->exit_code, 1) << bad->output;
+    const nlohmann::json jb = ReplayJsonOf(bad->output);
+    ASSERT_FALSE(jb.is_discarded()) << bad->output;
+    int counts = 0;
+    for (const auto& f : jb["findings"]) {
+      if (f["check"] != "keys") {
+        EXPECT_FALSE(sample == "none") << f.dump();
+        continue;
+      }
+      ++counts;
+      const std::string want = f["expected"];
+      EXPECT_NE(want.find("touched by the log"), std::string::npos) << f.dump();
+      EXPECT_EQ(std::stoll(f["found"].get<std::string>()), std::stoll(want) + delta) << f.dump();
+      EXPECT_NE(bad->output.find("mismatch: node " + std::to_string(f["node"].get<int>())),
+                std::string::npos)
+          << bad->output;
+    }
+    EXPECT_EQ(counts, 2) << bad->output;  // the master and its replica
+  };
+  must("str:10", {"DEL", "str:10"});  // a base key the log never touches
+  ASSERT_NO_FATAL_FAILURE(expect_count_findings(-1, ""));
+  must("str:10", {"SET", "str:10", "back"});
+  must("extra:count", {"SET", "extra:count", "in-no-source"});
+  ASSERT_NO_FATAL_FAILURE(expect_count_findings(+1, "none"));
 }
 
 // What the log made, changed on the live nodes, and a key in no source:
@@ -387,59 +430,6 @@ TEST_F(CheckLogReplayTest, WithoutReplayServerTouchedKeysAreNotCompared) {
         << n.dump();
   }
   EXPECT_GT(unchecked, 0) << j.dump(2);
-}
-
-// Key counts of nodes with log commands, under default sampling: a key
-// deleted on one live node, then a key added, is a `keys` finding on that
-// master and its replica (sampling off, so the count alone finds it).
-TEST_F(CheckLogReplayTest, CountsOfNodesWithLogCommandsAreChecked) {
-  TempDir run("shardkit-check-log-count");
-  auto cluster = StartRecovered(run);
-  ASSERT_NE(cluster, nullptr);
-  auto check = [&](std::vector<std::string> extra) {
-    std::vector<std::string> args = {"check",  "--plan", work_->File("plan.json"), "--report",
-                                     work_->File("recover.json"), "--json", "--wait", "60"};
-    args.insert(args.end(), extra.begin(), extra.end());
-    return Shardkit(args);
-  };
-  auto ok = check({});
-  ASSERT_TRUE(ok.ok());
-  EXPECT_EQ(ok->exit_code, 0) << ok->output;
-  const nlohmann::json rec = nlohmann::json::parse(ReadFileOrDie(work_->File("recover.json")));
-  const nlohmann::json j = ReplayJsonOf(ok->output);
-  ASSERT_FALSE(j.is_discarded()) << ok->output;
-  ExpectLogNodesCounted(rec, j);
-  // One key of the base, deleted on its master (and so on its replica).
-  auto must = [&](const std::string& key, std::vector<std::string> args) {
-    auto r = cluster->CommandForKey(key, args);
-    ASSERT_TRUE(r.ok()) << r.status().ToString();
-    ASSERT_FALSE(r->is_error()) << args[0] << " " << key << ": " << r->str;
-  };
-  auto expect_count_findings = [&](int delta) {
-    ASSERT_TRUE(cluster->WaitReplicas().ok());
-    auto r = check({"--sample", "none"});
-    ASSERT_TRUE(r.ok());
-    EXPECT_EQ(r->exit_code, 1) << r->output;
-    const nlohmann::json jb = ReplayJsonOf(r->output);
-    ASSERT_FALSE(jb.is_discarded()) << r->output;
-    int found = 0;
-    for (const auto& f : jb["findings"]) {
-      ASSERT_EQ(f["check"], "keys") << f.dump();
-      ++found;
-      const std::string want = f["expected"];
-      EXPECT_NE(want.find("touched by the log"), std::string::npos) << f.dump();
-      EXPECT_EQ(std::stoll(f["found"].get<std::string>()), std::stoll(want) + delta) << f.dump();
-      EXPECT_NE(r->output.find("mismatch: node " + std::to_string(f["node"].get<int>())),
-                std::string::npos)
-          << r->output;
-    }
-    EXPECT_EQ(found, 2) << r->output;  // the master and its replica
-  };
-  must("str:10", {"DEL", "str:10"});
-  ASSERT_NO_FATAL_FAILURE(expect_count_findings(-1));
-  must("str:10", {"SET", "str:10", "back"});
-  must("extra:count", {"SET", "extra:count", "in-no-source"});
-  ASSERT_NO_FATAL_FAILURE(expect_count_findings(+1));
 }
 
 // One source's log has a FLUSHALL: as recover does, check starts that
