@@ -134,6 +134,35 @@ Result<RedisValue> RedisConnection::Command(const std::vector<std::string>& args
   return v;
 }
 
+Status RedisConnection::Append(const std::vector<std::string>& args) {
+  if (context_->err != 0) return Failure("connection already failed");
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  argv.reserve(args.size());
+  lens.reserve(args.size());
+  for (const std::string& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  if (redisAppendCommandArgv(context_, static_cast<int>(args.size()), argv.data(),
+                             lens.data()) != REDIS_OK) {
+    return Failure(args.empty() ? "(empty command)" : args[0]);
+  }
+  return Status();
+}
+
+Result<RedisValue> RedisConnection::ReadReply() {
+  if (context_->err != 0) return Failure("connection already failed");
+  void* raw = nullptr;
+  if (redisGetReply(context_, &raw) != REDIS_OK || raw == nullptr) {
+    return Failure("reading a pipelined reply");
+  }
+  auto* reply = static_cast<redisReply*>(raw);
+  RedisValue v = Convert(reply);
+  freeReplyObject(reply);
+  return v;
+}
+
 Result<RedisValue> RedisConnection::CommandOk(const std::vector<std::string>& args) {
   SK_ASSIGN_OR_RETURN(RedisValue v, Command(args));
   if (v.is_error()) {

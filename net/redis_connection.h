@@ -55,6 +55,14 @@ class RedisConnection {
   // the command.
   Result<RedisValue> CommandOk(const std::vector<std::string>& args);
 
+  // Pipelining: Append() queues a command without waiting for its reply
+  // (it is sent with the next ReadReply(), or Command(), which must not be
+  // called while replies are pending); ReadReply() returns the queued
+  // commands' replies in order. The caller bounds how much it queues: every
+  // queued command stays in memory until sent.
+  Status Append(const std::vector<std::string>& args);
+  Result<RedisValue> ReadReply();
+
   const std::string& name() const { return name_; }
 
  private:

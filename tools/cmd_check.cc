@@ -5,11 +5,13 @@
 // --report, with what recover wrote, by DEBUG DIGEST where recover --digest
 // computed it (tools/digest_check.h); and sampled values with the sources,
 // keys an AOF log touches after replaying it in a redis-server check starts:
-// tools/log_sample.h, tools/replay_server.h): tools/layout_check.h and
+// tools/log_sample.h, tools/replay_server.h; key counts of nodes with log
+// commands after a replay, tools/log_count.h): tools/layout_check.h and
 // tools/value_sample.h say what is compared. Waits (bounded by --wait) while
 // nodes load or the cluster converges, then compares once.
 // Exit: 0 everything matches; 1 a mismatch (each named); 2 bad input, an
 // unreachable node or refused credentials; 5 still not ready after --wait.
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -21,6 +23,7 @@
 #include "tools/digest_check.h"
 #include "tools/exit_codes.h"
 #include "tools/layout_check.h"
+#include "tools/log_count.h"
 #include "tools/plan_json.h"
 #include "tools/replay_server.h"
 #include "tools/value_sample.h"
@@ -45,7 +48,7 @@ struct CheckArgs {
 nlohmann::json NodesJson(const loader::RecoveryPlan& plan, const std::vector<LiveNode>& nodes,
                          const std::vector<NodeState>& states,
                          const std::vector<ExpectedKeys>* expected,
-                         const DigestOutcome& digests) {
+                         const DigestOutcome& digests, int64_t now_ms) {
   nlohmann::json out = nlohmann::json::array();
   for (size_t i = 0; i < nodes.size(); ++i) {
     const NodeState& s = states[i];
@@ -59,6 +62,13 @@ nlohmann::json NodesJson(const loader::RecoveryPlan& plan, const std::vector<Liv
       const ExpectedKeys& e = expected->at(nodes[i].index);
       if (e.known) {
         n["keys_written"] = e.written;
+        const KeyRange r = ExpectedRange(e, now_ms);
+        n["keys_expected"] = r.low == r.high ? nlohmann::json(r.low) : nlohmann::json(r.Text());
+        if (e.has_log) {
+          n["keys_log"] = {{"base_touched", e.log.base_touched},
+                           {"replayed", e.log.replayed},
+                           {"uncertain", e.log.uncertain}};
+        }
       } else {
         n["keys_not_checked"] = e.unknown_reason;
       }
@@ -135,11 +145,48 @@ std::unique_ptr<ReplayServer> StartReplay(const CheckArgs& args, const loader::R
   return std::move(*replay);
 }
 
+// One replay server for the count and the sample, started on first use.
+struct ReplayHolder {
+  std::unique_ptr<ReplayServer> server;
+  std::string unavailable;
+  bool tried = false;
+  ReplayServer* Get(const CheckArgs& args, const loader::RecoveryPlan& plan, ClusterSession& cs) {
+    if (!tried) server = StartReplay(args, plan, cs, &unavailable);
+    tried = true;
+    return server.get();
+  }
+};
+
+// Fills the key counts of nodes whose output has log commands
+// (tools/log_count.h), or leaves why not.
+Result<LogCountOutcome> CountLogKeys(const CheckArgs& args, const CommandEnv& env,
+                                     const loader::RecoveryPlan& plan, ClusterSession& cs,
+                                     const nlohmann::json& report, ReplayHolder* replay,
+                                     std::vector<ExpectedKeys>* expected) {
+  const bool any = std::any_of(expected->begin(), expected->end(),
+                               [](const ExpectedKeys& e) { return e.has_log && !e.known; });
+  if (!any) return LogCountOutcome();
+  LogCountOptions options;
+  options.replay = replay->Get(args, plan, cs);
+  options.replay_unavailable = replay->unavailable;
+  options.now_ms = NowMs();
+  options.io = IoOptionsFor(env);
+  auto total = [&](const char* name) {
+    return report.contains(name) && report[name].is_number_unsigned() ? report[name].get<uint64_t>()
+                                                                       : uint64_t{0};
+  };
+  options.report_expired_dropped = total("expired_dropped");
+  options.report_other_db_moved = total("other_db_moved");
+  options.report_non_owner_kept = total("non_owner_kept");
+  return CountLogNodes(plan, options, expected);
+}
+
 // The sampled value comparison, or why values were not checked.
 Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv& env,
                                          const loader::RecoveryPlan& plan, ClusterSession& cs,
                                          const std::vector<Finding>& layout,
-                                         const DigestOutcome& digests, ValuesOutcome* outcome) {
+                                         const DigestOutcome& digests, ReplayHolder* replays,
+                                         ValuesOutcome* outcome) {
   if (args.sample == "none") {
     outcome->not_checked = "--sample none";
     return std::vector<Finding>();
@@ -162,8 +209,9 @@ Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv
     options.per_master = 0;
   }
   const auto start = std::chrono::steady_clock::now();
-  std::unique_ptr<ReplayServer> replay = StartReplay(args, plan, cs, &options.replay_unavailable);
-  options.replay = replay.get();
+  ReplayServer* replay = replays->Get(args, plan, cs);
+  options.replay = replay;
+  options.replay_unavailable = replays->unavailable;
   options.now_ms = NowMs();
   options.io = IoOptionsFor(env);
   if (replay != nullptr) {
@@ -171,7 +219,7 @@ Result<std::vector<Finding>> CheckValues(const CheckArgs& args, const CommandEnv
   }
   outcome->replay_unavailable = options.replay_unavailable;
   auto samples = SampleSourceKeys(plan, options);
-  replay.reset();  // killed as soon as the expected values are known
+  replays->server.reset();  // killed as soon as the expected values are known
   if (!samples.ok()) {
     if (args.sample_given) return samples.status().WithPrefix("--sample");
     outcome->not_checked = std::string(samples.status().message());
@@ -220,12 +268,14 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
   auto plan = PlanFromJson(*text, args.plan_path);
   if (!plan.ok()) return ReportError("check", plan.status());
   std::vector<ExpectedKeys> expected;
+  nlohmann::json report_json;
   if (!args.report_path.empty()) {
     auto report_text = storage::ReadSmallFile(args.report_path, 256 << 20);
     if (!report_text.ok()) return ReportError("check", report_text.status());
     auto e = ExpectedKeysFromReport(*report_text, args.report_path, *plan);
     if (!e.ok()) return ReportError("check", e.status());
     expected = std::move(*e);
+    report_json = nlohmann::json::parse(*report_text, nullptr, /*allow_exceptions=*/false);
   }
   auto nodes = LiveNodesFor(*plan, args.endpoints);
   if (!nodes.ok()) return ReportError("check", nodes.status());
@@ -251,6 +301,9 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
     }
   }
   std::vector<Finding> findings = CheckLayout(*plan, cs.nodes(), ready->states);
+  ReplayHolder replay;
+  auto counted = CountLogKeys(args, env, *plan, cs, report_json, &replay, &expected);
+  if (!counted.ok()) return ReportError("check", counted.status());
   if (!expected.empty()) {
     auto counts = CheckKeyCounts(cs.nodes(), ready->states, expected, NowMs());
     findings.insert(findings.end(), counts.begin(), counts.end());
@@ -258,7 +311,9 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
   auto digests = CheckDigests(cs, expected, SkipForValues(cs, findings), NowMs());
   if (!digests.ok()) return ReportError("check", digests.status());
   ValuesOutcome values_outcome;
-  auto values = CheckValues(args, env, *plan, cs, findings, *digests, &values_outcome);
+  auto values =
+      CheckValues(args, env, *plan, cs, findings, *digests, &replay, &values_outcome);
+  replay.server.reset();
   const std::string& values_not_checked = values_outcome.not_checked;
   findings.insert(findings.end(), digests->findings.begin(), digests->findings.end());
   if (!values.ok()) return ReportError("check", values.status());
@@ -280,6 +335,19 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
                  static_cast<unsigned long long>(v.not_compared), v.key_set.c_str(), v.seconds);
     for (const std::string& note : v.notes) std::fprintf(stderr, "check: note: %s\n", note.c_str());
   }
+  if (counted->sources > 0) {
+    const LogCountOutcome& c = *counted;
+    std::fprintf(stderr,
+                 "check: key counts of nodes with log commands: %llu keys restored and %llu log "
+                 "commands replayed from %llu sources in %llu batches; %.2f s\n",
+                 static_cast<unsigned long long>(c.keys_restored),
+                 static_cast<unsigned long long>(c.commands_replayed),
+                 static_cast<unsigned long long>(c.sources),
+                 static_cast<unsigned long long>(c.batches), c.seconds);
+  }
+  for (const std::string& note : counted->notes) {
+    std::fprintf(stderr, "check: note: %s\n", note.c_str());
+  }
   const int rc = findings.empty() ? kExitOk : kExitDataCorrupt;
   std::fprintf(stderr, "check: %zu nodes, %zu mismatches%s\n", cs.nodes().size(), findings.size(),
                expected.empty() ? " (key counts not checked: no --report)" : "");
@@ -289,10 +357,18 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
                         {"plan", plan->fingerprint},
                         {"nodes", NodesJson(*plan, cs.nodes(), ready->states,
                                             expected.empty() ? nullptr : &expected,
-                                            *digests)},
+                                            *digests, NowMs())},
                         {"findings", nlohmann::json::array()}};
     if (!values_not_checked.empty()) j["values_not_checked"] = values_not_checked;
     if (values_outcome.sampled) j["values"] = ValuesJson(values_outcome);
+    if (counted->sources > 0 || !counted->notes.empty()) {
+      j["key_count_replay"] = {{"sources", counted->sources},
+                               {"batches", counted->batches},
+                               {"keys_restored", counted->keys_restored},
+                               {"log_commands_replayed", counted->commands_replayed},
+                               {"notes", counted->notes},
+                               {"seconds", counted->seconds}};
+    }
     for (const Finding& f : findings) j["findings"].push_back(f.Json());
     std::cout << j.dump(2) << std::endl;
   }
@@ -309,7 +385,8 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
   cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
   cmd->add_option("--report", args->report_path,
                   "recover's --json report (recover --plan ... --json > recover.json): check "
-                  "each node's DBSIZE against the keys written, less those expired since; "
+                  "each node's DBSIZE against the keys written, less those expired since (for "
+                  "a node with log commands, after replaying what the log touches); "
                   "with recover --digest, each node's DEBUG DIGEST against the digest of what "
                   "was written (where DEBUG is allowed and no key may have expired; values are "
                   "sampled otherwise)");
@@ -346,8 +423,12 @@ void AddCheck(CLI::App& app, CommandEnv& env) {
       "5 nodes still loading after --wait. With --json, \"values\" reports keys_compared, "
       "from_base, from_log_replay, not_compared (and notes saying why), "
       "log_commands_replayed, replay_server or replay_not_available, and key_set. Key counts "
-      "of nodes whose output has log commands are not checked (keys_not_checked says why); "
-      "with --sample all every node is SCANned instead and a key in no source is named.");
+      "of nodes whose output has log commands are checked after replaying, in the replay "
+      "server, every key their sources' logs touch (in batches of up to 1,000,000 keys, at "
+      "most 16 per source; key_count_replay reports it); a key group whose expiry falls "
+      "within a minute of now counts as a range. keys_not_checked says why a count was not "
+      "checked (no replay server, a log touching every key, a source not readable here...); "
+      "with --sample all every node is also SCANned and a key in no source is named.");
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
 }
 

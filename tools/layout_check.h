@@ -12,6 +12,9 @@
 // lies between the keys written less those whose expiry may have passed by
 // now (ExpiryHistogram buckets) and the keys written (Redis counts an expired
 // key until it reclaims it): when no key is due, exactly the keys written.
+// A node whose output has log commands: the base keys the log touches are
+// taken out and the keys a replay of the log leaves added (LogKeyCount,
+// tools/log_count.h).
 // Pure functions; no threading concerns.
 #pragma once
 
@@ -47,12 +50,25 @@ std::vector<Finding> CheckLayout(const loader::RecoveryPlan& plan,
                                  const std::vector<LiveNode>& nodes,
                                  const std::vector<NodeState>& states);
 
+// What the log commands of a node's output change in its count
+// (tools/log_count.h fills it).
+struct LogKeyCount {
+  uint64_t base_touched = 0;  // of `written`, keys the log touches (replayed instead)
+  std::vector<loader::ExpiryBucket> base_touched_expiring;  // their expiries
+  uint64_t replayed = 0;   // keys the replay leaves, none expiring within a minute
+  uint64_t uncertain = 0;  // keys of closures whose count depends on time: 0..uncertain
+};
+
 // What recover wrote for one node (its --json report).
 struct ExpectedKeys {
   bool known = false;
   std::string unknown_reason;  // when !known
-  uint64_t written = 0;
+  uint64_t written = 0;        // base keys written (the RDB or AOF base)
   std::vector<loader::ExpiryBucket> expiring;
+  // The output has log commands (the report's "commands" > 0): known only
+  // once `log` is filled.
+  bool has_log = false;
+  LogKeyCount log;
   // recover --digest: the node's dataset digest (40 hex), or why there is
   // none; both empty for a report written without --digest.
   std::string digest;
@@ -65,6 +81,15 @@ struct ExpectedKeys {
 Result<std::vector<ExpectedKeys>> ExpectedKeysFromReport(const std::string& text,
                                                          const std::string& path,
                                                          const loader::RecoveryPlan& plan);
+
+// The DBSIZE range a known node may show at `now_ms`.
+struct KeyRange {
+  uint64_t low = 0;
+  uint64_t high = 0;
+  uint64_t due = 0;  // base keys whose expiry may have passed
+  std::string Text() const;  // "12" or "10..12"
+};
+KeyRange ExpectedRange(const ExpectedKeys& e, int64_t now_ms);
 
 std::vector<Finding> CheckKeyCounts(const std::vector<LiveNode>& nodes,
                                     const std::vector<NodeState>& states,

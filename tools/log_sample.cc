@@ -2,19 +2,16 @@
 
 #include <strings.h>
 
-#include <cctype>
 #include <map>
 #include <set>
-#include <unordered_map>
 #include <unordered_set>
 
-#include "base/chunk_io.h"
 #include "formats/aof/aof_reader.h"
 #include "formats/aof/command_keys.h"
-#include "formats/encodings/crc64.h"
 #include "formats/encodings/hash_slot.h"
 #include "loader/aof_source.h"
 #include "loader/enterprise_layout.h"
+#include "tools/log_replay.h"
 #include "tools/replay_server.h"
 
 namespace shardkit::tools {
@@ -22,124 +19,6 @@ namespace {
 
 namespace aof = formats::aof;
 namespace rdb = formats::rdb;
-
-// Union-find over 64-bit key hashes (path halving, union by size). A hash
-// collision only joins two classes: a closure then holds more keys than it
-// needs, which the replay handles alike.
-class KeyClasses {
- public:
-  bool Contains(uint64_t h) const { return cells_.count(h) != 0; }
-  uint64_t Find(uint64_t h) {
-    auto it = cells_.try_emplace(h, Cell{h, 1}).first;
-    while (it->second.parent != it->first) {
-      auto up = cells_.find(it->second.parent);
-      it->second.parent = up->second.parent;
-      it = cells_.find(it->second.parent);
-    }
-    return it->first;
-  }
-  void Union(uint64_t a, uint64_t b) {
-    a = Find(a);
-    b = Find(b);
-    if (a == b) return;
-    if (cells_[a].size < cells_[b].size) std::swap(a, b);
-    cells_[b].parent = a;
-    cells_[a].size += cells_[b].size;
-  }
-  uint64_t SizeOf(uint64_t root) const { return cells_.at(root).size; }
-
- private:
-  struct Cell {
-    uint64_t parent;
-    uint64_t size;
-  };
-  std::unordered_map<uint64_t, Cell> cells_;
-};
-
-std::string LowerName(const std::string& name) {
-  std::string out = name.substr(0, 32);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
-}
-
-// Why a command makes every key of the source touched, or "".
-std::string WholesaleReason(const aof::AofCommand& c, const std::string& name) {
-  if (name == "flushall" || name == "swapdb") return name + " acts on whole dbs";
-  if (name == "flushdb" && c.db == 0) return "flushdb of db 0 acts on the whole db";
-  if (name == "move") return "move takes keys to another db";
-  if (name == "copy") {
-    for (size_t i = 3; i < c.args.size(); ++i) {
-      if (strcasecmp(c.args[i].c_str(), "db") == 0) return "copy ... db writes another db";
-    }
-  }
-  if (name.rfind("eval", 0) == 0 || name.rfind("fcall", 0) == 0) {
-    return name + ": a script may touch keys it does not declare";
-  }
-  return "";
-}
-
-std::string Where(const aof::AofCommand& c) {
-  return (c.file != nullptr ? *c.file : std::string("?")) + " offset " +
-         std::to_string(c.offset) + ": ";
-}
-
-// Recover skips a source's RDB part and every command up to its last
-// FLUSHALL / FLUSHDB of db 0 (PlanSource::flush_file), unless it replays
-// the whole log (a standalone plan of one source): both passes do the same,
-// so that flush is no reason to give up on the source.
-class FlushPoint {
- public:
-  FlushPoint(const loader::RecoveryPlan& plan, const loader::PlanSource& source)
-      : source_(source),
-        skips_(source.flush_file >= 0 && !(plan.standalone() && plan.sources.size() == 1)) {}
-  void OnFileStart() { ++file_index_; }
-  // True for the RDB part and commands that recover discards.
-  bool SkipsBase() const { return skips_; }
-  bool Skips(const aof::AofCommand& c) const {
-    return skips_ && (file_index_ < source_.flush_file ||
-                      (file_index_ == source_.flush_file && c.offset < source_.flush_end_offset));
-  }
-
- private:
-  const loader::PlanSource& source_;
-  bool skips_;
-  int file_index_ = -1;
-};
-
-// What both passes read of a log command: its db-0 keys in slots the
-// source owns (as recover routes it), or nothing.
-class LogCommandKeys {
- public:
-  explicit LogCommandKeys(const loader::PlanSource& source) : source_(source) {}
-
-  // Fills `keys()`; returns false for a command that changes no sampled key
-  // (MULTI/EXEC markers, other dbs, key-less, other owners). `*wholesale`
-  // gets a reason when the command makes the whole source touched.
-  bool Read(const aof::AofCommand& c, std::string* wholesale) {
-    const std::string name = LowerName(c.args[0]);
-    if (c.in_transaction && (name == "multi" || name == "exec")) return false;
-    const std::string why = WholesaleReason(c, name);
-    if (!why.empty()) {
-      *wholesale = Where(c) + why;
-      return false;
-    }
-    if (c.db != 0) return false;
-    const Status st = aof::ExtractKeys(c.args, &keys_);
-    if (!st.ok()) {
-      *wholesale = Where(c) + "the keys of '" + name + "' cannot be determined: " +
-                   std::string(st.message());
-      return false;
-    }
-    if (keys_.routing != aof::Routing::kKeyed) return false;
-    const auto slot = static_cast<uint16_t>(keys_.slot);
-    return source_.owned_slots.empty() || source_.owned_slots.Contains(slot);
-  }
-  const std::vector<uint32_t>& positions() const { return keys_.positions; }
-
- private:
-  const loader::PlanSource& source_;
-  aof::CommandKeys keys_;
-};
 
 // Pass 1, commands: the classes of touched keys and the sampled ones.
 class LogIndexer final : public aof::AofVisitor {
@@ -195,20 +74,6 @@ struct ClosureState {
   uint64_t restored = 0;
   uint64_t commands = 0;
 };
-
-// DUMP payload of a raw RDB value: type, value, RDB version (2 bytes LE),
-// CRC64 of those (8 bytes LE).
-std::string DumpPayload(uint8_t type, const std::string& value, int version) {
-  std::string p;
-  p.reserve(value.size() + 11);
-  p.push_back(static_cast<char>(type));
-  p += value;
-  p.push_back(static_cast<char>(version & 0xff));
-  p.push_back(static_cast<char>((version >> 8) & 0xff));
-  uint64_t crc = formats::Crc64(0, AsBytes(p));
-  for (int i = 0; i < 8; ++i) p.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
-  return p;
-}
 
 // Pass 2, the RDB part: RESTORE the closures' base keys.
 class ClosureRestorer final : public rdb::RdbVisitor {

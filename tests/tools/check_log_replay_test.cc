@@ -13,11 +13,14 @@
 // redis-server; then each damage test starts a copy, changes what the log
 // made (a value, a deleted key brought back, a TTL), and expects a finding
 // naming the key. Without a replay server the touched keys are a note, not
-// a mismatch. Every wait is bounded.
+// a mismatch. Every node's key count is checked after replaying every key
+// the logs touch (tools/log_count.h): a key deleted or added on a live node
+// is a `keys` finding. Every wait is bounded.
 #include <gtest/gtest.h>
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -51,6 +54,40 @@ std::vector<nlohmann::json> FindingsForKey(const nlohmann::json& report, const s
 }
 
 const int64_t kFarMs = 4102444800000;  // 2100
+
+// Every node whose output has log commands (the recover report's
+// "commands") had its count checked after the replay: keys_written and
+// keys_expected, no keys_not_checked. keys_expected equals its DBSIZE (no
+// key expires), or is a low..high range holding it when a closure may
+// expire while check runs (keys_log.uncertain > 0).
+void ExpectLogNodesCounted(const nlohmann::json& recover, const nlohmann::json& check) {
+  int log_nodes = 0;
+  for (const auto& r : recover["nodes"]) {
+    if (r.value("commands", uint64_t{0}) == 0) continue;
+    ++log_nodes;
+    for (const auto& n : check["nodes"]) {
+      if (n["index"] != r["index"]) continue;
+      EXPECT_FALSE(n.contains("keys_not_checked")) << n.dump();
+      EXPECT_EQ(n.value("keys_written", uint64_t{0}), r["keys"].get<uint64_t>()) << n.dump();
+      ASSERT_TRUE(n.contains("keys_expected") && n.contains("keys_log")) << n.dump();
+      if (n["keys_log"]["uncertain"].get<uint64_t>() == 0) {
+        EXPECT_EQ(n["keys_expected"], n["dbsize"]) << n.dump();
+        continue;
+      }
+      const std::string range = n["keys_expected"].is_string() ? n["keys_expected"].get<std::string>()
+                                                               : n["keys_expected"].dump();
+      const size_t dots = range.find("..");
+      ASSERT_NE(dots, std::string::npos) << n.dump();
+      EXPECT_LE(std::stoull(range.substr(0, dots)), n["dbsize"].get<uint64_t>()) << n.dump();
+      EXPECT_GE(std::stoull(range.substr(dots + 2)), n["dbsize"].get<uint64_t>()) << n.dump();
+    }
+  }
+  EXPECT_GT(log_nodes, 0) << recover.dump(2);
+  ASSERT_TRUE(check.contains("key_count_replay")) << check.dump(2);
+  EXPECT_GT(check["key_count_replay"]["log_commands_replayed"].get<uint64_t>(), 0u)
+      << check.dump(2);
+}
+
 
 void FillBase(RedisCluster& c) {
   auto run = [&](const std::string& key, std::vector<std::string> args) {
@@ -156,6 +193,19 @@ class CheckLogReplayTest : public ::testing::Test {
     if (flush) {
       ASSERT_NO_FATAL_FAILURE(FlushOneNode(**c, "str:1", "after-the-flush"));
       ASSERT_NO_FATAL_FAILURE(JoinBigClosureInLog(**c));
+      // A key the log gives an expiry 30 s ahead: whenever check runs, it
+      // expires before a minute after its count starts (the count's
+      // "uncertain" closures: the node may hold it or not).
+      const int64_t soon_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                  std::chrono::system_clock::now().time_since_epoch())
+                                  .count() +
+                              30'000;
+      for (const std::vector<std::string>& args :
+           {std::vector<std::string>{"SET", "soon:1", "expires-while-check-runs"},
+            std::vector<std::string>{"PEXPIREAT", "soon:1", std::to_string(soon_ms)}}) {
+        auto r = (*c)->CommandForKey("soon:1", args);
+        ASSERT_TRUE(r.ok() && !r->is_error()) << args[0];
+      }
     }
     std::vector<std::string> volumes;
     for (RedisServer* s : (*c)->nodes()) volumes.push_back(s->dir());
@@ -225,7 +275,11 @@ TempDir* CheckLogReplayTest::work_ = nullptr;
 RedisCluster* CheckLogReplayTest::source_ = nullptr;
 std::vector<int> CheckLogReplayTest::ports_;
 
-TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPasses) {
+// Then (on the same cluster, to spare CI a cluster start) the key counts of
+// nodes with log commands: a key deleted on one live node, then a key
+// added, is a `keys` finding on that master and its replica, under default
+// sampling and with --sample none.
+TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPassesAndCountsAreChecked) {
   const nlohmann::json rec = nlohmann::json::parse(ReadFileOrDie(work_->File("recover.json")));
   uint64_t commands = 0;
   for (const auto& n : rec["nodes"]) commands += n.value("commands", uint64_t{0});
@@ -249,12 +303,46 @@ TEST_F(CheckLogReplayTest, RecoveryWithLogCommandsPasses) {
   EXPECT_GE(v["log_commands_replayed"].get<uint64_t>(), 12u) << v.dump(2);
   EXPECT_TRUE(v.contains("replay_server")) << v.dump(2);
   EXPECT_EQ(v["key_set"], "compared") << v.dump(2);
-  for (const auto& n : j["nodes"]) {
-    if (n["role"] == "master" && n.contains("keys_not_checked")) {
-      EXPECT_NE(n["keys_not_checked"].get<std::string>().find("log commands"), std::string::npos)
-          << n.dump();
+  ExpectLogNodesCounted(rec, j);
+
+  auto must = [&](const std::string& key, std::vector<std::string> args) {
+    auto reply = cluster->CommandForKey(key, args);
+    ASSERT_TRUE(reply.ok()) << reply.status().ToString();
+    ASSERT_FALSE(reply->is_error()) << args[0] << " " << key << ": " << reply->str;
+  };
+  // `keys` findings on exactly one master and its replica, DBSIZE `delta`
+  // off what the count expects; `sample`: check's --sample.
+  auto expect_count_findings = [&](int delta, const std::string& sample) {
+    ASSERT_TRUE(cluster->WaitReplicas().ok());
+    std::vector<std::string> args = {"check",  "--plan", work_->File("plan.json"), "--report",
+                                     work_->File("recover.json"), "--json", "--wait", "60"};
+    if (!sample.empty()) args.insert(args.end(), {"--sample", sample});
+    auto bad = Shardkit(args);
+    ASSERT_TRUE(bad.ok());
+    EXPECT_EQ(bad->exit_code, 1) << bad->output;
+    const nlohmann::json jb = ReplayJsonOf(bad->output);
+    ASSERT_FALSE(jb.is_discarded()) << bad->output;
+    int counts = 0;
+    for (const auto& f : jb["findings"]) {
+      if (f["check"] != "keys") {
+        EXPECT_FALSE(sample == "none") << f.dump();
+        continue;
+      }
+      ++counts;
+      const std::string want = f["expected"];
+      EXPECT_NE(want.find("touched by the log"), std::string::npos) << f.dump();
+      EXPECT_EQ(std::stoll(f["found"].get<std::string>()), std::stoll(want) + delta) << f.dump();
+      EXPECT_NE(bad->output.find("mismatch: node " + std::to_string(f["node"].get<int>())),
+                std::string::npos)
+          << bad->output;
     }
-  }
+    EXPECT_EQ(counts, 2) << bad->output;  // the master and its replica
+  };
+  must("str:10", {"DEL", "str:10"});  // a base key the log never touches
+  ASSERT_NO_FATAL_FAILURE(expect_count_findings(-1, ""));
+  must("str:10", {"SET", "str:10", "back"});
+  must("extra:count", {"SET", "extra:count", "in-no-source"});
+  ASSERT_NO_FATAL_FAILURE(expect_count_findings(+1, "none"));
 }
 
 // What the log made, changed on the live nodes, and a key in no source:
@@ -275,7 +363,7 @@ TEST_F(CheckLogReplayTest, ChangesToWhatTheLogMadeAreNamedByKey) {
   must("str:3", {"PEXPIREAT", "str:3", std::to_string(kFarMs + 3)});  // the log changed the TTL
   must("str:4", {"PEXPIREAT", "str:4", std::to_string(kFarMs + 4)});  // the log removed the TTL
   must("{t}counter", {"SET", "{t}counter", "41"});                  // INCR in a MULTI undone
-  must("extra:1", {"SET", "extra:1", "in-no-source"});              // a key count would show it
+  must("extra:1", {"SET", "extra:1", "in-no-source"});              // the key count shows it too
   ASSERT_TRUE(cluster->WaitReplicas().ok());
   auto r = CheckAll();
   ASSERT_TRUE(r.ok());
@@ -300,8 +388,7 @@ TEST_F(CheckLogReplayTest, ChangesToWhatTheLogMadeAreNamedByKey) {
   const auto ttl4 = FindingsForKey(j, "ttl", "str:4");
   ASSERT_EQ(ttl4.size(), 2u) << r->output;
   EXPECT_EQ(ttl4[0]["expected"], "no expiry");
-  // Nothing else, but key counts of nodes without log commands (the keys
-  // brought back).
+  // Nothing else, but key counts (the keys brought back, the extra key).
   const std::vector<std::string> damaged = {"str:1", "hash:1", "{t}counter", "str:2",
                                             "{r}from", "str:3", "str:4", "extra:1"};
   for (const auto& f : j["findings"]) {
@@ -334,12 +421,23 @@ TEST_F(CheckLogReplayTest, WithoutReplayServerTouchedKeysAreNotCompared) {
     noted = noted || note.get<std::string>().find("(no replay server") != std::string::npos;
   }
   EXPECT_TRUE(noted) << v.dump(2);
+  int unchecked = 0;
+  for (const auto& n : j["nodes"]) {
+    if (!n.contains("keys_not_checked")) continue;
+    ++unchecked;
+    EXPECT_NE(n["keys_not_checked"].get<std::string>().find("no replay server"),
+              std::string::npos)
+        << n.dump();
+  }
+  EXPECT_GT(unchecked, 0) << j.dump(2);
 }
 
 // One source's log has a FLUSHALL: as recover does, check starts that
 // source from its last flush (its base and earlier commands are gone), and
 // still compares what follows, and the other sources, in full; the 1002
-// keys one SUNIONSTORE joins are not compared ("closure too large").
+// keys one SUNIONSTORE joins are not compared ("closure too large"). A key
+// the log makes expire 30 s after it is written makes its node's count a
+// range (it may expire while check runs).
 class CheckLogFlushTest : public CheckLogReplayTest {
  protected:
   static void SetUpTestSuite() { SetUpRecovery(/*flush=*/true); }
@@ -365,6 +463,14 @@ TEST_F(CheckLogFlushTest, FlushInTheLogIsReplayedFromItsPoint) {
   EXPECT_EQ(v["key_set"], "compared") << v.dump(2);
   EXPECT_GT(v["from_base"].get<uint64_t>(), 0u) << v.dump(2);
   EXPECT_GE(v["from_log_replay"].get<uint64_t>(), 1u) << v.dump(2);
+  // The count replays every closure, the 1002 keys' one too; soon:1's node
+  // is counted as a range.
+  ExpectLogNodesCounted(nlohmann::json::parse(ReadFileOrDie(work_->File("recover.json"))), j);
+  uint64_t uncertain = 0;
+  for (const auto& n : j["nodes"]) {
+    if (n.contains("keys_log")) uncertain += n["keys_log"]["uncertain"].get<uint64_t>();
+  }
+  EXPECT_EQ(uncertain, 2u) << j.dump(2);  // soon:1 on its master and replica
   // str:1, written after the flush, changed on the live nodes.
   auto changed = cluster->CommandForKey("str:1", {"SET", "str:1", "not-what-the-log-says"});
   ASSERT_TRUE(changed.ok() && !changed->is_error());
