@@ -67,7 +67,45 @@ uint64_t Load64(const std::byte* p) {
   return v;
 }
 
+// GF(2) 64x64 matrices as 64 columns: column n is the image of bit n.
+using Gf2Matrix = std::array<uint64_t, 64>;
+
+uint64_t Gf2Times(const Gf2Matrix& matrix, uint64_t vector) {
+  uint64_t sum = 0;
+  for (int n = 0; vector != 0; ++n, vector >>= 1) {
+    if (vector & 1) sum ^= matrix[n];
+  }
+  return sum;
+}
+
+void Gf2Square(Gf2Matrix* square, const Gf2Matrix& matrix) {
+  for (int n = 0; n < 64; ++n) (*square)[n] = Gf2Times(matrix, matrix[n]);
+}
+
 }  // namespace
+
+uint64_t Crc64Combine(uint64_t crc_a, uint64_t crc_b, uint64_t length_b) {
+  if (length_b == 0) return crc_a;
+  // Redis's CRC has init 0 and no final xor, so it is linear:
+  // crc(A || B) = crc_a advanced over length_b zero bytes, xor crc_b.
+  Gf2Matrix odd{};  // one zero bit: shift right, fold the polynomial on a carry
+  Gf2Matrix even{};
+  odd[0] = kReflectedPoly;
+  for (int n = 1; n < 64; ++n) odd[n] = uint64_t{1} << (n - 1);
+  Gf2Square(&even, odd);  // two zero bits
+  Gf2Square(&odd, even);  // four zero bits
+  // Bounded: one pass per bit of length_b (at most 64).
+  do {
+    Gf2Square(&even, odd);  // first pass: one zero byte, then 4, 16, ...
+    if (length_b & 1) crc_a = Gf2Times(even, crc_a);
+    length_b >>= 1;
+    if (length_b == 0) break;
+    Gf2Square(&odd, even);
+    if (length_b & 1) crc_a = Gf2Times(odd, crc_a);
+    length_b >>= 1;
+  } while (length_b != 0);
+  return crc_a ^ crc_b;
+}
 
 uint64_t Crc64Table(uint64_t crc, ByteSpan bytes) {
   const std::byte* p = bytes.data();

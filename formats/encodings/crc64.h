@@ -20,6 +20,11 @@ uint64_t Crc64(uint64_t crc, ByteSpan bytes);
 // Portable table-driven implementation (slicing-by-8); kept for benchmarks
 // and as the reference the fast path is tested against.
 uint64_t Crc64Table(uint64_t crc, ByteSpan bytes);
+// The Crc64 of A followed by B from crc_a = Crc64(0, A), crc_b = Crc64(0, B)
+// and B's length, in O(log length_b) (zlib's crc32_combine method: the
+// operator "append one zero bit" as a 64x64 GF(2) matrix, squared). Lets two
+// threads checksum the halves of one file.
+uint64_t Crc64Combine(uint64_t crc_a, uint64_t crc_b, uint64_t length_b);
 
 // A ByteObserver that keeps a running Crc64 of what passes through it.
 class Crc64Observer final : public ByteObserver {
