@@ -123,6 +123,14 @@ struct KeyPrefix {
 
 }  // namespace
 
+bool SameReadState(const RdbResumeState& a, const RdbResumeState& b) {
+  const ProducerClues& x = a.clues;
+  const ProducerClues& y = b.clues;
+  return x.header.magic == y.header.magic && x.header.version == y.header.version &&
+         x.redis_ver == y.redis_ver && x.valkey_ver == y.valkey_ver && x.named_by == y.named_by &&
+         x.producer == y.producer && x.from_layout == y.from_layout;
+}
+
 class RdbReader::Impl {
  public:
   Impl(ByteReader& in, const RdbReadOptions& options, RdbVisitor* visitor)
@@ -143,6 +151,7 @@ class RdbReader::Impl {
   void NoteProducer(std::string_view key, std::string_view value);
   Status RefuseHeader(uint64_t header_at, const Status& refusal);
   Status RejectRecordByte(uint8_t op, uint64_t at, RecordByteVerdict verdict) const;
+  bool EndAtSplit(uint64_t at);
 
   ByteReader& in_;
   const RdbReadOptions& options_;
@@ -155,6 +164,8 @@ class RdbReader::Impl {
   RdbEntry entry_;  // reused by ReadKeyRecord
   bool have_valkey_ver_ = false;
   ProducerClues clues_;  // what the file has said about its producer so far
+  bool split_watch_ = false;      // options_.split set and its offset not reached yet
+  bool first_key_told_ = false;   // RdbSplit::OnFirstKey called
 };
 
 Status RdbReader::Impl::Context(Status s, std::string_view phase, const std::string* key,
@@ -407,10 +418,37 @@ Status RdbReader::Impl::ReadKeyRecord(uint8_t type, uint64_t at) {
   return visitor_.OnEntryOwned(entry);
 }
 
+// The read reached the first record start at or past the split's offset
+// (a lower bound until the other thread found its record start). It ends
+// here only when a record starts exactly at the split offset with no key
+// prefix pending and the split's owner accepts (it checks that the other
+// thread read the rest soundly from the same state); otherwise it reads on.
+bool RdbReader::Impl::EndAtSplit(uint64_t at) {
+  const uint64_t target = options_.split->SplitOffset();
+  if (at < target) return false;  // not there yet: watch for `target`
+  split_watch_ = false;
+  if (at != target || prefix_.active) {
+    (void)options_.split->AtSplit(nullptr);
+    return false;
+  }
+  in_.FlushObservers();
+  RdbResumeState state{clues_, at, crc_.value()};
+  if (!options_.split->AtSplit(&state)) return false;
+  summary_.split_at = at;
+  summary_.crc_computed = state.crc;
+  return true;
+}
+
 Status RdbReader::Impl::ReadRecords() {
+  split_watch_ = options_.split != nullptr;
   // Bounded by the input: every iteration consumes at least one byte.
   for (;;) {
     const uint64_t at = in_.offset();
+    // One relaxed-cost load per record (x86: a plain load) while watching.
+    if (split_watch_ && at >= options_.split->offset.load(std::memory_order_acquire) &&
+        EndAtSplit(at)) {
+      return Status();
+    }
     SK_ASSIGN_OR_RETURN(uint8_t op, in_.ReadByte());
     if (op == kOpEof) {
       if (prefix_.active) {
@@ -447,6 +485,10 @@ Status RdbReader::Impl::ReadRecords() {
       continue;
     }
     // kRead and not an opcode: a type IsKnownType accepts.
+    if (options_.split != nullptr && !first_key_told_) {
+      first_key_told_ = true;
+      options_.split->OnFirstKey(RdbResumeState{clues_, prefix_.record_offset, 0});
+    }
     SK_RETURN_IF_ERROR(ReadKeyRecord(op, at));
   }
 }
@@ -487,10 +529,17 @@ Status RdbReader::Impl::ReadTrailer(uint64_t eof_offset) {
 
 Result<RdbSummary> RdbReader::Impl::Run() {
   in_.AttachObserver(&crc_);
-  Status s = ReadHeader();
+  Status s;
+  if (options_.resume != nullptr) {
+    clues_ = options_.resume->clues;
+    summary_.header = clues_.header;
+  } else {
+    s = ReadHeader();
+  }
   if (s.ok()) s = ReadRecords();
   in_.DetachObserver(&crc_);  // no-op when the trailer already detached it
   if (!s.ok()) return s;
+  if (summary_.split_at.has_value()) return summary_;
   SK_RETURN_IF_ERROR(visitor_.OnEnd(summary_));
   return summary_;
 }
