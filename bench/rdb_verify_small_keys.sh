@@ -15,7 +15,11 @@
 # rdbcompression no, SAVEd (574 MB, 5M string keys of 100 bytes). Made under
 # $DATA (default /work/bench-data/small5m) when absent.
 #
-# Usage: bench/rdb_verify_small_keys.sh [BUILD_DIR]
+# NICE=-20 runs every tool (fio too) at that niceness (root): on a machine
+# shared with builds it approximates a quiet one for these sub-second runs,
+# the same for every tool, so the ratios stay fair.
+#
+# Usage: [NICE=-20] [ROUNDS=5] bench/rdb_verify_small_keys.sh [BUILD_DIR]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/rdb_aof_bench_lib.sh"
@@ -24,6 +28,7 @@ SHARDKIT=$BUILD/shardkit
 DATA=${DATA:-/work/bench-data/small5m}
 RDB=$DATA/dump.rdb
 ROUNDS=${ROUNDS:-5}
+NICE=${NICE:-0}
 
 make_file() {
   mkdir -p "$DATA"
@@ -43,7 +48,7 @@ RUNS=1  # time_once/fio_median run once per call; this script does the rounds
 print_environment "$BUILD" "$RDB"
 echo "file:     $RDB ($(python3 -c "print('%.1f' % ($size / 1e6))") MB, $(head -c 9 "$RDB"))"
 "$SHARDKIT" verify "$RDB" 2>&1 | sed 's/^/          /'
-echo "rounds:   $ROUNDS, tools interleaved in each round"
+echo "rounds:   $ROUNDS, tools interleaved in each round, every tool at nice $NICE"
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 echo
 
@@ -58,12 +63,13 @@ declare -A label=(
 )
 run_tool() {  # prints "<wall> <user> <sys>"
   case $1 in
-    fio) read -r s _ <<<"$(fio_median "$RDB")"; echo "$s 0 0" ;;
-    verify1) time_once "$SHARDKIT" verify --threads 1 "$RDB" ;;
-    verify2) time_once "$SHARDKIT" verify "$RDB" ;;
-    deep1) time_once "$SHARDKIT" verify --deep --threads 1 "$RDB" ;;
-    deep2) time_once "$SHARDKIT" verify --deep "$RDB" ;;
-    check) time_once redis-check-rdb "$RDB" ;;
+    fio) read -r s _ <<<"$(nice -n "$NICE" bash -c ". '$here/rdb_aof_bench_lib.sh'; RUNS=1 fio_median '$RDB'")"
+      echo "$s 0 0" ;;
+    verify1) time_once nice -n "$NICE" "$SHARDKIT" verify --threads 1 "$RDB" ;;
+    verify2) time_once nice -n "$NICE" "$SHARDKIT" verify "$RDB" ;;
+    deep1) time_once nice -n "$NICE" "$SHARDKIT" verify --deep --threads 1 "$RDB" ;;
+    deep2) time_once nice -n "$NICE" "$SHARDKIT" verify --deep "$RDB" ;;
+    check) time_once nice -n "$NICE" redis-check-rdb "$RDB" ;;
   esac
 }
 results=$(mktemp)
