@@ -310,8 +310,7 @@ void BackHalf::Run() {
 bool BackHalf::CrcAgrees(uint64_t crc_front) {
   // The CRC covers bytes [0, eof_offset], the EOF opcode included (the
   // one-thread read reports it before RDB v5 too, where there is no trailer).
-  crc_computed_ = Crc64Combine(crc_front, summary_.crc_computed,
-                               summary_.eof_offset + 1 - start_);
+  crc_computed_ = Crc64Combine(crc_front, summary_.crc_computed, summary_.eof_offset + 1 - start_);
   crc_ = summary_.crc;
   if (crc_ == CrcStatus::kAbsent) return true;
   if (summary_.crc_stored == 0) {

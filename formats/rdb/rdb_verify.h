@@ -44,7 +44,7 @@ struct RdbSplitOptions {
   // the second thread only). Unset: one thread. `offset` is a multiple of
   // align_bytes.
   std::function<Result<std::unique_ptr<ChunkSource>>(uint64_t offset)> open_at;
-  uint64_t min_bytes = uint64_t{64} << 20;  // smaller files: one thread
+  uint64_t min_bytes = uint64_t{64} << 20;   // smaller files: one thread
   uint64_t align_bytes = uint64_t{1} << 20;  // O_DIRECT needs aligned offsets
   // Where the second thread starts looking for a record start (rounded
   // down to align_bytes); unset: the middle of the file. For tests.

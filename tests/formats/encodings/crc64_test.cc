@@ -108,7 +108,8 @@ TEST(Crc64, CombineOfHalvesIsTheWholeCrc) {
     std::string_view s(big);
     const uint64_t a = Crc64(0, AsBytes(s.substr(0, split)));
     const uint64_t b = Crc64(0, AsBytes(s.substr(split)));
-    ASSERT_EQ(Crc64Combine(a, b, big.size() - split), whole) << "split " << split << " seed " << seed;
+    ASSERT_EQ(Crc64Combine(a, b, big.size() - split), whole)
+        << "split " << split << " seed " << seed;
   }
 }
 

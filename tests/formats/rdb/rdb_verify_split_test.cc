@@ -13,8 +13,8 @@
 #include <vector>
 
 #include "formats/rdb/rdb_verify.h"
-#include "tests/formats/rdb/rdb_test_util.h"
 #include "tests/formats/encodings/test_seed.h"
+#include "tests/formats/rdb/rdb_test_util.h"
 #include "tests/support/temp_dir.h"
 
 namespace shardkit::formats::rdb {
