@@ -18,7 +18,10 @@
 
 namespace shardkit::storage {
 
+// start_offset > 0: the stream is the file from that offset on (see
+// SequentialReader::Open for its alignment requirement).
 Result<std::unique_ptr<ChunkSource>> OpenSequentialReader(const std::string& path,
-                                                          const IoOptions& options = {});
+                                                          const IoOptions& options = {},
+                                                          uint64_t start_offset = 0);
 
 }  // namespace shardkit::storage

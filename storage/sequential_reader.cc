@@ -36,7 +36,8 @@ Result<int> OpenForRead(FileSystem* fs, const std::string& path, bool* direct) {
 }  // namespace
 
 Result<std::unique_ptr<SequentialReader>> SequentialReader::Open(const std::string& path,
-                                                                 const IoOptions& options) {
+                                                                 const IoOptions& options,
+                                                                 uint64_t start_offset) {
   if (options.queue_depth < 1 || options.queue_depth > kQueueDepthMax || options.block_bytes == 0 ||
       options.block_bytes > kBlockBytesMax) {
     return Status::InvalidArgument("open " + path + ": queue_depth must be 1..256 and " +
@@ -54,8 +55,16 @@ Result<std::unique_ptr<SequentialReader>> SequentialReader::Open(const std::stri
   SK_ASSIGN_OR_RETURN(r->fd_, OpenForRead(r->fs_, path, &r->direct_));
   SK_ASSIGN_OR_RETURN(r->file_size_, r->fs_->FileSize(r->fd_, path));
   r->alignment_ = r->fs_->DirectIoAlignment(r->fd_);
+  if (start_offset > r->file_size_ || start_offset % r->alignment_ != 0) {
+    return Status::InvalidArgument("open " + path + ": start offset " +
+                                   std::to_string(start_offset) + " is past the end (" +
+                                   std::to_string(r->file_size_) + " bytes) or not a multiple of " +
+                                   std::to_string(r->alignment_));
+  }
+  r->start_offset_ = start_offset;
+  r->next_submit_offset_ = r->next_deliver_offset_ = start_offset;
   r->block_bytes_ = static_cast<uint32_t>(RoundUp(options.block_bytes, r->alignment_));
-  uint64_t blocks = (r->file_size_ + r->block_bytes_ - 1) / r->block_bytes_;
+  uint64_t blocks = (r->file_size_ - start_offset + r->block_bytes_ - 1) / r->block_bytes_;
   int depth = static_cast<int>(std::clamp<uint64_t>(blocks, 1, options.queue_depth));
   SK_ASSIGN_OR_RETURN(r->region_, AlignedRegion::Allocate(size_t{r->block_bytes_} * depth,
                                                           std::max<size_t>(r->alignment_, 4096)));
@@ -207,9 +216,10 @@ Status SequentialReader::ReopenBuffered() {
 }
 
 Result<std::unique_ptr<ChunkSource>> OpenSequentialReader(const std::string& path,
-                                                          const IoOptions& options) {
+                                                          const IoOptions& options,
+                                                          uint64_t start_offset) {
   SK_ASSIGN_OR_RETURN(std::unique_ptr<SequentialReader> reader,
-                      SequentialReader::Open(path, options));
+                      SequentialReader::Open(path, options, start_offset));
   return std::unique_ptr<ChunkSource>(std::move(reader));
 }
 

@@ -14,6 +14,11 @@
 // O_DIRECT falls back to buffered reads when the file system rejects it
 // (EINVAL at open or at the first read: tmpfs, some overlay file systems).
 //
+// Open with start_offset > 0 streams the file from that offset on (a second
+// thread reading the back half of one file); the stream's size() is then
+// what follows the offset. REQUIRES: start_offset is a multiple of the
+// file's direct I/O alignment (any multiple of 1 MiB is) and <= its size.
+//
 // Threading: owned and used by one thread; the io_uring ring is created at
 // the first Next(), on the thread that calls it. Not copyable.
 // Lifetime: a span is valid until the next Next() or destruction.
@@ -38,14 +43,15 @@ namespace shardkit::storage {
 class SequentialReader final : public ChunkSource {
  public:
   static Result<std::unique_ptr<SequentialReader>> Open(const std::string& path,
-                                                        const IoOptions& options);
+                                                        const IoOptions& options,
+                                                        uint64_t start_offset = 0);
   ~SequentialReader() override;
   SequentialReader(const SequentialReader&) = delete;
   SequentialReader& operator=(const SequentialReader&) = delete;
 
   Result<ByteSpan> Next() override;
   const std::string& name() const override { return path_; }
-  std::optional<uint64_t> size() const override { return file_size_; }
+  std::optional<uint64_t> size() const override { return file_size_ - start_offset_; }
 
   // For tests, io-probe and benchmarks.
   bool direct() const { return direct_; }
@@ -86,6 +92,7 @@ class SequentialReader final : public ChunkSource {
   uint32_t alignment_ = 1;
   uint32_t block_bytes_ = 0;
   uint64_t file_size_ = 0;
+  uint64_t start_offset_ = 0;
   uint64_t next_submit_offset_ = 0;
   uint64_t next_deliver_offset_ = 0;
   uint64_t next_deliver_block_ = 0;

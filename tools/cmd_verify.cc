@@ -1,7 +1,9 @@
 // shardkit verify [--deep] [--json] [--threads N] PATH...
 //
 // Checks each path end to end on up to N threads (default: the number of
-// CPUs), one path per thread. What a path is follows ResolveInput
+// CPUs), one path per thread; when N is at least twice the number of paths,
+// an RDB file of 64 MiB or more is read by two threads (VerifyRdb's split
+// read, formats/rdb/rdb_verify.h), with the same result as one. What a path is follows ResolveInput
 // (tools/input_files.h): an RDB file (formats/rdb/rdb_verify.h), a legacy AOF
 // with or without an RDB preamble, or a multi-part AOF given as its
 // directory, its appendonlydir's parent or its manifest
@@ -71,7 +73,14 @@ std::string EnterpriseNamedBy(const std::string& named_by) {
   return named_by.rfind("an ", 0) == 0 ? "found in " + named_by : "AUX " + named_by;
 }
 
-void VerifyRdbFile(const storage::IoOptions& io, bool deep, FileResult* result) {
+// One file's options: `split` lets an RDB file be read by two threads.
+struct VerifyFileOptions {
+  bool deep = false;
+  bool split = false;
+};
+
+void VerifyRdbFile(const storage::IoOptions& io, const VerifyFileOptions& file,
+                   FileResult* result) {
   result->format = "rdb";
   auto source = OpenInput(result->path, io);
   if (!source.ok()) {
@@ -79,8 +88,11 @@ void VerifyRdbFile(const storage::IoOptions& io, bool deep, FileResult* result) 
     return;
   }
   rdb::RdbVerifyOptions options;
-  options.deep = deep;
+  options.deep = file.deep;
   options.layout = loader::LayoutProducerOf(result->path);
+  if (file.split) {
+    options.split.open_at = [&](uint64_t offset) { return OpenInput(result->path, io, offset); };
+  }
   result->rdb = rdb::VerifyRdb(source->get(), options);
   result->status = result->rdb.error;
   result->error_offset = result->rdb.error_offset;
@@ -141,7 +153,8 @@ void VerifyNativeFile(const storage::IoOptions& io, bool deep, FileResult* resul
   if (!result->status.ok()) result->error_file = result->path;
 }
 
-void VerifyPath(const storage::IoOptions& io, bool deep, FileResult* result) {
+void VerifyPath(const storage::IoOptions& io, const VerifyFileOptions& file, FileResult* result) {
+  const bool deep = file.deep;
   Result<ResolvedInput> in = ResolveInput(result->path);
   if (!in.ok()) {
     result->status = in.status();
@@ -149,7 +162,7 @@ void VerifyPath(const storage::IoOptions& io, bool deep, FileResult* result) {
   }
   switch (in->kind) {
     case InputKind::kRdb:
-      VerifyRdbFile(io, deep, result);
+      VerifyRdbFile(io, file, result);
       return;
     case InputKind::kAofFile:
     case InputKind::kAofMultiPart:
@@ -267,6 +280,8 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
   j["trailing_bytes"] = rep.trailing_bytes;
   j["bytes"] = r.is_aof ? AofBytes(r.aof) : rep.bytes_read;
   j["seconds"] = r.seconds;
+  // Where the second thread's half began when an RDB file was read by two.
+  j["split_at"] = !r.is_aof && rep.split_at.has_value() ? nlohmann::json(*rep.split_at) : nullptr;
   j["warnings"] = r.is_aof ? r.aof.warnings : rep.warnings;
   j["aof"] = r.is_aof ? AofJson(r.aof) : nlohmann::json(nullptr);
   j["native"] = nullptr;
@@ -346,11 +361,14 @@ int Run(const VerifyArgs& args, const CommandEnv& env) {
   const std::string backend = BackendInUse(io);
   std::vector<FileResult> results(args.paths.size());
   std::atomic<size_t> next{0};
+  VerifyFileOptions file;
+  file.deep = args.deep;
+  file.split = static_cast<size_t>(std::max(args.threads, 1)) >= 2 * results.size();
   auto worker = [&]() {
     for (size_t i = next++; i < results.size(); i = next++) {
       auto start = std::chrono::steady_clock::now();
       results[i].path = args.paths[i];
-      VerifyPath(io, args.deep, &results[i]);
+      VerifyPath(io, file, &results[i]);
       results[i].seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
@@ -390,7 +408,9 @@ void AddVerify(CLI::App& app, CommandEnv& env) {
                 "listpacks, intsets, streams, scores), also in AOF RDB parts "
                 "and native key blocks");
   cmd->add_flag("--json", args->json, "One JSON object per path on stdout (JSON Lines)");
-  cmd->add_option("--threads", args->threads, "Paths verified in parallel (default: CPUs)")
+  cmd->add_option("--threads", args->threads,
+                  "Threads (default: CPUs): paths verified in parallel; with at least two per "
+                  "path, an RDB file of 64 MiB or more is read by two")
       ->check(CLI::Range(1, 1024));
   cmd->callback([args, &env]() { env.exit_code = Run(*args, env); });
 }

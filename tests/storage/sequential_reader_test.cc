@@ -70,6 +70,32 @@ TEST_P(SequentialReaderTest, SmallBlocksDeepQueue) {
   ExpectRoundTrip(dir.path(), 100000, 4096, 1);
 }
 
+// Opened at an aligned offset, the stream is the file from there on (the
+// second thread of a split RDB verify); an unaligned or past-the-end offset
+// is refused.
+TEST_P(SequentialReaderTest, StartOffsetStreamsTheRestOfTheFile) {
+  TempDir dir;
+  const std::string path = dir.File("tail");
+  const std::string data = PatternBytes((3ull << 20) + 4321, 7);
+  WriteFileOrDie(path, data);
+  for (uint64_t start : {0ull, 1ull << 20, 3ull << 20}) {
+    auto reader = SequentialReader::Open(path, Options(1 << 20, 4), start);
+    ASSERT_TRUE(reader.ok()) << reader.status().ToString();
+    EXPECT_EQ((*reader)->size(), data.size() - start);
+    EXPECT_TRUE(ReadAll(**reader) == data.substr(start)) << "start " << start;
+  }
+  auto whole = SequentialReader::Open(path, Options(1 << 20, 4));
+  ASSERT_TRUE(whole.ok());
+  if ((*whole)->alignment() > 1) {
+    EXPECT_EQ(SequentialReader::Open(path, Options(1 << 20, 4), (*whole)->alignment() + 1)
+                  .status()
+                  .code(),
+              StatusCode::kInvalidArgument);
+  }
+  EXPECT_EQ(SequentialReader::Open(path, Options(1 << 20, 4), 4ull << 20).status().code(),
+            StatusCode::kInvalidArgument);
+}
+
 TEST_P(SequentialReaderTest, UsesDirectIoWhenAsked) {
   TempDir dir;
   std::string path = dir.File("d");

@@ -86,6 +86,33 @@ TEST(Crc64, NonZeroSeedAgrees) {
   }
 }
 
+// Two halves checksummed apart and combined give the whole file's CRC, at
+// every split of short inputs and at random splits of a 3 MB one.
+TEST(Crc64, CombineOfHalvesIsTheWholeCrc) {
+  const uint64_t seed = testing::TestSeed();
+  std::mt19937_64 rng(seed);
+  std::string data = RandomBytes(rng, 600);
+  for (size_t len = 0; len <= data.size(); len += 7) {
+    std::string_view s(data.data(), len);
+    const uint64_t whole = Crc64(0, AsBytes(s));
+    for (size_t split = 0; split <= len; ++split) {
+      const uint64_t a = Crc64(0, AsBytes(s.substr(0, split)));
+      const uint64_t b = Crc64(0, AsBytes(s.substr(split)));
+      ASSERT_EQ(Crc64Combine(a, b, len - split), whole) << "len " << len << " split " << split;
+    }
+  }
+  std::string big = RandomBytes(rng, 3'000'000);
+  const uint64_t whole = Crc64(0, AsBytes(big));
+  for (int i = 0; i < 8; ++i) {
+    const size_t split = rng() % (big.size() + 1);
+    std::string_view s(big);
+    const uint64_t a = Crc64(0, AsBytes(s.substr(0, split)));
+    const uint64_t b = Crc64(0, AsBytes(s.substr(split)));
+    ASSERT_EQ(Crc64Combine(a, b, big.size() - split), whole)
+        << "split " << split << " seed " << seed;
+  }
+}
+
 TEST(Crc64, ObserverAccumulatesAndResets) {
   Crc64Observer observer;
   observer.Observe(AsBytes("1234"));
