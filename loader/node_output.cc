@@ -203,6 +203,7 @@ Status NodeOutput::File::Commit(size_t n) {
 
 Status NodeOutput::File::Publish() {
   SK_RETURN_IF_ERROR(inner_->Publish());
+  std::lock_guard<std::mutex> lock(owner_->files_mu_);
   owner_->files_.push_back({file_name_, bytes_, Hex64(crc_)});
   return Status();
 }

@@ -6,11 +6,14 @@
 // (storage::AtomicFileWriter: temp, fdatasync, rename, fsync dir); Publish()
 // writes the marker last, renames the staging directory to "<out>/node-K"
 // and fsyncs <out>. Abandon() (or the destructor without Publish) removes the
-// staging directory. The rdb sink is owned here; one thread writes to it.
+// staging directory. Each File is written by one thread; Files of one
+// NodeOutput may be published from several threads at once (recover's
+// phase 1 writes every node's fragments into one directory).
 // Errors: naming the path and the operation.
 #pragma once
 
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -117,6 +120,7 @@ class NodeOutput {
   std::string staging_;
   std::string final_;
   storage::IoOptions io_;
+  std::mutex files_mu_;  // guards files_ while Files publish
   std::vector<OutputFile> files_;
   bool done_ = false;
 };
