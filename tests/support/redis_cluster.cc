@@ -1,8 +1,11 @@
 #include "tests/support/redis_cluster.h"
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
+#include <sys/file.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -52,6 +55,29 @@ int EphemeralPortLow() {
   return low;
 }
 
+// Reserves `port` for this process's lifetime across every test process of
+// the machine: an exclusive flock on /tmp/shardkit-test-ports/<port>, held by
+// a descriptor that stays open until the process exits (the kernel drops the
+// lock then, whatever way it ends). A port is free to bind between the pick
+// and the server's start, which can be seconds later (a test picks the ports
+// of a cluster, recovers onto them, then starts the servers): a concurrent
+// test's PickClusterPorts took such a port in CI ("port 18685 is served by
+// another process"). flock locks belong to the open file description, so a
+// second pick in the same process is refused too.
+bool ReservePort(int port) {
+  static const char* kDir = "/tmp/shardkit-test-ports";
+  mkdir(kDir, 01777);  // EEXIST is fine; any other error shows at open()
+  chmod(kDir, 01777);  // every user's tests share it (umask would narrow it)
+  std::string path = std::string(kDir) + "/" + std::to_string(port);
+  int fd = open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+  if (fd < 0) return true;  // cannot reserve (read-only /tmp): bind checks only
+  if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    close(fd);
+    return false;
+  }
+  return true;  // fd deliberately kept open: the reservation
+}
+
 }  // namespace
 
 Result<std::vector<int>> PickClusterPorts(int count) {
@@ -78,7 +104,7 @@ Result<std::vector<int>> PickClusterPorts(int count) {
   for (int attempt = 0; attempt < 2000 && static_cast<int>(chosen.size()) < count; ++attempt) {
     int p = lo + static_cast<int>(rng() % static_cast<uint32_t>(span));
     if (chosen.count(p) || chosen.count(p - 10000) || chosen.count(p + 10000)) continue;
-    if (PortFree(p) && PortFree(p + 10000)) chosen.insert(p);
+    if (PortFree(p) && PortFree(p + 10000) && ReservePort(p)) chosen.insert(p);
   }
   if (static_cast<int>(chosen.size()) < count) {
     return Status::ResourceExhausted("could not find " + std::to_string(count) +
