@@ -407,31 +407,9 @@ void GroupEnterpriseCopies(const Discovery& d, std::vector<ShardDecision>* out) 
   }
 }
 
-// The estimating discover's exception: standalone volumes (no nodes.conf;
-// Redis Enterprise shard copies too) own no slots, so only their keys' slots
-// tell whether they share slots with another shard (the ambiguity check).
-// They are read in full unless they are the only volumes and all of one
-// replication lineage (one database and its replicas: nothing to share with).
-uint64_t RescanStandaloneVolumes(std::vector<VolumeReport>* volumes,
-                                 const DiscoverOptions& options) {
-  std::vector<int> standalone;
-  std::set<std::string> lineages;
-  for (size_t i = 0; i < volumes->size(); ++i) {
-    const VolumeReport& v = (*volumes)[i];
-    if (v.nodes) continue;
-    standalone.push_back(static_cast<int>(i));
-    lineages.insert(VolumeLineage(v));
-  }
-  if (standalone.empty()) return 0;
-  const bool one_database = standalone.size() == volumes->size() && lineages.size() == 1 &&
-                            !lineages.begin()->empty();
-  if (one_database) return 0;
-  return ScanCandidates(volumes, options, false, &standalone);
-}
-
 }  // namespace
 
-Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverOptions& options) {
+Result<Discovery> ListVolumes(const std::vector<std::string>& dirs) {
   if (dirs.empty()) return Status::InvalidArgument("no volume directories given");
   Discovery out;
   for (const std::string& dir : dirs) {
@@ -445,22 +423,67 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     out.volumes.emplace_back();
     SK_RETURN_IF_ERROR(LoadVolume(dir, &out.volumes.back()));
   }
-  if (options.scan) {
-    out.scan_bytes_read = ScanCandidates(&out.volumes, options, options.estimate);
-  }
-  if (options.scan && options.estimate) {
-    out.scan_bytes_read += RescanStandaloneVolumes(&out.volumes, options);
-  }
-  if (options.scan) {
-    for (const EnterpriseVolume& e : out.enterprise_volumes) {
-      for (const std::string& path : e.ccs_files) out.ccs.push_back(ReadCcs(path, options.io));
-    }
-    for (const CcsReport& c : out.ccs) {
-      if (!c.status.ok()) out.warnings.push_back("CCS " + c.path + " unreadable: " + c.status.ToString());
-    }
-    for (std::string& w : CompareCcsCopies(out.ccs)) out.warnings.push_back(std::move(w));
-  }
+  return out;
+}
 
+uint64_t ScanVolumeCandidates(std::vector<VolumeReport>* volumes, const DiscoverOptions& options,
+                              const std::vector<int>* only) {
+  return ScanCandidates(volumes, options, options.estimate, only);
+}
+
+void ReadCcsCopies(Discovery* d, const DiscoverOptions& options) {
+  for (const EnterpriseVolume& e : d->enterprise_volumes) {
+    for (const std::string& path : e.ccs_files) d->ccs.push_back(ReadCcs(path, options.io));
+  }
+}
+
+Result<Discovery> ScanVolumes(const std::vector<std::string>& dirs,
+                              const DiscoverOptions& options) {
+  SK_ASSIGN_OR_RETURN(Discovery out, ListVolumes(dirs));
+  if (options.scan) {
+    out.scan_bytes_read = ScanVolumeCandidates(&out.volumes, options);
+    ReadCcsCopies(&out, options);
+  }
+  return out;
+}
+
+// The estimating discover's exception: standalone volumes (no nodes.conf;
+// Redis Enterprise shard copies too) own no slots, so only their keys' slots
+// tell whether they share slots with another shard (the ambiguity check).
+// They are read in full unless they are the only volumes and all of one
+// replication lineage (one database and its replicas: nothing to share with).
+std::vector<int> StandaloneVolumesToRescan(const std::vector<VolumeReport>& volumes) {
+  std::vector<int> standalone;
+  std::set<std::string> lineages;
+  for (size_t i = 0; i < volumes.size(); ++i) {
+    const VolumeReport& v = volumes[i];
+    if (v.nodes) continue;
+    standalone.push_back(static_cast<int>(i));
+    lineages.insert(VolumeLineage(v));
+  }
+  const bool one_database =
+      standalone.size() == volumes.size() && lineages.size() == 1 && !lineages.begin()->empty();
+  if (one_database) standalone.clear();
+  return standalone;
+}
+
+uint64_t RescanStandaloneVolumes(Discovery* d, const DiscoverOptions& options) {
+  const std::vector<int> standalone = StandaloneVolumesToRescan(d->volumes);
+  if (standalone.empty()) return 0;
+  DiscoverOptions full = options;
+  full.estimate = false;
+  const uint64_t bytes = ScanVolumeCandidates(&d->volumes, full, &standalone);
+  d->scan_bytes_read += bytes;
+  return bytes;
+}
+
+namespace {
+
+// Step 2: the topology from every nodes.conf, and the volumes that have none
+// (standalone volumes; a volume whose nodes.conf names a node of no
+// slot-owning shard is a cluster node and is ignored).
+std::vector<int> MergeNodesConfs(Discovery* discovery) {
+  Discovery& out = *discovery;
   std::vector<NamedNodesConf> confs;
   for (const VolumeReport& v : out.volumes) {
     if (v.nodes) confs.push_back({*v.files.nodes_conf, *v.nodes});
@@ -473,8 +496,6 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
                            " slots have no owner in any nodes.conf");
   }
   for (VolumeReport& v : out.volumes) v.lineage = VolumeLineage(v);
-  // Standalone volumes: no nodes.conf at all (a volume whose nodes.conf names
-  // a node of no slot-owning shard is a cluster node and is ignored).
   std::vector<int> standalone;
   for (size_t i = 0; i < out.volumes.size(); ++i) {
     const VolumeReport& v = out.volumes[i];
@@ -487,7 +508,14 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     }
     standalone.push_back(static_cast<int>(i));
   }
-  std::vector<bool> joined(out.volumes.size(), false);
+  return standalone;
+}
+
+// Step 4, with the standalone volumes of a cluster shard's lineage (step 5):
+// one decision per old shard. Sets joined[v] for each standalone volume taken.
+void DecideClusterShards(const std::vector<int>& standalone, std::vector<bool>* joined,
+                         Discovery* discovery) {
+  Discovery& out = *discovery;
   for (const OldShard& shard : out.topology.shards) {
     ShardDecision d;
     d.master_id = shard.master_id;
@@ -496,9 +524,8 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     for (size_t i = 0; i < out.volumes.size(); ++i) {
       const std::string& id = out.volumes[i].node_id;
       if (id.empty()) continue;
-      if (id == shard.master_id ||
-          std::find(shard.replica_ids.begin(), shard.replica_ids.end(), id) !=
-              shard.replica_ids.end()) {
+      if (id == shard.master_id || std::find(shard.replica_ids.begin(), shard.replica_ids.end(),
+                                             id) != shard.replica_ids.end()) {
         members.push_back(static_cast<int>(i));
       }
     }
@@ -507,15 +534,15 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     const size_t cluster_members = members.size();
     for (int vi : standalone) {
       const std::string& lineage = out.volumes[vi].lineage;
-      if (lineage.empty() || joined[vi]) continue;
+      if (lineage.empty() || (*joined)[vi]) continue;
       for (size_t m = 0; m < cluster_members; ++m) {
         if (out.volumes[members[m]].lineage == lineage) {
           members.push_back(vi);
-          joined[vi] = true;
+          (*joined)[vi] = true;
           d.lineage = lineage;
-          out.warnings.push_back(out.volumes[vi].files.dir + ": no nodes.conf, but replication id " +
-                                 lineage + " is shard " + shard.master_id +
-                                 "'s: taken as one of its copies");
+          out.warnings.push_back(out.volumes[vi].files.dir +
+                                 ": no nodes.conf, but replication id " + lineage + " is shard " +
+                                 shard.master_id + "'s: taken as one of its copies");
           break;
         }
       }
@@ -523,7 +550,13 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
     DecideShard(out.volumes, std::move(members), &d);
     out.shards.push_back(std::move(d));
   }
-  // The other standalone volumes, one shard per lineage.
+}
+
+// Steps 5 and 7: the other standalone volumes, one shard per lineage, and
+// the Enterprise copies; listed freshest first, then by directory.
+void DecideStandaloneShards(const std::vector<int>& standalone, const std::vector<bool>& joined,
+                            Discovery* discovery) {
+  Discovery& out = *discovery;
   std::vector<std::vector<int>> groups;
   for (int vi : standalone) {
     if (joined[vi]) continue;
@@ -549,19 +582,40 @@ Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverO
   }
   // Freshest first (a merge lets the first source holding a slot win), then
   // by directory.
-  std::stable_sort(singles.begin(), singles.end(),
-                   [&](const ShardDecision& a, const ShardDecision& b) {
-                     const int64_t wa = ChosenSavedMs(out, a), wb = ChosenSavedMs(out, b);
-                     if (wa != wb) return wa > wb;
-                     const VolumeFiles& fa = out.volumes[a.members[0]].files;
-                     const VolumeFiles& fb = out.volumes[b.members[0]].files;
-                     return fa.real_dir != fb.real_dir ? fa.real_dir < fb.real_dir
-                                                       : fa.dir < fb.dir;
-                   });
+  std::stable_sort(
+      singles.begin(), singles.end(), [&](const ShardDecision& a, const ShardDecision& b) {
+        const int64_t wa = ChosenSavedMs(out, a), wb = ChosenSavedMs(out, b);
+        if (wa != wb) return wa > wb;
+        const VolumeFiles& fa = out.volumes[a.members[0]].files;
+        const VolumeFiles& fb = out.volumes[b.members[0]].files;
+        return fa.real_dir != fb.real_dir ? fa.real_dir < fb.real_dir : fa.dir < fb.dir;
+      });
   for (ShardDecision& d : singles) out.shards.push_back(std::move(d));
+}
+
+}  // namespace
+
+void DecideDiscovery(Discovery* discovery) {
+  Discovery& out = *discovery;
+  for (const CcsReport& c : out.ccs) {
+    if (!c.status.ok()) {
+      out.warnings.push_back("CCS " + c.path + " unreadable: " + c.status.ToString());
+    }
+  }
+  for (std::string& w : CompareCcsCopies(out.ccs)) out.warnings.push_back(std::move(w));
+  const std::vector<int> standalone = MergeNodesConfs(&out);
+  std::vector<bool> joined(out.volumes.size(), false);
+  DecideClusterShards(standalone, &joined, &out);
+  DecideStandaloneShards(standalone, joined, &out);
   FindAmbiguities(&out);
   for (const Ambiguity& a : out.ambiguous) out.warnings.push_back(a.message);
   for (std::string& m : GroupShardsByCcs(out).disagreements) out.warnings.push_back(std::move(m));
+}
+
+Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverOptions& options) {
+  SK_ASSIGN_OR_RETURN(Discovery out, ScanVolumes(dirs, options));
+  if (options.scan && options.estimate) RescanStandaloneVolumes(&out, options);
+  DecideDiscovery(&out);
   return out;
 }
 

@@ -42,6 +42,16 @@
 // Every choice carries a one-line reason; every rejected candidate and every
 // topology conflict is reported.
 //
+// Discover runs in three parts, which callers may run apart (one process per
+// volume: `discover --volume-report`, loader/volume_report.h):
+//   ScanVolumes       steps 1 and 3 and the CCS reads of step 7: each volume
+//                     on its own, no decision depends on another volume;
+//   RescanStandaloneVolumes  the estimating scan's exception (below), the one
+//                     read that depends on every volume;
+//   DecideDiscovery   the rest: no I/O, a function of what the scans read.
+// Discover = ScanVolumes, then (estimate) RescanStandaloneVolumes, then
+// DecideDiscovery.
+//
 // Threading: Discover scans candidates on up to options.threads threads.
 // Errors: only for unusable input as a whole (no directory given, a volume
 // that does not exist or escapes its boundary); damaged files are reported
@@ -167,5 +177,44 @@ struct Discovery {
 };
 
 Result<Discovery> Discover(const std::vector<std::string>& dirs, const DiscoverOptions& options);
+
+// Step 1 and the candidate lists of step 3, by names and sizes only: each
+// volume's files and candidates (health: what the names and sizes say), the
+// Enterprise paths with their copies and CCS files (their notes in
+// `warnings`). Nothing is read. Errors: as Discover's.
+Result<Discovery> ListVolumes(const std::vector<std::string>& dirs);
+
+// Scans the healthy candidates of volumes[i] for each i in `only` (every
+// volume when null) as options.estimate says, on up to options.threads
+// threads: sets each one's scan, or its health to why the scan failed.
+// Returns what the scans read, at most (a failed scan counts its files'
+// sizes).
+uint64_t ScanVolumeCandidates(std::vector<VolumeReport>* volumes, const DiscoverOptions& options,
+                              const std::vector<int>* only = nullptr);
+
+// Reads every CCS copy that d->enterprise_volumes list into d->ccs.
+void ReadCcsCopies(Discovery* d, const DiscoverOptions& options);
+
+// ListVolumes, then (options.scan) ScanVolumeCandidates and ReadCcsCopies:
+// volumes, enterprise_volumes, ccs, warnings and scan_bytes_read of a
+// Discovery, the rest left to DecideDiscovery.
+Result<Discovery> ScanVolumes(const std::vector<std::string>& dirs, const DiscoverOptions& options);
+
+// The estimating scan's exception (DiscoverOptions::estimate): standalone
+// volumes (no nodes.conf; Redis Enterprise shard copies too) own no slots, so
+// only their keys' slots tell whether they share slots with another shard.
+// They are read in full unless they are the only volumes and all of one
+// replication lineage (by what their header scans say). Returns the indices
+// of the volumes to read in full (empty: none).
+std::vector<int> StandaloneVolumesToRescan(const std::vector<VolumeReport>& volumes);
+
+// Reads those volumes' candidates in full (after a header scan) and adds what
+// that read to d->scan_bytes_read; returns it.
+uint64_t RescanStandaloneVolumes(Discovery* d, const DiscoverOptions& options);
+
+// Steps 2 and 4-7 over what the scans found: topology, shards and their
+// sources, lineages, ambiguities, CCS grouping and their warnings (appended
+// to d->warnings). No I/O; d's topology, shards and ambiguous must be empty.
+void DecideDiscovery(Discovery* d);
 
 }  // namespace shardkit::loader
