@@ -1,17 +1,25 @@
-// shardkit discover [--json] [--quick] [--threads N] DIR...
+// shardkit discover [--json] [--quick] [--estimate] [--threads N] DIR...
+// shardkit discover --volume-report OUT [--estimate] [--threads N] DIR
 // Reports what each old volume holds and which source is authoritative for
 // each old shard (loader/discovery.h). Exit 0 when every shard has a usable
 // source, 1 when a shard has none, 2 on usage or I/O errors.
+// --volume-report: the scan of one volume only, written atomically to OUT as
+// JSON (loader/volume_report.h, tools/volume_report_json.h) for `plan
+// --volume-reports`, which decides over every volume's report; no decision
+// is made here. Exit 0 written (damaged files are in the report), 2 usage
+// or I/O errors.
 #include <cstdio>
 #include <iostream>
 #include <thread>
 
 #include "loader/ccs_grouping.h"
 #include "loader/discovery.h"
+#include "loader/volume_report.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
 #include "tools/exit_codes.h"
 #include "tools/plan_json.h"
+#include "tools/volume_report_json.h"
 
 namespace shardkit::tools {
 namespace {
@@ -21,6 +29,7 @@ struct DiscoverArgs {
   bool json = false;
   bool quick = false;
   bool estimate = false;
+  std::string volume_report;  // OUT of --volume-report
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
@@ -98,6 +107,40 @@ void PrintText(const loader::Discovery& d) {
                static_cast<unsigned long long>(d.scan_bytes_read));
 }
 
+// --volume-report: scans the one volume and writes its report.
+int RunVolumeReport(const DiscoverArgs& args, const loader::DiscoverOptions& options) {
+  if (args.dirs.size() != 1 || args.json || args.quick) {
+    return ReportError("discover",
+                       Status::InvalidArgument(
+                           "--volume-report takes exactly one volume (an Enterprise path counts "
+                           "as one) and neither --json nor --quick; got " +
+                           std::to_string(args.dirs.size()) + " paths"));
+  }
+  auto report = loader::MakeVolumeScanReport(args.dirs[0], options);
+  if (!report.ok()) return ReportError("discover", report.status());
+  const std::string text = VolumeReportToJson(*report).dump(2) + "\n";
+  Status s = WriteFileAtomically(args.volume_report, text, options.io);
+  if (!s.ok()) return ReportError("discover", s.WithPrefix("writing " + args.volume_report));
+  size_t sources = 0, usable = 0;
+  for (const loader::VolumeReport& v : report->scanned.volumes) {
+    for (const loader::SourceCandidate& c : v.candidates) {
+      ++sources;
+      usable += c.health.ok() ? 1 : 0;
+    }
+  }
+  std::fprintf(stderr,
+               "volume report %s: %s: %zu volume%s, %zu sources (%zu usable), %s scans read "
+               "%llu bytes\n",
+               args.volume_report.c_str(), args.dirs[0].c_str(), report->scanned.volumes.size(),
+               report->scanned.volumes.size() == 1 ? "" : "s", sources, usable,
+               options.estimate ? "header" : "full",
+               static_cast<unsigned long long>(report->scanned.scan_bytes_read));
+  for (const std::string& w : report->scanned.warnings) {
+    std::fprintf(stderr, "warning: %s\n", w.c_str());
+  }
+  return kExitOk;
+}
+
 int Run(const DiscoverArgs& args, const CommandEnv& env) {
   loader::DiscoverOptions options;
   options.scan = !args.quick;
@@ -105,6 +148,7 @@ int Run(const DiscoverArgs& args, const CommandEnv& env) {
   options.threads = args.threads;
   options.now_ms = NowMs();
   options.io = IoOptionsFor(env);
+  if (!args.volume_report.empty()) return RunVolumeReport(args, options);
   auto d = loader::Discover(args.dirs, options);
   if (!d.ok()) return ReportError("discover", d.status());
   if (args.json) {
@@ -129,6 +173,11 @@ void AddDiscover(CLI::App& app, CommandEnv& env) {
                 "Read each RDB part only up to its first db (replication id and offset, "
                 "save time), as plan --estimate does: keys, CRC and per-slot figures are not "
                 "read (SPEC.md \"Estimated plans\")");
+  cmd->add_option("--volume-report", args->volume_report,
+                  "Scan the one volume DIR and write its report here (JSON, atomically) for "
+                  "`plan --volume-reports`, which decides over every volume's report: one "
+                  "process per volume, where that volume is attached (SPEC.md \"Volume "
+                  "reports\")");
   cmd->add_option("--threads", args->threads, "Files scanned in parallel")
       ->check(CLI::Range(1, 256));
   cmd->callback([args, &env] { env.exit_code = Run(*args, env); });

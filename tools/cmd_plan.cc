@@ -1,6 +1,7 @@
 // shardkit plan (--nodes N | --standalone) [--replicas R] [--endpoints h:p,...]
 //               [--weights w,...] [--out plan.json] [--discovery-out discovery.json]
 //               [--allow-missing-shards] [--merge-standalone] DIR...
+// shardkit plan (--nodes N | --standalone) [the same flags] --volume-reports R...
 // shardkit plan --spec recovery.json --out DIR   (tools/spec_plan.h)
 // Discovers the volumes (full scan), then assigns the 16384 slots to N new
 // masters balanced by bytes, gives each R replicas (nodes N.., the replicas
@@ -10,23 +11,30 @@
 // nodes.conf (loader::TargetShape). --discovery-out also writes the discovery report (what
 // `discover --json` prints) from the same scan, so a bootstrapper that keeps
 // both reads every source once. A summary goes to stderr.
+// --volume-reports takes the volumes' scans from `discover --volume-report`
+// files instead of reading the volumes (loader/volume_report.h): every report
+// is read and checked before anything is written; for the same volumes the
+// plan is the one made from the directories.
 #include <cstdio>
 #include <iostream>
 #include <thread>
 
 #include "loader/recovery_plan.h"
+#include "loader/volume_report.h"
 #include "net/endpoint.h"
 #include "tools/cli_common.h"
 #include "tools/command.h"
 #include "tools/exit_codes.h"
 #include "tools/plan_json.h"
 #include "tools/spec_plan.h"
+#include "tools/volume_report_json.h"
 
 namespace shardkit::tools {
 namespace {
 
 struct PlanArgs {
   std::vector<std::string> dirs;
+  std::vector<std::string> volume_reports;
   int nodes = 0;
   int replicas = 0;
   std::vector<std::string> endpoints;
@@ -46,12 +54,23 @@ struct PlanArgs {
 // (a directory). Without --spec, DIR... and --nodes are required.
 int RunSpecOrUsage(const PlanArgs& args, const CLI::App& cmd, const CommandEnv& env) {
   if (args.spec.empty()) {
-    if (args.dirs.empty()) {
-      std::fprintf(stderr, "shardkit plan: dirs (the old nodes' volumes) are required (or "
-                           "--spec)\n");
+    if (!args.volume_reports.empty() && !args.dirs.empty()) {
+      std::fprintf(stderr,
+                   "shardkit plan: volumes cannot be given with --volume-reports (the "
+                   "reports are the volumes' scans)\n");
+      return kExitUsageOrIo;
+    }
+    if (args.dirs.empty() && args.volume_reports.empty()) {
+      std::fprintf(stderr,
+                   "shardkit plan: dirs (the old nodes' volumes) are required (or "
+                   "--volume-reports, or --spec)\n");
       return kExitUsageOrIo;
     }
     return -1;  // Run() checks --nodes / --standalone
+  }
+  if (!args.volume_reports.empty()) {
+    std::fprintf(stderr, "shardkit plan: --volume-reports cannot be given with --spec\n");
+    return kExitUsageOrIo;
   }
   for (const char* flag : {"--nodes", "--standalone", "--replicas", "--endpoints", "--weights",
                            "--discovery-out", "--allow-missing-shards", "--merge-standalone"}) {
@@ -76,6 +95,18 @@ int RunSpecOrUsage(const PlanArgs& args, const CLI::App& cmd, const CommandEnv& 
   return RunPlanSpec(args.spec, args.out, args.threads, env);
 }
 
+// Every report, read and parsed, then merged and decided (the refusals come
+// before anything is written).
+Result<loader::Discovery> DiscoveryFromReports(const PlanArgs& args) {
+  std::vector<loader::NamedVolumeReport> reports;
+  for (const std::string& file : args.volume_reports) {
+    SK_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(file, 256 << 20));
+    SK_ASSIGN_OR_RETURN(loader::VolumeScanReport report, VolumeReportFromJson(text, file));
+    reports.push_back({file, std::move(report)});
+  }
+  return loader::MergeVolumeScanReports(std::move(reports), args.estimate);
+}
+
 int Run(const PlanArgs& args, const CommandEnv& env) {
   if (args.standalone ? args.nodes > 1 : args.nodes < 1) {
     return ReportError("plan", Status::InvalidArgument(
@@ -89,7 +120,8 @@ int Run(const PlanArgs& args, const CommandEnv& env) {
   dopt.now_ms = NowMs();
   dopt.io = IoOptionsFor(env);
   dopt.estimate = args.estimate;
-  auto d = loader::Discover(args.dirs, dopt);
+  auto d =
+      args.volume_reports.empty() ? loader::Discover(args.dirs, dopt) : DiscoveryFromReports(args);
   if (!d.ok()) return ReportError("plan", d.status());
   if (!args.discovery_out.empty()) {
     // Written before planning: when the plan fails (a shard with no usable
@@ -157,6 +189,11 @@ void AddPlan(CLI::App& app, CommandEnv& env) {
       "every database of a recovery spec); write plan.json");
   cmd->add_option("dirs", args->dirs, "One directory per old node's volume (required without "
                                       "--spec)");
+  cmd->add_option("--volume-reports", args->volume_reports,
+                  "Plan from these volume reports (`discover --volume-report`, one per old "
+                  "volume) instead of reading the volumes: the same plan as from the "
+                  "directories; with --estimate, the reports of volumes with a nodes.conf must "
+                  "be made with --estimate (SPEC.md \"Volume reports\")");
   cmd->add_option("--nodes", args->nodes,
                   "Number of new masters (the nodes owning slots); required unless --standalone "
                   "or --spec")
