@@ -13,7 +13,9 @@
 // equal the one-process recover's byte for byte, the reports' counts must
 // equal `recover --node-index K`'s, and the new cluster must hold, key by
 // key, A + (B less A's keys) + C's keys after its FLUSHALL. Then the
-// refusals: missing, damaged, foreign and extra fragments.
+// refusals: missing, damaged, foreign and extra fragments. The plan made
+// from one `discover --volume-report` per volume (each in its namespace) is
+// the plan made from the volumes, and its two phases give the same bytes.
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -185,14 +187,11 @@ class RecoverFragmentsTest : public ::testing::Test {
     ASSERT_NE(one_report_, nullptr);
   }
 
-  // Phase 1 of source `i` (its volume `name`) into `frags`: in a mount
-  // namespace where the other volumes and the reference output do not
-  // exist and its own volume is read-only, when `isolate`.
-  static Result<ProcessResult> SplitSource(int i, const std::string& name,
-                                           const std::string& frags, bool isolate) {
-    const std::string cmd = ShardkitBinary() + " recover --plan " + work_->File("plan.json") +
-                            " --source " + std::to_string(i) + " --fragments " + frags +
-                            " --json";
+  // Runs `cmd` with sh; when `isolate`, in a mount namespace where the
+  // volumes other than `name` and the reference output do not exist and
+  // volume `name` is read-only.
+  static Result<ProcessResult> WithOneVolume(const std::string& name, const std::string& cmd,
+                                             bool isolate) {
     if (!isolate) return RunProcess({"sh", "-ec", cmd});
     const std::string vol = work_->File("vol");
     const std::string keep = work_->File("keep-" + name);
@@ -209,16 +208,57 @@ class RecoverFragmentsTest : public ::testing::Test {
     return InMountNamespace(script + "exec " + cmd);
   }
 
-  // Phase 2 of node `k` from `frags` into `out`: no volume exists.
-  static Result<ProcessResult> AssembleNode(int k, const std::string& frags,
-                                            const std::string& out, bool isolate) {
-    const std::string cmd = ShardkitBinary() + " recover --plan " + work_->File("plan.json") +
-                            " --from-fragments " + frags + " --node-index " + std::to_string(k) +
-                            " --out " + out + " --json";
+  // Runs `cmd` with sh; when `isolate`, in a mount namespace with no volume.
+  static Result<ProcessResult> WithNoVolume(const std::string& cmd, bool isolate) {
     if (!isolate) return RunProcess({"sh", "-ec", cmd});
     return InMountNamespace("mount -t tmpfs tmpfs " + work_->File("vol") + "\n" +
                             "mount -t tmpfs tmpfs " + work_->File("one") + "\n" +
                             "test ! -e " + work_->File("vol/a") + "\nexec " + cmd);
+  }
+
+  // Phase 1 of source `i` (its volume `name`) into `frags`, with only that
+  // volume, when `isolate`.
+  static Result<ProcessResult> SplitSource(int i, const std::string& name, const std::string& frags,
+                                           bool isolate, const std::string& plan = "") {
+    const std::string cmd = ShardkitBinary() + " recover --plan " +
+                            (plan.empty() ? work_->File("plan.json") : plan) + " --source " +
+                            std::to_string(i) + " --fragments " + frags + " --json";
+    return WithOneVolume(name, cmd, isolate);
+  }
+
+  // Phase 2 of node `k` from `frags` into `out`: no volume exists.
+  static Result<ProcessResult> AssembleNode(int k, const std::string& frags, const std::string& out,
+                                            bool isolate, const std::string& plan = "") {
+    const std::string cmd = ShardkitBinary() + " recover --plan " +
+                            (plan.empty() ? work_->File("plan.json") : plan) +
+                            " --from-fragments " + frags + " --node-index " + std::to_string(k) +
+                            " --out " + out + " --json";
+    return WithNoVolume(cmd, isolate);
+  }
+
+  // Phases 1 and 2 of `plan` into work/<name>-frags and work/<name>/: every
+  // node's files must be the one-process recover's, byte for byte.
+  static void ExpectTwoPhasesGiveTheOneProcessBytes(const std::string& plan,
+                                                    const std::string& name, bool isolate) {
+    const std::string frags = work_->File(name + "-frags");
+    for (int i = 0; i < 3; ++i) {
+      auto r = SplitSource(i, source_order_[i], frags, isolate, plan);
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->exit_code, 0) << r->output;
+    }
+    for (int k = 0; k < 3; ++k) {
+      auto r = AssembleNode(k, frags, work_->File(name), isolate, plan);
+      ASSERT_TRUE(r.ok());
+      ASSERT_EQ(r->exit_code, 0) << r->output;
+      const std::string node = "/node-" + std::to_string(k);
+      const std::vector<std::string> files = FilesUnder(work_->File("one") + node);
+      ASSERT_EQ(files, FilesUnder(work_->File(name) + node));
+      for (const std::string& f : files) {
+        EXPECT_EQ(ReadFileOrDie(work_->File("one") + node + "/" + f),
+                  ReadFileOrDie(work_->File(name) + node + "/" + f))
+            << node << "/" << f;
+      }
+    }
   }
 
   static TempDir* work_;
@@ -325,6 +365,42 @@ TEST_F(RecoverFragmentsTest, OneVolumePerProcessGivesTheOneProcessBytes) {
       EXPECT_EQ(f->str, "hi");
     }
   }
+}
+
+// The plan too from one process per volume: `discover --volume-report` in a
+// namespace holding only its volume (read-only), `plan --volume-reports` in
+// one holding none. With the reference plan's clock it is plan.json byte for
+// byte, and the two phases from it give the one-process bytes.
+TEST_F(RecoverFragmentsTest, VolumeReportsPerProcessGiveThePlanAndTheOneProcessBytes) {
+  const bool isolate = MountNamespacesWork();
+  if (!isolate) {
+    ASSERT_NE(geteuid(), 0u) << "root, but unshare --mount failed: the isolation cannot be shown";
+    std::printf("[ note     ] not root: discover and plan run without mount namespaces\n");
+  }
+  const nlohmann::json reference = nlohmann::json::parse(ReadFileOrDie(work_->File("plan.json")));
+  const std::string clock =
+      "env SHARDKIT_NOW_MS=" + std::to_string(reference["created_ms"].get<int64_t>()) + " ";
+  fs::create_directories(work_->File("reports"));
+  std::string reports;
+  for (const char* name : {"a", "b", "c"}) {
+    const std::string report = work_->File(std::string("reports/") + name + ".json");
+    auto r = WithOneVolume(name,
+                           clock + ShardkitBinary() + " discover --volume-report " + report + " " +
+                               work_->File(std::string("vol/") + name),
+                           isolate);
+    ASSERT_TRUE(r.ok());
+    ASSERT_EQ(r->exit_code, 0) << r->output;
+    reports += " " + report;
+  }
+  const std::string plan = work_->File("reports-plan.json");
+  auto planned =
+      WithNoVolume(clock + ShardkitBinary() + " plan --nodes 3 --endpoints " + Endpoints(ports_) +
+                       " --out " + plan + " --merge-standalone --volume-reports" + reports,
+                   isolate);
+  ASSERT_TRUE(planned.ok());
+  ASSERT_EQ(planned->exit_code, 0) << planned->output;
+  ASSERT_EQ(ReadFileOrDie(plan), ReadFileOrDie(work_->File("plan.json")));
+  ExpectTwoPhasesGiveTheOneProcessBytes(plan, "from-reports", isolate);
 }
 
 TEST_F(RecoverFragmentsTest, RefusesMissingDamagedForeignAndExtraFragments) {
