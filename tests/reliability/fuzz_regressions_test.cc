@@ -46,11 +46,14 @@ void RegisterTarget(const char* name, TargetFn fn) { Registry()[name] = fn; }
 #include "tests/fuzz/fuzz_rdb_value.cc"
 #include "tests/fuzz/fuzz_recovery_spec.cc"
 #include "tests/fuzz/fuzz_resp.cc"
+#include "tests/fuzz/fuzz_volume_report.cc"
 #include "tests/fuzz/fuzz_ziplist.cc"
 #include "tests/fuzz/fuzz_zipmap.cc"
-// The plan file parser lives in tools/ (not in the engine libraries).
+// The plan file, recovery spec and volume report parsers live in tools/ (not
+// in the engine libraries).
 #include "tools/plan_json.cc"
 #include "tools/recovery_spec.cc"
+#include "tools/volume_report_json.cc"
 
 namespace shardkit::fuzz {
 namespace {
