@@ -1,20 +1,26 @@
 // shardkit k8s-manifests --plan plan.json --namespace NS --image IMG
-//                        --source-pvc I=CLAIM ... --scratch-pvc CLAIM
+//                        (--source-pvc I=CLAIM ... | --volume-claims C0,C1,...)
+//                        --scratch-pvc CLAIM
 //                        [--storage-class SC] [--storage-size Q] [--name NAME]
 //                        [--redis-image IMG] [--cluster-domain D]
 //                        [--run-as-user UID] [--out DIR]
+// shardkit k8s-manifests --volume-claims C0,C1,... --nodes N [--replicas R]
+//                        [--estimate] [--merge-standalone] [--allow-missing-shards]
+//                        --namespace NS --image IMG --scratch-pvc CLAIM [...] [--out DIR]
 // Writes the Kubernetes objects that run the plan's two-phase recovery
 // (tools/k8s_manifests.h): a phase-1 Job per plan source, the headless
 // Service and StatefulSet whose init container assembles each node, and the
-// join/check Job. With --out, one JSON file per object, each published
+// join/check Job. Without --plan, what comes before it: a discover Job per
+// old volume (claim J mounted alone at /old/J) and the plan Job that plans
+// from their reports. With --out, one JSON file per object, each published
 // atomically, named so that `kubectl apply -f DIR` applies them in order;
 // without, one v1 List on stdout (`kubectl apply -f -`).
 // JSON, not YAML: every value (the pods' shell scripts above all) is
 // escaped by nlohmann-json, so no quoting rule of YAML can change what a
 // pod runs; Kubernetes reads JSON manifests as it reads YAML.
 // Exit: 0 written; 1 plan.json corrupt; 2 bad options (a plan source with no
-// --source-pvc names its index), a plan whose endpoints are not the pods'
-// DNS names, or an I/O error; 3 a standalone plan.
+// claim names its index), a plan whose endpoints are not the pods' DNS
+// names, or an I/O error; 3 a standalone plan.
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -37,6 +43,7 @@ struct K8sManifestsArgs {
   std::vector<std::string> source_pvcs;  // "I=CLAIM"
   std::string out;
   K8sManifestOptions options;
+  K8sPlanJobOptions plan_job;  // without --plan
 };
 
 Status ParseSourceClaims(const std::vector<std::string>& specs, std::map<int, std::string>* out) {
@@ -80,17 +87,38 @@ Status CheckOutDir(const std::string& dir, const std::vector<K8sManifest>& manif
   return Status::Ok();
 }
 
-int Run(K8sManifestsArgs& args, const CommandEnv& env) {
+// The objects of the plan (with --plan), or of the steps before it.
+Result<std::vector<K8sManifest>> Build(const K8sManifestsArgs& args, const CLI::App& cmd,
+                                       loader::RecoveryPlan* plan) {
+  if (args.plan_path.empty()) {
+    if (cmd.count("--volume-claims") == 0 || cmd.count("--nodes") == 0) {
+      return Status::InvalidArgument(
+          "give --plan plan.json (the objects that run it), or --volume-claims and --nodes "
+          "(the discover and plan Jobs that make it)");
+    }
+    return BuildK8sPlanManifests(args.options, args.plan_job);
+  }
+  for (const char* flag :
+       {"--nodes", "--replicas", "--estimate", "--merge-standalone", "--allow-missing-shards"}) {
+    if (cmd.count(flag) > 0) {
+      return Status::InvalidArgument(std::string(flag) +
+                                     " is for the plan Job, made without --plan; the plan "
+                                     "already says it");
+    }
+  }
+  SK_ASSIGN_OR_RETURN(std::string text, ReadSmallFile(args.plan_path, 64 << 20));
+  SK_ASSIGN_OR_RETURN(*plan, PlanFromJson(text, args.plan_path));
+  auto manifests = BuildK8sManifests(*plan, args.options);
+  if (!manifests.ok()) return manifests.status().WithPrefix(args.plan_path);
+  return manifests;
+}
+
+int Run(K8sManifestsArgs& args, const CLI::App& cmd, const CommandEnv& env) {
   Status parsed = ParseSourceClaims(args.source_pvcs, &args.options.source_claims);
   if (!parsed.ok()) return ReportError("k8s-manifests", parsed);
-  auto text = ReadSmallFile(args.plan_path, 64 << 20);
-  if (!text.ok()) return ReportError("k8s-manifests", text.status());
-  auto plan = PlanFromJson(*text, args.plan_path);
-  if (!plan.ok()) return ReportError("k8s-manifests", plan.status());
-  auto manifests = BuildK8sManifests(*plan, args.options);
-  if (!manifests.ok()) {
-    return ReportError("k8s-manifests", manifests.status().WithPrefix(args.plan_path));
-  }
+  loader::RecoveryPlan plan;
+  auto manifests = Build(args, cmd, &plan);
+  if (!manifests.ok()) return ReportError("k8s-manifests", manifests.status());
   if (args.out.empty()) {
     nlohmann::json list = {
         {"apiVersion", "v1"}, {"kind", "List"}, {"items", nlohmann::json::array()}};
@@ -105,13 +133,24 @@ int Run(K8sManifestsArgs& args, const CommandEnv& env) {
       if (!s.ok()) return ReportError("k8s-manifests", s.WithPrefix("writing " + path));
     }
   }
+  const char* in = args.out.empty() ? "" : " in ";
+  if (args.plan_path.empty()) {
+    std::fprintf(stderr, "k8s-manifests: %zu discover Jobs (claim J at %s/J), Job %s-plan%s%s\n",
+                 args.options.volume_claims.size(), kK8sOldVolumesDir, args.options.name.c_str(),
+                 in, args.out.c_str());
+    std::fprintf(stderr,
+                 "  the plan Job writes %s and prints it: kubectl logs job/%s-plan -c print > "
+                 "plan.json, then k8s-manifests --plan plan.json --volume-claims (the same "
+                 "claims) into another directory\n",
+                 kK8sPlanPath, args.options.name.c_str());
+    return kExitOk;
+  }
   std::fprintf(stderr,
                "k8s-manifests: plan %s: %zu phase-1 Jobs, StatefulSet %s of %zu pods, Job "
                "%s-join-check%s%s\n",
-               plan->fingerprint.c_str(), plan->sources.size(), args.options.name.c_str(),
-               plan->slots.nodes.size(), args.options.name.c_str(), args.out.empty() ? "" : " in ",
-               args.out.c_str());
-  std::fprintf(stderr, "  copy the plan to the scratch volume as %s before applying them\n",
+               plan.fingerprint.c_str(), plan.sources.size(), args.options.name.c_str(),
+               plan.slots.nodes.size(), args.options.name.c_str(), in, args.out.c_str());
+  std::fprintf(stderr, "  the plan must be on the scratch volume as %s before they run\n",
                kK8sPlanPath);
   return kExitOk;
 }
@@ -124,16 +163,34 @@ void AddK8sManifests(CLI::App& app, CommandEnv& env) {
       "Write the Kubernetes objects that run a plan's two-phase recovery: a phase-1 Job per "
       "old volume, the new StatefulSet (its init container assembles each node) with its "
       "headless Service, and a join/check Job");
-  cmd->add_option("--plan", args->plan_path, "plan.json written by `shardkit plan`")->required();
+  cmd->add_option("--plan", args->plan_path,
+                  "plan.json written by `shardkit plan`; without it, the discover and plan Jobs "
+                  "that make it (--volume-claims, --nodes)");
   cmd->add_option("--namespace", o.namespace_name, "Namespace of every object")->required();
   cmd->add_option("--image", o.image, "The shardkit image (deploy/docker/Dockerfile)")->required();
   cmd->add_option("--source-pvc", args->source_pvcs,
                   "I=CLAIM: the PersistentVolumeClaim holding plan source I's old volume (its "
                   "index in plan.json's \"sources\"); one for every source, mounted read-only "
-                  "at the source's volume path")
-      ->required()
+                  "at the source's volume path (or --volume-claims)")
       ->delimiter(',')
       ->allow_extra_args(false);
+  cmd->add_option("--volume-claims", o.volume_claims,
+                  "C0,C1,...: the old volumes' PersistentVolumeClaims; claim J is mounted "
+                  "read-only at /old/J by its discover Job and, with --plan, by the phase-1 Job "
+                  "of each source whose plan path is /old/J")
+      ->delimiter(',')
+      ->allow_extra_args(false);
+  cmd->add_option("--nodes", args->plan_job.nodes,
+                  "Without --plan: the plan Job's new masters (plan --nodes)");
+  cmd->add_option("--replicas", args->plan_job.replicas,
+                  "Without --plan: replicas per master (plan --replicas, default 0)");
+  cmd->add_flag("--estimate", args->plan_job.estimate,
+                "Without --plan: discover --estimate and plan --estimate (SPEC.md \"Estimated "
+                "plans\", \"Volume reports\")");
+  cmd->add_flag("--merge-standalone", args->plan_job.merge_standalone,
+                "Without --plan: plan --merge-standalone");
+  cmd->add_flag("--allow-missing-shards", args->plan_job.allow_missing_shards,
+                "Without --plan: plan --allow-missing-shards");
   cmd->add_option("--scratch-pvc", o.scratch_claim,
                   "A ReadWriteMany PersistentVolumeClaim holding plan.json (at its root) and "
                   "the fragments")
@@ -160,10 +217,12 @@ void AddK8sManifests(CLI::App& app, CommandEnv& env) {
   cmd->footer(
       "The plan must be a cluster plan made with `plan --endpoints` of the pods' DNS names: "
       "node K at <name>-K.<name>.<namespace>.svc.<cluster-domain>:6379.\n"
-      "Exit codes: 0 written; 1 plan.json corrupt; 2 bad options (a plan source without "
-      "--source-pvc is named), plan endpoints other than the pods' DNS names, a file in --out "
+      "Without --plan: the discover Job of each old volume (--volume-claims, claim J at "
+      "/old/J) and the plan Job (--nodes, --replicas, ...) whose plan uses those DNS names.\n"
+      "Exit codes: 0 written; 1 plan.json corrupt; 2 bad options (a plan source without a "
+      "claim is named), plan endpoints other than the pods' DNS names, a file in --out "
       "this run does not write, or an I/O error; 3 a standalone plan; 70 internal error.");
-  cmd->callback([args, &env] { env.exit_code = Run(*args, env); });
+  cmd->callback([args, cmd, &env] { env.exit_code = Run(*args, *cmd, env); });
 }
 
 }  // namespace

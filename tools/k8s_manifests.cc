@@ -83,6 +83,13 @@ Status CheckOptions(const K8sManifestOptions& o) {
                                      ": expected a PersistentVolumeClaim name");
     }
   }
+  for (size_t j = 0; j < o.volume_claims.size(); ++j) {
+    if (!IsDnsSubdomain(o.volume_claims[j])) {
+      return Status::InvalidArgument("--volume-claims: claim " + std::to_string(j) + " \"" +
+                                     o.volume_claims[j] +
+                                     "\": expected a PersistentVolumeClaim name");
+    }
+  }
   if (!o.storage_class.empty() && !IsDnsSubdomain(o.storage_class)) {
     return Status::InvalidArgument("--storage-class " + o.storage_class +
                                    ": expected a StorageClass name");
@@ -109,51 +116,104 @@ bool EndpointMatches(const std::string& found, const std::string& expected) {
   return found == expected || found == expected + "@" + std::to_string(kK8sBusPort);
 }
 
-// Every source must have a claim, every claim a source, and each source's
-// files must lie under its volume directory: that directory is where the
-// Job mounts the claim, so recover finds the files at the plan's paths.
-Status CheckPlan(const loader::RecoveryPlan& plan, const K8sManifestOptions& o) {
-  if (plan.standalone()) {
-    return Status::NotSupported(
-        "a standalone plan: k8s-manifests deploys a Redis Cluster (make the plan with "
-        "--nodes N)");
+// Where a split Job mounts its source's old PVC.
+struct SourceMount {
+  std::string claim;
+  std::string path;  // the source's files are under it
+};
+
+// With volume_claims: the claim J whose mount path /old/J holds `volume`
+// (the volume itself, or a shard file or directory of a Redis Enterprise
+// volume), or -1.
+int VolumeClaimOf(const std::string& volume, size_t claims) {
+  const std::string prefix = std::string(kK8sOldVolumesDir) + "/";
+  if (volume.rfind(prefix, 0) != 0) return -1;
+  const std::string rest = volume.substr(prefix.size());
+  const std::string index = rest.substr(0, rest.find('/'));
+  if (index.empty() || index.size() > 5 ||
+      index.find_first_not_of("0123456789") != std::string::npos ||
+      (index.size() > 1 && index[0] == '0')) {
+    return -1;
+  }
+  const size_t j = std::stoul(index);
+  return j < claims ? static_cast<int>(j) : -1;
+}
+
+Status CheckVolumePath(int i, const std::string& volume) {
+  if (volume.size() < 2 || volume.front() != '/' || volume == kK8sScratchDir ||
+      volume.rfind(std::string(kK8sScratchDir) + "/", 0) == 0) {
+    return Status::InvalidArgument("plan source " + std::to_string(i) + ": volume \"" + volume +
+                                   "\" is not an absolute directory where its claim can be "
+                                   "mounted (make the plan with absolute volume paths other "
+                                   "than /scratch)");
+  }
+  if (volume.back() == '/' || volume.find("//") != std::string::npos ||
+      volume.find("/./") != std::string::npos || volume.find("/../") != std::string::npos ||
+      volume.ends_with("/.") || volume.ends_with("/..")) {
+    return Status::InvalidArgument("plan source " + std::to_string(i) + ": volume \"" + volume +
+                                   "\" is not a normalized path (make the plan with volume "
+                                   "paths without '.', '..' or '//')");
+  }
+  return Status::Ok();
+}
+
+// Every source must have a claim (--source-pvc I, or the volume claim its
+// path names), every --source-pvc a source, and each source's files must lie
+// under the claim's mount path: recover finds the files at the plan's paths.
+Result<std::vector<SourceMount>> SourceMounts(const loader::RecoveryPlan& plan,
+                                              const K8sManifestOptions& o) {
+  if (!o.source_claims.empty() && !o.volume_claims.empty()) {
+    return Status::InvalidArgument(
+        "--source-pvc and --volume-claims both given: name the old PVCs one way");
   }
   const int sources = static_cast<int>(plan.sources.size());
+  std::vector<SourceMount> mounts;
   for (int i = 0; i < sources; ++i) {
     const loader::PlanSource& s = plan.sources[i];
-    if (o.source_claims.count(i) == 0) {
+    SK_RETURN_IF_ERROR(CheckVolumePath(i, s.volume));
+    SourceMount m;
+    if (!o.volume_claims.empty()) {
+      const int j = VolumeClaimOf(s.volume, o.volume_claims.size());
+      if (j < 0) {
+        return Status::InvalidArgument(
+            "plan source " + std::to_string(i) + " (volume " + s.volume +
+            ") is on none of the --volume-claims volumes " + kK8sOldVolumesDir + "/0.." +
+            kK8sOldVolumesDir + "/" + std::to_string(o.volume_claims.size() - 1) +
+            ": make the plan from the discover Jobs' reports (k8s-manifests --volume-claims "
+            "without --plan), or name each source's claim with --source-pvc I=CLAIM");
+      }
+      m = {o.volume_claims[j], std::string(kK8sOldVolumesDir) + "/" + std::to_string(j)};
+    } else if (o.source_claims.count(i) == 0) {
       return Status::InvalidArgument("plan source " + std::to_string(i) + " (volume " + s.volume +
                                      ") has no --source-pvc " + std::to_string(i) + "=CLAIM");
-    }
-    if (s.volume.size() < 2 || s.volume.front() != '/' || s.volume == kK8sScratchDir ||
-        s.volume.rfind(std::string(kK8sScratchDir) + "/", 0) == 0) {
-      return Status::InvalidArgument("plan source " + std::to_string(i) + ": volume \"" + s.volume +
-                                     "\" is not an absolute directory where its claim can be "
-                                     "mounted (make the plan with absolute volume paths other "
-                                     "than /scratch)");
-    }
-    if (s.volume.back() == '/' || s.volume.find("//") != std::string::npos ||
-        s.volume.find("/./") != std::string::npos || s.volume.find("/../") != std::string::npos ||
-        s.volume.ends_with("/.") || s.volume.ends_with("/..")) {
-      return Status::InvalidArgument("plan source " + std::to_string(i) + ": volume \"" + s.volume +
-                                     "\" is not a normalized path (make the plan with volume "
-                                     "paths without '.', '..' or '//')");
+    } else {
+      m = {o.source_claims.at(i), s.volume};
     }
     std::vector<std::string> paths = {s.path, s.rdb_path};
     for (const loader::SourceFile& f : s.files) paths.push_back(f.path);
     for (const std::string& p : paths) {
-      if (!p.empty() && p.rfind(s.volume + "/", 0) != 0) {
+      if (!p.empty() && p.rfind(m.path + "/", 0) != 0) {
         return Status::InvalidArgument("plan source " + std::to_string(i) + ": file " + p +
-                                       " is not under its volume " + s.volume +
+                                       " is not under " + m.path +
                                        ", where the Job mounts its claim");
       }
     }
+    mounts.push_back(std::move(m));
   }
   for (const auto& [index, claim] : o.source_claims) {
     if (index < 0 || index >= sources) {
       return Status::InvalidArgument("--source-pvc " + std::to_string(index) + "=" + claim +
                                      ": the plan has sources 0.." + std::to_string(sources - 1));
     }
+  }
+  return mounts;
+}
+
+Status CheckPlan(const loader::RecoveryPlan& plan, const K8sManifestOptions& o) {
+  if (plan.standalone()) {
+    return Status::NotSupported(
+        "a standalone plan: k8s-manifests deploys a Redis Cluster (make the plan with "
+        "--nodes N)");
   }
   for (const loader::PlannedNode& n : plan.slots.nodes) {
     const std::string expected = ExpectedEndpoint(o, n.index);
@@ -184,6 +244,12 @@ json Metadata(const K8sManifestOptions& o, const std::string& name, const std::s
           {"namespace", o.namespace_name},
           {"labels", Labels(o, component)},
           {"annotations", {{"shardkit.io/plan-fingerprint", plan.fingerprint}}}};
+}
+
+// Objects made before any plan exists (discover and plan Jobs).
+json PlanlessMetadata(const K8sManifestOptions& o, const std::string& name,
+                      const std::string& component) {
+  return {{"name", name}, {"namespace", o.namespace_name}, {"labels", Labels(o, component)}};
 }
 
 // Every pod runs as the non-root uid/gid that owns the data (redis's in the
@@ -250,31 +316,33 @@ json PodFailurePolicy(const std::string& container, const std::vector<int>& fina
   return {{"rules", json::array({fail, evicted})}};
 }
 
-json SplitJob(const loader::RecoveryPlan& plan, const K8sManifestOptions& o, int index) {
+json SplitJob(const loader::RecoveryPlan& plan, const K8sManifestOptions& o, int index,
+              const SourceMount& mount) {
   const std::string i = std::to_string(index);
   const loader::PlanSource& source = plan.sources[index];
   json meta = Metadata(o, o.name + "-split-" + i, "split", plan);
   meta["labels"]["shardkit.io/source-index"] = i;
   meta["annotations"]["shardkit.io/source-volume"] = source.volume;
   meta["annotations"]["shardkit.io/source-shard"] = source.shard;
+  meta["annotations"]["shardkit.io/volume-claim"] = mount.claim;
   const std::string script = PlanGuard(plan) + "mkdir -p " + kK8sFragmentsDir +
                              "\nexec shardkit recover --plan " + kK8sPlanPath + " --source " + i +
                              " --fragments " + kK8sFragmentsDir + "\n";
-  json container = {{"name", "split"},
-                    {"image", o.image},
-                    {"imagePullPolicy", "IfNotPresent"},
-                    {"command", ShellCommand(script)},
-                    {"resources", Resources("1", "512Mi", "2Gi")},
-                    {"securityContext", ContainerSecurity()},
-                    {"volumeMounts",
-                     {Mount("old-" + i, source.volume, true),
-                      Mount("scratch", kK8sScratchDir, false), TmpMount()}}};
+  json container = {
+      {"name", "split"},
+      {"image", o.image},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"command", ShellCommand(script)},
+      {"resources", Resources("1", "512Mi", "2Gi")},
+      {"securityContext", ContainerSecurity()},
+      {"volumeMounts",
+       {Mount("old-" + i, mount.path, true), Mount("scratch", kK8sScratchDir, false), TmpMount()}}};
   json pod = {{"restartPolicy", "Never"},
               {"securityContext", PodSecurity(o)},
               {"enableServiceLinks", false},
               {"containers", {container}},
               {"volumes",
-               {ClaimVolume("old-" + i, o.source_claims.at(index), true),
+               {ClaimVolume("old-" + i, mount.claim, true),
                 ClaimVolume("scratch", o.scratch_claim, false), TmpVolume()}}};
   json labels = Labels(o, "split");
   labels["shardkit.io/source-index"] = i;
@@ -285,6 +353,100 @@ json SplitJob(const loader::RecoveryPlan& plan, const K8sManifestOptions& o, int
            {{"backoffLimit", 3},
             {"podFailurePolicy", PodFailurePolicy("split", {1, 3})},
             {"template", {{"metadata", {{"labels", labels}}}, {"spec", pod}}}}}};
+}
+
+// Before the plan: old volume J's scan, where only it is attached.
+json DiscoverJob(const K8sManifestOptions& o, const K8sPlanJobOptions& p, int index) {
+  const std::string j = std::to_string(index);
+  const std::string volume = std::string(kK8sOldVolumesDir) + "/" + j;
+  json meta = PlanlessMetadata(o, o.name + "-discover-" + j, "discover");
+  meta["labels"]["shardkit.io/volume-index"] = j;
+  meta["annotations"] = {{"shardkit.io/volume-claim", o.volume_claims[index]}};
+  const std::string script = std::string("mkdir -p ") + kK8sReportsDir +
+                             "\nexec shardkit discover --volume-report " + kK8sReportsDir + "/" +
+                             j + ".json" + (p.estimate ? " --estimate " : " ") + volume + "\n";
+  json container = {
+      {"name", "discover"},
+      {"image", o.image},
+      {"imagePullPolicy", "IfNotPresent"},
+      {"command", ShellCommand(script)},
+      {"resources", Resources("1", "512Mi", "2Gi")},
+      {"securityContext", ContainerSecurity()},
+      {"volumeMounts",
+       {Mount("old-" + j, volume, true), Mount("scratch", kK8sScratchDir, false), TmpMount()}}};
+  json pod = {{"restartPolicy", "Never"},
+              {"securityContext", PodSecurity(o)},
+              {"enableServiceLinks", false},
+              {"containers", {container}},
+              {"volumes",
+               {ClaimVolume("old-" + j, o.volume_claims[index], true),
+                ClaimVolume("scratch", o.scratch_claim, false), TmpVolume()}}};
+  json labels = Labels(o, "discover");
+  labels["shardkit.io/volume-index"] = j;
+  return {{"apiVersion", "batch/v1"},
+          {"kind", "Job"},
+          {"metadata", meta},
+          {"spec",
+           {{"backoffLimit", 3},
+            {"podFailurePolicy", PodFailurePolicy("discover", {1, 3})},
+            {"template", {{"metadata", {{"labels", labels}}}, {"spec", pod}}}}}};
+}
+
+// The plan from every volume's report, on the scratch volume alone: waits
+// for each report (the discover Jobs publish them atomically), plans with
+// the StatefulSet pods' DNS names as endpoints, then prints the plan (its
+// second container) for `kubectl logs`.
+std::string PlanScript(const K8sManifestOptions& o, const K8sPlanJobOptions& p) {
+  const int nodes = p.nodes * (1 + p.replicas);
+  std::string volumes, reports, endpoints;
+  for (size_t j = 0; j < o.volume_claims.size(); ++j) {
+    volumes += " " + std::to_string(j);
+    reports += std::string(" ") + kK8sReportsDir + "/" + std::to_string(j) + ".json";
+  }
+  for (int k = 0; k < nodes; ++k) endpoints += (k ? "," : "") + ExpectedEndpoint(o, k);
+  const std::string report = std::string(kK8sReportsDir) + "/$i.json";
+  std::string script = "for i in" + volumes + "; do\n  n=0\n  until [ -e " + report + " ]; do\n";
+  script += "    n=$((n+1)); [ $n -le " + std::to_string(kWaitPolls) + " ] || { echo \"no " +
+            report + " after 24 h: did Job " + o.name + "-discover-$i fail?\" >&2; exit 2; }\n";
+  script += "    [ $((n % 30)) -ne 1 ] || echo \"waiting for " + report + " (Job " + o.name +
+            "-discover-$i)\" >&2\n";
+  script += "    sleep " + std::to_string(kWaitPollSeconds) + "\n  done\ndone\n";
+  script += "exec shardkit plan --nodes " + std::to_string(p.nodes) + " --replicas " +
+            std::to_string(p.replicas) + " --endpoints " + endpoints +
+            (p.estimate ? " --estimate" : "") + (p.merge_standalone ? " --merge-standalone" : "") +
+            (p.allow_missing_shards ? " --allow-missing-shards" : "") + " --out " + kK8sPlanPath +
+            " --volume-reports" + reports + "\n";
+  return script;
+}
+
+json PlanJob(const K8sManifestOptions& o, const K8sPlanJobOptions& p) {
+  json plan = {{"name", "plan"},
+               {"image", o.image},
+               {"imagePullPolicy", "IfNotPresent"},
+               {"command", ShellCommand(PlanScript(o, p))},
+               {"resources", Resources("1", "512Mi", "2Gi")},
+               {"securityContext", ContainerSecurity()},
+               {"volumeMounts", {Mount("scratch", kK8sScratchDir, false), TmpMount()}}};
+  json print = {{"name", "print"},
+                {"image", o.image},
+                {"imagePullPolicy", "IfNotPresent"},
+                {"command", ShellCommand(std::string("exec cat ") + kK8sPlanPath + "\n")},
+                {"resources", Resources("10m", "16Mi", "")},
+                {"securityContext", ContainerSecurity()},
+                {"volumeMounts", {Mount("scratch", kK8sScratchDir, true)}}};
+  json pod = {{"restartPolicy", "Never"},
+              {"securityContext", PodSecurity(o)},
+              {"enableServiceLinks", false},
+              {"initContainers", {plan}},
+              {"containers", {print}},
+              {"volumes", {ClaimVolume("scratch", o.scratch_claim, false), TmpVolume()}}};
+  return {{"apiVersion", "batch/v1"},
+          {"kind", "Job"},
+          {"metadata", PlanlessMetadata(o, o.name + "-plan", "plan")},
+          {"spec",
+           {{"backoffLimit", 2},
+            {"podFailurePolicy", PodFailurePolicy("plan", {1, 3})},
+            {"template", {{"metadata", {{"labels", Labels(o, "plan")}}}, {"spec", pod}}}}}};
 }
 
 json HeadlessService(const loader::RecoveryPlan& plan, const K8sManifestOptions& o) {
@@ -486,14 +648,42 @@ Result<std::vector<K8sManifest>> BuildK8sManifests(const loader::RecoveryPlan& p
                                                    const K8sManifestOptions& options) {
   SK_RETURN_IF_ERROR(CheckOptions(options));
   SK_RETURN_IF_ERROR(CheckPlan(plan, options));
+  SK_ASSIGN_OR_RETURN(std::vector<SourceMount> mounts, SourceMounts(plan, options));
   std::vector<K8sManifest> out;
   for (size_t i = 0; i < plan.sources.size(); ++i) {
     out.push_back({"10-" + options.name + "-split-source-" + std::to_string(i) + ".json",
-                   SplitJob(plan, options, static_cast<int>(i))});
+                   SplitJob(plan, options, static_cast<int>(i), mounts[i])});
   }
   out.push_back({"20-" + options.name + "-service.json", HeadlessService(plan, options)});
   out.push_back({"21-" + options.name + "-statefulset.json", StatefulSet(plan, options)});
   out.push_back({"30-" + options.name + "-join-check.json", JoinCheckJob(plan, options)});
+  return out;
+}
+
+Result<std::vector<K8sManifest>> BuildK8sPlanManifests(const K8sManifestOptions& options,
+                                                       const K8sPlanJobOptions& plan) {
+  SK_RETURN_IF_ERROR(CheckOptions(options));
+  if (options.volume_claims.empty()) {
+    return Status::InvalidArgument("--volume-claims: no old volume's claim given");
+  }
+  if (!options.source_claims.empty()) {
+    return Status::InvalidArgument("--source-pvc names a plan's sources: give it with --plan");
+  }
+  if (plan.nodes < 1 || plan.nodes > loader::kSlotCount) {
+    return Status::InvalidArgument(
+        "--nodes N (1-16384, the new masters) is required without "
+        "--plan");
+  }
+  if (plan.replicas < 0 || plan.replicas > loader::kMaxReplicas) {
+    return Status::InvalidArgument("--replicas " + std::to_string(plan.replicas) +
+                                   ": expected 0.." + std::to_string(loader::kMaxReplicas));
+  }
+  std::vector<K8sManifest> out;
+  for (size_t j = 0; j < options.volume_claims.size(); ++j) {
+    out.push_back({"01-" + options.name + "-discover-volume-" + std::to_string(j) + ".json",
+                   DiscoverJob(options, plan, static_cast<int>(j))});
+  }
+  out.push_back({"02-" + options.name + "-plan.json", PlanJob(options, plan)});
   return out;
 }
 

@@ -1,6 +1,7 @@
 // The Kubernetes manifests, validated offline: every static manifest of
-// deploy/kubernetes/ and what `shardkit k8s-manifests` writes for a real plan
-// (made by `shardkit plan` over three seeded RDB volumes) are checked against
+// deploy/kubernetes/ and what `shardkit k8s-manifests` writes before a plan
+// (--volume-claims: the discover and plan Jobs) and for a real plan (made by
+// `shardkit plan` over three seeded RDB volumes) are checked against
 // the Kubernetes API schemas by tests/deploy/validate_k8s.mjs (npm package
 // kubernetes-models, pinned with its package-lock; installed once into
 // <build>/tests/deploy-validator/), and the pods' shell scripts by `sh -n`.
@@ -168,9 +169,10 @@ TEST_F(K8sManifestsValidateTest, StaticManifestsValidate) {
   const std::string dir = std::string(SHARDKIT_SOURCE_DIR) + "/deploy/kubernetes";
   const CliRun run = Validate({dir});
   EXPECT_EQ(run.exit_code, 0) << run.out;
-  EXPECT_NE(run.out.find("8 objects, 0 invalid"), std::string::npos) << run.out;
-  for (const char* kind : {"PersistentVolumeClaim/", "Job/redis-plan", "Job/redis-split-2",
-                           "Service/redis", "StatefulSet/redis", "Job/redis-join-check"}) {
+  EXPECT_NE(run.out.find("11 objects, 0 invalid"), std::string::npos) << run.out;
+  for (const char* kind :
+       {"PersistentVolumeClaim/", "Job/redis-discover-0", "Job/redis-discover-2", "Job/redis-plan",
+        "Job/redis-split-2", "Service/redis", "StatefulSet/redis", "Job/redis-join-check"}) {
     EXPECT_NE(run.out.find(kind), std::string::npos) << kind << "\n" << run.out;
   }
 }
@@ -237,8 +239,120 @@ TEST_F(K8sManifestsValidateTest, GeneratedManifestsValidate) {
   EXPECT_NE(list_run.out.find("6 objects, 0 invalid"), std::string::npos) << list_run.out;
 }
 
+// Before any plan: a discover Job per old volume, mounting only its claim
+// (read-only, at /old/J), and the plan Job, mounting only the scratch volume.
+TEST_F(K8sManifestsValidateTest, GeneratedDiscoverAndPlanJobsValidate) {
+  const std::string out = dir_.File("before-plan");
+  const CliRun gen = RunShardkit(
+      {"k8s-manifests", "--volume-claims", "data-old-redis-0,data-old-redis-1,data-old-redis-2",
+       "--nodes", "3", "--replicas", "1", "--merge-standalone", "--namespace", "recovery",
+       "--image", "shardkit:test", "--scratch-pvc", "shardkit-scratch", "--out", out});
+  ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const CliRun run = Validate({out});
+  EXPECT_EQ(run.exit_code, 0) << run.out;
+  EXPECT_NE(run.out.find("4 objects, 0 invalid"), std::string::npos) << run.out;
+  for (int j = 0; j < 3; ++j) {
+    const std::string i = std::to_string(j);
+    const nlohmann::json job = nlohmann::json::parse(
+        testing::ReadFileOrDie(out + "/01-redis-discover-volume-" + i + ".json"));
+    const nlohmann::json& pod = job["spec"]["template"]["spec"];
+    ASSERT_EQ(pod["volumes"].size(), 3u);  // its old volume, scratch, tmp
+    EXPECT_EQ(pod["volumes"][0]["persistentVolumeClaim"]["claimName"], "data-old-redis-" + i);
+    EXPECT_EQ(pod["volumes"][0]["persistentVolumeClaim"]["readOnly"], true);
+    const nlohmann::json& mount = pod["containers"][0]["volumeMounts"][0];
+    EXPECT_EQ(mount["mountPath"], "/old/" + i);
+    EXPECT_EQ(mount["readOnly"], true);
+    EXPECT_NE(pod["containers"][0]["command"][2].get<std::string>().find(
+                  "discover --volume-report /scratch/volume-reports/" + i + ".json /old/" + i),
+              std::string::npos);
+    ExpectScriptsParse(job);
+  }
+  const nlohmann::json plan =
+      nlohmann::json::parse(testing::ReadFileOrDie(out + "/02-redis-plan.json"));
+  const nlohmann::json& pod = plan["spec"]["template"]["spec"];
+  for (const nlohmann::json& v : pod["volumes"]) {
+    EXPECT_NE(v["name"], "old-0") << "the plan Job mounts an old volume";
+    if (v.contains("persistentVolumeClaim")) {
+      EXPECT_EQ(v["persistentVolumeClaim"]["claimName"], "shardkit-scratch");
+    }
+  }
+  std::string endpoints;
+  for (int k = 0; k < 6; ++k) endpoints += (k ? "," : "") + DnsEndpoint(k);
+  const std::string script = pod["initContainers"][0]["command"][2];
+  EXPECT_NE(script.find("shardkit plan --nodes 3 --replicas 1 --endpoints " + endpoints +
+                        " --merge-standalone --out /scratch/plan.json --volume-reports "
+                        "/scratch/volume-reports/0.json /scratch/volume-reports/1.json "
+                        "/scratch/volume-reports/2.json"),
+            std::string::npos)
+      << script;
+  ExpectScriptsParse(plan);
+}
+
+// With --volume-claims, the phase-1 Job of plan source I mounts the claim of
+// the volume its plan path names (/old/J), whatever I is.
+TEST_F(K8sManifestsCliTest, SplitJobsMountTheClaimOfTheVolumeThePlanNames) {
+  MakePlan(/*with_endpoints=*/true);
+  nlohmann::json plan = plan_;
+  const int volume_of_source[] = {2, 0, 1};
+  for (size_t i = 0; i < plan["sources"].size(); ++i) {
+    nlohmann::json& source = plan["sources"][i];
+    const std::string volume = source["volume"];
+    const std::string now = "/old/" + std::to_string(volume_of_source[i]);
+    source["volume"] = now;
+    for (const char* field : {"path", "rdb_path"}) {
+      const std::string p = source[field];
+      if (p.rfind(volume, 0) == 0) source[field] = now + p.substr(volume.size());
+    }
+    for (nlohmann::json& f : source["files"]) {
+      const std::string p = f["path"];
+      f["path"] = now + p.substr(volume.size());
+    }
+  }
+  testing::WriteFileOrDie(dir_.File("old-plan.json"), plan.dump(2));
+  auto args = [&](const std::string& claims) {
+    return std::vector<std::string>{"k8s-manifests",   "--plan",        dir_.File("old-plan.json"),
+                                    "--namespace",     "recovery",      "--image",
+                                    "shardkit:test",   "--scratch-pvc", "shardkit-scratch",
+                                    "--volume-claims", claims};
+  };
+  const CliRun listed = RunShardkit(args("pvc-a,pvc-b,pvc-c"));
+  ASSERT_EQ(listed.exit_code, 0) << listed.err;
+  const nlohmann::json list = nlohmann::json::parse(listed.out);
+  const char* claims[] = {"pvc-a", "pvc-b", "pvc-c"};
+  for (int i = 0; i < 3; ++i) {
+    const nlohmann::json& job = list["items"][i];
+    ASSERT_EQ(job["metadata"]["name"], "redis-split-" + std::to_string(i));
+    const nlohmann::json& pod = job["spec"]["template"]["spec"];
+    EXPECT_EQ(pod["volumes"][0]["persistentVolumeClaim"]["claimName"], claims[volume_of_source[i]]);
+    EXPECT_EQ(pod["containers"][0]["volumeMounts"][0]["mountPath"],
+              "/old/" + std::to_string(volume_of_source[i]));
+  }
+  // A volume the claims do not cover, and both ways of naming claims.
+  CliRun run = RunShardkit(args("pvc-a,pvc-b"));
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("plan source 0 (volume /old/2) is on none of the --volume-claims"),
+            std::string::npos)
+      << run.err;
+  std::vector<std::string> both = args("pvc-a,pvc-b,pvc-c");
+  both.insert(both.end(), {"--source-pvc", "0=pvc-a"});
+  run = RunShardkit(both);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--source-pvc and --volume-claims"), std::string::npos) << run.err;
+  // The plan Job's flags belong to the run without --plan.
+  std::vector<std::string> nodes = args("pvc-a,pvc-b,pvc-c");
+  nodes.insert(nodes.end(), {"--nodes", "3"});
+  run = RunShardkit(nodes);
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--nodes is for the plan Job"), std::string::npos) << run.err;
+  run = RunShardkit({"k8s-manifests", "--namespace", "recovery", "--image", "shardkit:test",
+                     "--scratch-pvc", "shardkit-scratch", "--volume-claims", "pvc-a"});
+  EXPECT_EQ(run.exit_code, 2);
+  EXPECT_NE(run.err.find("--volume-claims and --nodes"), std::string::npos) << run.err;
+}
+
 // deploy/kubernetes/ is the example of what the command writes (3 old
-// volumes at /old/I, namespace redis-recovery): every line of every pod
+// volumes at /old/I, namespace redis-recovery; the discover and plan Jobs,
+// then the plan's objects): every line of every pod
 // script the command writes for that plan, but the plan-fingerprint guard,
 // must be in the static file, so that the two cannot drift apart.
 TEST_F(K8sManifestsCliTest, StaticExampleRunsTheGeneratedScripts) {
@@ -267,11 +381,24 @@ TEST_F(K8sManifestsCliTest, StaticExampleRunsTheGeneratedScripts) {
   const std::string out = dir_.File("example");
   const CliRun gen = RunShardkit(
       {"k8s-manifests", "--plan", dir_.File("example-plan.json"), "--namespace", "redis-recovery",
-       "--image", "shardkit:dev", "--scratch-pvc", "shardkit-scratch", "--source-pvc",
-       "0=data-old-redis-0,1=data-old-redis-1,2=data-old-redis-2", "--out", out});
+       "--image", "shardkit:dev", "--scratch-pvc", "shardkit-scratch", "--volume-claims",
+       "data-old-redis-0,data-old-redis-1,data-old-redis-2", "--out", out});
   ASSERT_EQ(gen.exit_code, 0) << gen.err;
+  const std::string before = dir_.File("example-before-plan");
+  const CliRun pre = RunShardkit(
+      {"k8s-manifests", "--volume-claims", "data-old-redis-0,data-old-redis-1,data-old-redis-2",
+       "--nodes", "3", "--replicas", "1", "--namespace", "redis-recovery", "--image",
+       "shardkit:dev", "--scratch-pvc", "shardkit-scratch", "--out", before});
+  ASSERT_EQ(pre.exit_code, 0) << pre.err;
+  for (const char* f : {"01-redis-discover-volume-0.json", "01-redis-discover-volume-2.json",
+                        "02-redis-plan.json"}) {
+    fs::copy_file(before + "/" + f, out + "/" + f);
+  }
   const std::string deploy = std::string(SHARDKIT_SOURCE_DIR) + "/deploy/kubernetes/";
   const std::pair<std::string, std::string> pairs[] = {
+      {"01-redis-discover-volume-0.json", "01-discover-jobs.yaml"},
+      {"01-redis-discover-volume-2.json", "01-discover-jobs.yaml"},
+      {"02-redis-plan.json", "02-plan-job.yaml"},
       {"10-redis-split-source-0.json", "10-split-jobs.yaml"},
       {"10-redis-split-source-2.json", "10-split-jobs.yaml"},
       {"21-redis-statefulset.json", "21-statefulset.yaml"},
