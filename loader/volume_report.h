@@ -10,8 +10,10 @@
 // the reports together as ScanVolumes of every DIR, in the order given, would
 // have (volumes, Enterprise indices, warnings, scan bytes), then runs
 // DecideDiscovery: for the same volumes the Discovery, and so the plan, is
-// the one Discover gives, byte for byte in plan.json (with the reports' and
-// plan's clocks equal: expired keys are counted at each report's now_ms).
+// the one Discover gives, byte for byte in plan.json but for its created_ms
+// (the planner's clock). The reports' own clocks (now_ms) count expired keys
+// (SourceScan::keys_expired), which the discovery report shows and the plan
+// does not use.
 //
 // The estimate rule. Discover's estimating scan reads every candidate up to
 // its first key, then reads the standalone volumes (no nodes.conf; Redis
