@@ -25,10 +25,11 @@
 //    reports of those standalone volumes: make them without estimate;
 //  * a report of a standalone volume made without estimate holds its full
 //    scans and, beside them, its header scans (a few 64 KiB blocks per
-//    candidate; a multi-part AOF's incr files in full). It serves a merge with
-//    estimate either way: the header scans when no full read is needed, else
-//    the header scans followed by the full ones, as Discover reads them
-//    (health, scans and bytes read alike);
+//    candidate; but what the estimate reads in full, a multi-part AOF's incr
+//    files, a legacy AOF or a RESP base, is read a second time). It serves a
+//    merge with estimate either way: the header scans when no full read is
+//    needed, else the header scans followed by the full ones, as Discover
+//    reads them (health, scans and bytes read alike);
 //  * a report of a cluster volume (with nodes.conf) made without estimate
 //    holds no header scans: a merge with estimate refuses it, and a merge
 //    without estimate refuses every report made with estimate.
