@@ -106,5 +106,49 @@ TEST(ConvertCli, CorruptNativeInputExitsOneNamingTheBlockAndPublishesNothing) {
   EXPECT_FALSE(std::filesystem::exists(dir.File("out.rdb")));
 }
 
+TEST(ConvertCli, OutDirConvertsEachInputAndReportsEachFailure) {
+  TempDir dir;
+  const std::string out = dir.File("out");
+  std::filesystem::create_directories(out);
+  WriteFileOrDie(dir.File("bad.rdb"), "REDIS0009\xfa");  // cut inside its first AUX field
+  CliRun run = RunShardkit({"convert", "--out-dir", out, "--to", "native", "--json", kSource,
+                            dir.File("bad.rdb"), dir.File("absent.rdb")});
+  // Worst over the inputs: one unreadable file outranks the corrupt one.
+  EXPECT_EQ(run.exit_code, 2) << run.err;
+  const auto lines = shardkit::testing::JsonLines(run.out);
+  ASSERT_EQ(lines.size(), 3u) << run.out;
+  EXPECT_EQ(lines[0]["ok"], true);
+  EXPECT_EQ(lines[0]["output"], out + "/encodings.skn");
+  EXPECT_GT(lines[0]["keys"].get<int>(), 0);
+  EXPECT_EQ(lines[1]["ok"], false);
+  EXPECT_EQ(lines[1]["error"]["code"], "Corruption");
+  EXPECT_EQ(lines[2]["ok"], false);
+  EXPECT_EQ(lines[2]["error"]["code"], "NotFound");
+  EXPECT_TRUE(std::filesystem::exists(out + "/encodings.skn"));
+  EXPECT_FALSE(std::filesystem::exists(out + "/bad.skn"));
+  EXPECT_FALSE(std::filesystem::exists(out + "/absent.skn"));
+  EXPECT_NE(run.err.find("bad.rdb"), std::string::npos) << run.err;
+
+  // Without the unreadable one, the corrupt input gives exit 1.
+  CliRun corrupt = RunShardkit({"convert", "--out-dir", out, "--to", "native", kSource,
+                                dir.File("bad.rdb")});
+  EXPECT_EQ(corrupt.exit_code, 1) << corrupt.err;
+
+  // Refused before anything is written: two inputs with one output name, no --to.
+  std::filesystem::create_directories(dir.File("other"));
+  std::filesystem::copy_file(kSource, dir.File("other/encodings.rdb"));
+  const std::string out2 = dir.File("out2");
+  std::filesystem::create_directories(out2);
+  CliRun twice = RunShardkit({"convert", "--out-dir", out2, "--to", "native", kSource,
+                              dir.File("other/encodings.rdb")});
+  EXPECT_EQ(twice.exit_code, 2);
+  EXPECT_NE(twice.err.find("both be written to"), std::string::npos) << twice.err;
+  CliRun no_to = RunShardkit({"convert", "--out-dir", out2, kSource});
+  EXPECT_EQ(no_to.exit_code, 2);
+  EXPECT_TRUE(std::filesystem::is_empty(out2));
+  CliRun three = RunShardkit({"convert", kSource, dir.File("x.skn"), dir.File("y.skn")});
+  EXPECT_EQ(three.exit_code, 2);
+}
+
 }  // namespace
 }  // namespace shardkit
