@@ -316,43 +316,56 @@ json PodFailurePolicy(const std::string& container, const std::vector<int>& fina
   return {{"rules", json::array({fail, evicted})}};
 }
 
-json SplitJob(const loader::RecoveryPlan& plan, const K8sManifestOptions& o, int index,
-              const SourceMount& mount) {
-  const std::string i = std::to_string(index);
-  const loader::PlanSource& source = plan.sources[index];
-  json meta = Metadata(o, o.name + "-split-" + i, "split", plan);
-  meta["labels"]["shardkit.io/source-index"] = i;
-  meta["annotations"]["shardkit.io/source-volume"] = source.volume;
-  meta["annotations"]["shardkit.io/source-shard"] = source.shard;
-  meta["annotations"]["shardkit.io/volume-claim"] = mount.claim;
-  const std::string script = PlanGuard(plan) + "mkdir -p " + kK8sFragmentsDir +
-                             "\nexec shardkit recover --plan " + kK8sPlanPath + " --source " + i +
-                             " --fragments " + kK8sFragmentsDir + "\n";
+// A Job whose one pod mounts one old volume (claim, read-only, at
+// mount_path, as volume "old-<index>") and the scratch volume, and runs
+// `script` in a container named `component`: the discover Jobs (label
+// shardkit.io/volume-index) and the split Jobs (shardkit.io/source-index).
+json OneVolumeJob(const K8sManifestOptions& o, json meta, const std::string& component,
+                  const std::string& index_label, const std::string& index,
+                  const std::string& claim, const std::string& mount_path,
+                  const std::string& script) {
+  meta["labels"][index_label] = index;
+  const std::string volume = "old-" + index;
   json container = {
-      {"name", "split"},
+      {"name", component},
       {"image", o.image},
       {"imagePullPolicy", "IfNotPresent"},
       {"command", ShellCommand(script)},
       {"resources", Resources("1", "512Mi", "2Gi")},
       {"securityContext", ContainerSecurity()},
       {"volumeMounts",
-       {Mount("old-" + i, mount.path, true), Mount("scratch", kK8sScratchDir, false), TmpMount()}}};
+       {Mount(volume, mount_path, true), Mount("scratch", kK8sScratchDir, false), TmpMount()}}};
   json pod = {{"restartPolicy", "Never"},
               {"securityContext", PodSecurity(o)},
               {"enableServiceLinks", false},
               {"containers", {container}},
               {"volumes",
-               {ClaimVolume("old-" + i, mount.claim, true),
-                ClaimVolume("scratch", o.scratch_claim, false), TmpVolume()}}};
-  json labels = Labels(o, "split");
-  labels["shardkit.io/source-index"] = i;
+               {ClaimVolume(volume, claim, true), ClaimVolume("scratch", o.scratch_claim, false),
+                TmpVolume()}}};
+  json labels = Labels(o, component);
+  labels[index_label] = index;
   return {{"apiVersion", "batch/v1"},
           {"kind", "Job"},
           {"metadata", meta},
           {"spec",
            {{"backoffLimit", 3},
-            {"podFailurePolicy", PodFailurePolicy("split", {1, 3})},
+            {"podFailurePolicy", PodFailurePolicy(component, {1, 3})},
             {"template", {{"metadata", {{"labels", labels}}}, {"spec", pod}}}}}};
+}
+
+json SplitJob(const loader::RecoveryPlan& plan, const K8sManifestOptions& o, int index,
+              const SourceMount& mount) {
+  const std::string i = std::to_string(index);
+  const loader::PlanSource& source = plan.sources[index];
+  json meta = Metadata(o, o.name + "-split-" + i, "split", plan);
+  meta["annotations"]["shardkit.io/source-volume"] = source.volume;
+  meta["annotations"]["shardkit.io/source-shard"] = source.shard;
+  meta["annotations"]["shardkit.io/volume-claim"] = mount.claim;
+  const std::string script = PlanGuard(plan) + "mkdir -p " + kK8sFragmentsDir +
+                             "\nexec shardkit recover --plan " + kK8sPlanPath + " --source " + i +
+                             " --fragments " + kK8sFragmentsDir + "\n";
+  return OneVolumeJob(o, std::move(meta), "split", "shardkit.io/source-index", i, mount.claim,
+                      mount.path, script);
 }
 
 // Before the plan: old volume J's scan, where only it is attached.
@@ -360,36 +373,12 @@ json DiscoverJob(const K8sManifestOptions& o, const K8sPlanJobOptions& p, int in
   const std::string j = std::to_string(index);
   const std::string volume = std::string(kK8sOldVolumesDir) + "/" + j;
   json meta = PlanlessMetadata(o, o.name + "-discover-" + j, "discover");
-  meta["labels"]["shardkit.io/volume-index"] = j;
   meta["annotations"] = {{"shardkit.io/volume-claim", o.volume_claims[index]}};
   const std::string script = std::string("mkdir -p ") + kK8sReportsDir +
                              "\nexec shardkit discover --volume-report " + kK8sReportsDir + "/" +
                              j + ".json" + (p.estimate ? " --estimate " : " ") + volume + "\n";
-  json container = {
-      {"name", "discover"},
-      {"image", o.image},
-      {"imagePullPolicy", "IfNotPresent"},
-      {"command", ShellCommand(script)},
-      {"resources", Resources("1", "512Mi", "2Gi")},
-      {"securityContext", ContainerSecurity()},
-      {"volumeMounts",
-       {Mount("old-" + j, volume, true), Mount("scratch", kK8sScratchDir, false), TmpMount()}}};
-  json pod = {{"restartPolicy", "Never"},
-              {"securityContext", PodSecurity(o)},
-              {"enableServiceLinks", false},
-              {"containers", {container}},
-              {"volumes",
-               {ClaimVolume("old-" + j, o.volume_claims[index], true),
-                ClaimVolume("scratch", o.scratch_claim, false), TmpVolume()}}};
-  json labels = Labels(o, "discover");
-  labels["shardkit.io/volume-index"] = j;
-  return {{"apiVersion", "batch/v1"},
-          {"kind", "Job"},
-          {"metadata", meta},
-          {"spec",
-           {{"backoffLimit", 3},
-            {"podFailurePolicy", PodFailurePolicy("discover", {1, 3})},
-            {"template", {{"metadata", {{"labels", labels}}}, {"spec", pod}}}}}};
+  return OneVolumeJob(o, std::move(meta), "discover", "shardkit.io/volume-index", j,
+                      o.volume_claims[index], volume, script);
 }
 
 // The plan from every volume's report, on the scratch volume alone: waits
