@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "base/hex.h"
 #include "formats/rdb/rdb_reader.h"
 
 namespace shardkit::tools {
@@ -62,14 +63,7 @@ bool IsUtf8(std::string_view s) {
 
 json Bytes(const std::string& s) {
   if (IsUtf8(s)) return s;
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(s.size() * 2);
-  for (unsigned char c : s) {
-    hex.push_back(kHex[c >> 4]);
-    hex.push_back(kHex[c & 15]);
-  }
-  return {{"hex", hex}};
+  return {{"hex", HexBytes(s)}};
 }
 
 template <typename Strings>

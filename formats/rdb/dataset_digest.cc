@@ -14,6 +14,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "base/hex.h"
+
 namespace shardkit::formats::rdb {
 namespace {
 
@@ -122,14 +124,7 @@ bool IsCollection(uint32_t object_type) {
 }  // namespace
 
 std::string DigestHex(const Digest20& digest) {
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(40);
-  for (uint8_t b : digest) {
-    out.push_back(kDigits[b >> 4]);
-    out.push_back(kDigits[b & 15]);
-  }
-  return out;
+  return HexBytes(std::string_view(reinterpret_cast<const char*>(digest.data()), digest.size()));
 }
 
 Status DatasetDigest::OnEntryStart(const RdbEntry& entry) {
