@@ -25,7 +25,7 @@ bool ConsumeSuffix(std::string_view* s, std::string_view suffix) {
   return true;
 }
 
-std::optional<uint64_t> ParseUid(std::string_view digits) {
+std::optional<uint64_t> ParseShardUid(std::string_view digits) {
   if (digits.empty() || digits.size() > 18 || digits[0] == '0') return std::nullopt;
   uint64_t uid = 0;
   for (char c : digits) {
@@ -65,7 +65,7 @@ std::optional<EnterpriseShardName> ParseEnterpriseShardName(std::string_view nam
   } else {
     return std::nullopt;
   }
-  const std::optional<uint64_t> uid = ParseUid(name);
+  const std::optional<uint64_t> uid = ParseShardUid(name);
   if (!uid.has_value()) return std::nullopt;
   out.uid = *uid;
   return out;

@@ -6,13 +6,9 @@
 #include <chrono>
 
 #include "storage/io_error.h"
+#include "storage/io_limits.h"
 
 namespace shardkit::storage {
-namespace {
-
-constexpr int kRetriesMax = 64;
-
-}  // namespace
 
 // One caller of Append waiting in the group-commit queue.
 struct AppendWriter::Waiter {
@@ -150,12 +146,12 @@ Status AppendWriter::WriteAll(std::string_view bytes, uint64_t offset) {
     SK_RETURN_IF_ERROR(engine_->Submit(&req));
     IoRequest* out[1];
     size_t n = 0;
-    for (int guard = 0; n == 0 && guard < kRetriesMax; ++guard) {
+    for (int guard = 0; n == 0 && guard < kIoRetriesMax; ++guard) {
       SK_ASSIGN_OR_RETURN(n, engine_->Reap(out, /*wait=*/true));
     }
     if (n == 0) return Status::IoError("write " + path_ + ": completion never arrived");
     int32_t res = req.result;
-    if (res < 0 && (res == -EAGAIN || res == -EINTR) && ++retries <= kRetriesMax) continue;
+    if (res < 0 && (res == -EAGAIN || res == -EINTR) && ++retries <= kIoRetriesMax) continue;
     if (res < 0) return IoErrorStatus(-res, "write", path_, static_cast<int64_t>(req.offset));
     if (res == 0 && ++retries > 1) {
       return Status::IoError("write " + path_ + " at offset " + std::to_string(req.offset) +

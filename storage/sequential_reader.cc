@@ -7,15 +7,10 @@
 
 #include "storage/file_reader.h"
 #include "storage/io_error.h"
+#include "storage/io_limits.h"
 
 namespace shardkit::storage {
 namespace {
-
-// Resubmissions of one block after EAGAIN/EINTR or a short read that made
-// no progress; past this the read is reported as failed.
-constexpr int kRetriesMax = 64;
-constexpr size_t kBlockBytesMax = size_t{64} << 20;
-constexpr int kQueueDepthMax = 256;
 
 // Opens for reading: O_NOATIME is dropped on EPERM (not the file's owner),
 // O_DIRECT on EINVAL (file system without direct I/O).
@@ -38,8 +33,8 @@ Result<int> OpenForRead(FileSystem* fs, const std::string& path, bool* direct) {
 Result<std::unique_ptr<SequentialReader>> SequentialReader::Open(const std::string& path,
                                                                  const IoOptions& options,
                                                                  uint64_t start_offset) {
-  if (options.queue_depth < 1 || options.queue_depth > kQueueDepthMax || options.block_bytes == 0 ||
-      options.block_bytes > kBlockBytesMax) {
+  if (options.queue_depth < 1 || options.queue_depth > kIoQueueDepthMax ||
+      options.block_bytes == 0 || options.block_bytes > kIoBlockBytesMax) {
     return Status::InvalidArgument("open " + path + ": queue_depth must be 1..256 and " +
                                    "block_bytes 1..64 MiB");
   }
@@ -144,7 +139,7 @@ Result<ByteSpan> SequentialReader::Next() {
 // Every pass either reaps at least one completion or fails, so the loop is
 // bounded by the retry limits of the slots.
 Status SequentialReader::WaitForSlot(Slot& slot) {
-  IoRequest* done[kQueueDepthMax];
+  IoRequest* done[kIoQueueDepthMax];
   while (slot.state != SlotState::kReady) {
     if (engine_->in_flight() == 0) {
       if (slot.state != SlotState::kAwaitingReopen) {
@@ -170,7 +165,7 @@ Status SequentialReader::HandleCompletion(Slot& slot) {
   const int64_t at = static_cast<int64_t>(slot.request.offset);
   if (res < 0) {
     int err = -res;
-    if ((err == EAGAIN || err == EINTR) && ++slot.retries <= kRetriesMax) return SubmitRest(slot);
+    if ((err == EAGAIN || err == EINTR) && ++slot.retries <= kIoRetriesMax) return SubmitRest(slot);
     if (err == EINVAL && direct_) {
       // Direct I/O refused at the first read: finish what is in flight,
       // then reopen buffered (ReopenBuffered) and resubmit this slot.
@@ -195,7 +190,7 @@ Status SequentialReader::HandleCompletion(Slot& slot) {
   // Short read: continue from where it stopped. O_DIRECT needs an aligned
   // offset, so an unaligned partial block is read again.
   if (direct_) slot.done_bytes = static_cast<uint32_t>(RoundDown(slot.done_bytes, alignment_));
-  if (slot.done_bytes <= before && ++slot.retries > kRetriesMax) {
+  if (slot.done_bytes <= before && ++slot.retries > kIoRetriesMax) {
     return Status::IoError("read " + path_ + " at offset " + std::to_string(at) +
                            ": short reads make no progress");
   }

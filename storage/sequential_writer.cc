@@ -7,20 +7,13 @@
 #include <cstring>
 
 #include "storage/io_error.h"
+#include "storage/io_limits.h"
 
 namespace shardkit::storage {
-namespace {
-
-constexpr int kRetriesMax = 64;
-constexpr size_t kBlockBytesMax = size_t{64} << 20;
-constexpr int kQueueDepthMax = 256;
-
-}  // namespace
-
 Result<std::unique_ptr<SequentialWriter>> SequentialWriter::Create(const std::string& path,
                                                                    const IoOptions& options) {
-  if (options.queue_depth < 1 || options.queue_depth > kQueueDepthMax || options.block_bytes == 0 ||
-      options.block_bytes > kBlockBytesMax) {
+  if (options.queue_depth < 1 || options.queue_depth > kIoQueueDepthMax ||
+      options.block_bytes == 0 || options.block_bytes > kIoBlockBytesMax) {
     return Status::InvalidArgument("create " + path + ": queue_depth must be 1..256 and " +
                                    "block_bytes 1..64 MiB");
   }
@@ -168,7 +161,7 @@ Status SequentialWriter::ReapSome() {
     }
     return Status::IoError("write " + path_ + ": writer stalled with no write in flight");
   }
-  IoRequest* done[kQueueDepthMax];
+  IoRequest* done[kIoQueueDepthMax];
   SK_ASSIGN_OR_RETURN(size_t n, engine_->Reap(std::span(done, slots_.size()), /*wait=*/true));
   Status first_error;
   for (size_t i = 0; i < n; ++i) {
@@ -184,7 +177,7 @@ Status SequentialWriter::HandleCompletion(Slot& slot) {
   const int64_t at = static_cast<int64_t>(slot.request.offset);
   if (res < 0) {
     int err = -res;
-    if ((err == EAGAIN || err == EINTR) && ++slot.retries <= kRetriesMax) return SubmitRest(slot);
+    if ((err == EAGAIN || err == EINTR) && ++slot.retries <= kIoRetriesMax) return SubmitRest(slot);
     if (err == EINVAL && direct_) {
       slot.state = SlotState::kAwaitingReopen;
       return Status();
@@ -207,7 +200,7 @@ Status SequentialWriter::HandleCompletion(Slot& slot) {
   }
   // Short write: continue with the rest (from an aligned offset for O_DIRECT).
   if (direct_) slot.done_bytes = static_cast<uint32_t>(RoundDown(slot.done_bytes, alignment_));
-  if (slot.done_bytes <= before && ++slot.retries > kRetriesMax) {
+  if (slot.done_bytes <= before && ++slot.retries > kIoRetriesMax) {
     slot.state = SlotState::kFree;
     return Status::IoError("write " + path_ + " at offset " + std::to_string(at) +
                            ": short writes make no progress");

@@ -10,6 +10,8 @@
 #include <limits>
 #include <string>
 
+#include "formats/encodings/blob_bytes.h"
+
 namespace shardkit::formats {
 namespace {
 
@@ -19,20 +21,9 @@ Status ListpackError(size_t pos, const std::string& what) {
   return Status::Corruption("listpack +" + std::to_string(pos) + ": " + what);
 }
 
-uint8_t At(ByteSpan b, size_t i) { return static_cast<uint8_t>(b[i]); }
-
-uint64_t LoadLe(ByteSpan b, size_t pos, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) {
-    v = (v << 8) | At(b, pos + static_cast<size_t>(i));
-  }
-  return v;
-}
-
-int64_t SignExtend(uint64_t v, int bits) {
-  const uint64_t sign = uint64_t{1} << (bits - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
+using blob::At;
+using blob::LoadLe;
+using blob::SignExtend;
 
 // Bytes lpEncodeBacklen uses for an entry of `size` bytes (7 bits per byte).
 size_t BacklenBytes(uint64_t size) {

@@ -8,30 +8,21 @@
 
 #include <string>
 
+#include "formats/encodings/blob_bytes.h"
+
 namespace shardkit::formats {
 namespace {
 
-constexpr size_t kHeaderBytes = 10;
+constexpr size_t kZiplistHeaderBytes = 10;
 constexpr uint16_t kUnknownCount = 65535;
 
 Status ZiplistError(size_t pos, const std::string& what) {
   return Status::Corruption("ziplist +" + std::to_string(pos) + ": " + what);
 }
 
-uint8_t At(ByteSpan b, size_t i) { return static_cast<uint8_t>(b[i]); }
-
-uint64_t LoadLe(ByteSpan b, size_t pos, int bytes) {
-  uint64_t v = 0;
-  for (int i = bytes - 1; i >= 0; --i) {
-    v = (v << 8) | At(b, pos + static_cast<size_t>(i));
-  }
-  return v;
-}
-
-int64_t SignExtend(uint64_t v, int bits) {
-  const uint64_t sign = uint64_t{1} << (bits - 1);
-  return static_cast<int64_t>((v ^ sign) - sign);
-}
+using blob::At;
+using blob::LoadLe;
+using blob::SignExtend;
 
 std::string Hex(uint8_t b) {
   static const char kHex[] = "0123456789abcdef";
@@ -45,7 +36,8 @@ struct ZiplistEntry {
 
 // Decodes the entry at `pos` (REQUIRES: pos < end, blob[pos] != 0xFF). `end`
 // is the index of the terminator; no part of the entry may reach it.
-Result<ZiplistEntry> DecodeEntry(ByteSpan blob, size_t pos, size_t end, CompactEntry* entry) {
+Result<ZiplistEntry> DecodeZiplistEntry(ByteSpan blob, size_t pos, size_t end,
+                                        CompactEntry* entry) {
   const size_t left = end - pos;
   auto need = [&](uint64_t n, const char* what) -> Status {
     if (n > left) {
@@ -122,13 +114,13 @@ Result<ZiplistEntry> DecodeEntry(ByteSpan blob, size_t pos, size_t end, CompactE
   return ZiplistEntry{prevlen, size};
 }
 
-struct Header {
+struct ZiplistHeader {
   uint32_t tail;
   uint16_t count;
 };
 
-Result<Header> CheckHeader(ByteSpan blob) {
-  if (blob.size() < kHeaderBytes + 1) {
+Result<ZiplistHeader> CheckZiplistHeader(ByteSpan blob) {
+  if (blob.size() < kZiplistHeaderBytes + 1) {
     return ZiplistError(
         0, "blob of " + std::to_string(blob.size()) + " bytes is shorter than the 11-byte minimum");
   }
@@ -138,14 +130,14 @@ Result<Header> CheckHeader(ByteSpan blob) {
                                " differs from the blob size " + std::to_string(blob.size()));
   }
   const uint32_t tail = static_cast<uint32_t>(LoadLe(blob, 4, 4));
-  if (tail < kHeaderBytes || tail >= blob.size()) {
+  if (tail < kZiplistHeaderBytes || tail >= blob.size()) {
     return ZiplistError(4, "zltail " + std::to_string(tail) + " outside the entries [10, " +
                                std::to_string(blob.size() - 1) + "]");
   }
   if (At(blob, blob.size() - 1) != 0xff) {
     return ZiplistError(blob.size() - 1, "last byte is not the 0xFF terminator");
   }
-  return Header{tail, static_cast<uint16_t>(LoadLe(blob, 8, 2))};
+  return ZiplistHeader{tail, static_cast<uint16_t>(LoadLe(blob, 8, 2))};
 }
 
 Status EarlyTerminator(size_t pos, size_t end) {
@@ -156,7 +148,7 @@ Status EarlyTerminator(size_t pos, size_t end) {
 }  // namespace
 
 Result<ZiplistIterator> ZiplistIterator::Open(ByteSpan blob) {
-  SK_ASSIGN_OR_RETURN(Header header, CheckHeader(blob));
+  SK_ASSIGN_OR_RETURN(ZiplistHeader header, CheckZiplistHeader(blob));
   return ZiplistIterator(blob, header.count);
 }
 
@@ -172,23 +164,23 @@ Result<bool> ZiplistIterator::Next(CompactEntry* entry) {
     done_ = true;
     return false;
   }
-  SK_ASSIGN_OR_RETURN(ZiplistEntry decoded, DecodeEntry(blob_, pos_, end, entry));
+  SK_ASSIGN_OR_RETURN(ZiplistEntry decoded, DecodeZiplistEntry(blob_, pos_, end, entry));
   prev_entry_size_ = decoded.size;
   pos_ += decoded.size;
   return true;
 }
 
 Result<uint64_t> ValidateZiplist(ByteSpan blob) {
-  SK_ASSIGN_OR_RETURN(Header header, CheckHeader(blob));
+  SK_ASSIGN_OR_RETURN(ZiplistHeader header, CheckZiplistHeader(blob));
   const size_t end = blob.size() - 1;
-  size_t pos = kHeaderBytes;
-  size_t last_pos = kHeaderBytes;
+  size_t pos = kZiplistHeaderBytes;
+  size_t last_pos = kZiplistHeaderBytes;
   uint64_t prev_size = 0;
   uint64_t count = 0;
   CompactEntry entry;
   // Every entry is at least 2 bytes, so the loop runs at most size/2 times.
   while (At(blob, pos) != 0xff) {
-    SK_ASSIGN_OR_RETURN(ZiplistEntry decoded, DecodeEntry(blob, pos, end, &entry));
+    SK_ASSIGN_OR_RETURN(ZiplistEntry decoded, DecodeZiplistEntry(blob, pos, end, &entry));
     if (decoded.prevlen != prev_size) {
       return ZiplistError(pos, "prevlen " + std::to_string(decoded.prevlen) +
                                    " but the previous entry is " + std::to_string(prev_size) +

@@ -5,6 +5,8 @@
 
 #include <string>
 
+#include "formats/encodings/blob_bytes.h"
+
 namespace shardkit::formats {
 namespace {
 
@@ -15,7 +17,7 @@ Status ZipmapError(size_t pos, const std::string& what) {
   return Status::Corruption("zipmap +" + std::to_string(pos) + ": " + what);
 }
 
-uint8_t At(ByteSpan b, size_t i) { return static_cast<uint8_t>(b[i]); }
+using blob::At;
 
 // Reads a length at *pos (REQUIRES: *pos < end) and the `len` bytes after it
 // (for a value: its free byte first, then `free` padding bytes after it), all

@@ -10,7 +10,7 @@
 namespace shardkit::formats::native {
 namespace {
 
-std::string Hex(uint64_t v) {
+std::string HexChecksum(uint64_t v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "0x%016" PRIx64, v);
   return buf;
@@ -72,15 +72,15 @@ Result<std::string_view> CheckStoredPayload(const BlockInfo& info, ByteSpan stor
   const uint64_t stored_xxh3 = Xxh3(stored);
   if (stored_xxh3 != info.stored_xxh3) {
     return BlockError(info, file_name,
-                      "stored checksum mismatch (expected " + Hex(info.stored_xxh3) + ", found " +
-                          Hex(stored_xxh3) + ")");
+                      "stored checksum mismatch (expected " + HexChecksum(info.stored_xxh3) +
+                          ", found " + HexChecksum(stored_xxh3) + ")");
   }
   if (info.compression == Compression::kNone) {
     // A raw block's payload is its raw bytes: one XXH3 serves both checks.
     if (stored_xxh3 != info.raw_xxh3) {
       return BlockError(info, file_name,
-                        "raw checksum mismatch (expected " + Hex(info.raw_xxh3) + ", found " +
-                            Hex(stored_xxh3) + ")");
+                        "raw checksum mismatch (expected " + HexChecksum(info.raw_xxh3) +
+                            ", found " + HexChecksum(stored_xxh3) + ")");
     }
     return AsChars(stored);
   }
@@ -98,8 +98,8 @@ Result<std::string_view> CheckStoredPayload(const BlockInfo& info, ByteSpan stor
   const uint64_t raw_xxh3 = Xxh3(*decompressed);
   if (raw_xxh3 != info.raw_xxh3) {
     return BlockError(info, file_name,
-                      "raw checksum mismatch (expected " + Hex(info.raw_xxh3) + ", found " +
-                          Hex(raw_xxh3) + ")");
+                      "raw checksum mismatch (expected " + HexChecksum(info.raw_xxh3) + ", found " +
+                          HexChecksum(raw_xxh3) + ")");
   }
   return std::string_view(*decompressed);
 }

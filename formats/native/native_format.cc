@@ -9,14 +9,14 @@
 namespace shardkit::formats::native {
 namespace {
 
-std::string Hex(uint64_t v) {
+std::string HexOffset(uint64_t v) {
   char buf[32];
   std::snprintf(buf, sizeof(buf), "0x%" PRIx64, v);
   return buf;
 }
 
 std::string At(std::string_view name, uint64_t offset) {
-  return std::string(name) + " offset " + Hex(offset) + " (" + std::to_string(offset) + ")";
+  return std::string(name) + " offset " + HexOffset(offset) + " (" + std::to_string(offset) + ")";
 }
 
 bool MagicIs(ByteSpan bytes, std::string_view magic) {
@@ -70,7 +70,7 @@ std::string_view BlockKindName(BlockKind kind) {
 }
 
 std::string DescribeBlock(const BlockInfo& b) {
-  return "block " + std::to_string(b.number) + " at offset " + Hex(b.offset) + " (" +
+  return "block " + std::to_string(b.number) + " at offset " + HexOffset(b.offset) + " (" +
          std::to_string(b.offset) + ") (" + std::string(BlockKindName(b.kind)) + ", db " +
          std::to_string(b.db) + ", slots " + std::to_string(b.first_slot) + "-" +
          std::to_string(b.last_slot) + ")";
@@ -160,7 +160,7 @@ Result<FileHeader> ParseFileHeader(ByteSpan whole, std::string_view name) {
   const uint64_t computed = Xxh3(whole.first(checked));
   if (stored != computed) {
     return Status::Corruption(At(name, checked) + ": header checksum mismatch (stored " +
-                              Hex(stored) + ", computed " + Hex(computed) + ")");
+                              HexOffset(stored) + ", computed " + HexOffset(computed) + ")");
   }
   FileHeader header;
   header.format_version = LoadFixed32(whole.data() + 8);
@@ -201,7 +201,7 @@ Result<BlockDescriptor> ParseBlockHeader(ByteSpan bytes, uint64_t offset, std::s
   const uint32_t computed = static_cast<uint32_t>(Xxh3(bytes.first(44)));
   if (stored != computed) {
     return Status::Corruption(At(name, offset) + ": block header checksum mismatch (stored " +
-                              Hex(stored) + ", computed " + Hex(computed) + ")");
+                              HexOffset(stored) + ", computed " + HexOffset(computed) + ")");
   }
   return ParseDescriptorFields(bytes.data() + 4);
 }
@@ -269,8 +269,8 @@ Result<Trailer> ParseTrailer(ByteSpan bytes, uint64_t file_bytes, std::string_vi
   const uint64_t stored = LoadFixed64(bytes.data() + 24);
   const uint64_t computed = Xxh3(bytes.first(24));
   if (stored != computed) {
-    return Status::Corruption(At(name, at) + ": trailer checksum mismatch (stored " + Hex(stored) +
-                              ", computed " + Hex(computed) + ")");
+    return Status::Corruption(At(name, at) + ": trailer checksum mismatch (stored " +
+                              HexOffset(stored) + ", computed " + HexOffset(computed) + ")");
   }
   Trailer t;
   t.index_offset = LoadFixed64(bytes.data());
