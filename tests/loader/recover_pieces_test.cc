@@ -13,7 +13,6 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
-
 #include <nlohmann/json.hpp>
 
 #include "loader/discovery.h"
@@ -22,6 +21,7 @@
 #include "tests/support/datasets.h"
 #include "tests/support/keyspace_snapshot.h"
 #include "tests/support/redis_server.h"
+#include "tests/support/sanitizers.h"
 #include "tests/support/temp_dir.h"
 
 namespace shardkit::testing {
@@ -173,9 +173,9 @@ TEST_F(RecoverPiecesTest, AnOlderOutputVersionConvertsWhatItMustAndStreamsTheRes
 // string keeps its peak memory far below the value's size (whole, the value
 // alone would take 256 MiB).
 TEST(RecoverPiecesCliTest, PeakMemoryStaysFarBelowALargeValue) {
-#if defined(__SANITIZE_ADDRESS__)
-  GTEST_SKIP() << "ASan's shadow memory and quarantine make RSS meaningless here";
-#endif
+  if (testing::kUnderAsan) {
+    GTEST_SKIP() << "ASan's shadow memory and quarantine make RSS meaningless here";
+  }
   SHARDKIT_REQUIRE_REDIS_SERVER();
   TempDir work("shardkit-pieces-rss");
   auto server = RedisServer::Start(RedisServerOptions());

@@ -17,21 +17,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "tests/support/sanitizers.h"
 
 namespace shardkit::reliability {
 
-#if defined(__SANITIZE_ADDRESS__)
-inline constexpr bool kAsanBuild = true;
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-inline constexpr bool kAsanBuild = true;
-#else
-inline constexpr bool kAsanBuild = false;
-#endif
-#else
-inline constexpr bool kAsanBuild = false;
-#endif
+inline constexpr bool kAsanBuild = shardkit::testing::kUnderAsan;
 
 struct ChildLimits {
   uint64_t memory_mib = 256;  // RLIMIT_AS (Release) / largest allocation (ASan)
@@ -53,28 +46,56 @@ struct ChildResult {
 };
 
 namespace internal {
-// In the child after fork: limits, output to `out_fd`, exec. Never returns.
-[[noreturn]] inline void ExecChild(const std::vector<std::string>& argv, const ChildLimits& limits,
-                                   int out_fd) {
+// Everything the child needs between vfork and exec, built beforehand: the
+// child shares the parent's memory until it execs, so it may only make
+// system calls (no allocation, no setenv). vfork, not fork: fork copies the
+// page tables of the whole test process, which under ASan's shadow memory
+// cost tens of ms of kernel time per child.
+struct PreparedExec {
+  std::vector<char*> argv;  // points into the caller's argv
+  std::vector<std::string> env;
+  std::vector<char*> envp;  // points into env
+  bool limit_address_space = false;
+  rlimit address_space{};
+  rlimit cpu{};
+};
+
+inline PreparedExec PrepareExec(const std::vector<std::string>& argv, const ChildLimits& limits) {
+  PreparedExec p;
+  for (const std::string& a : argv) p.argv.push_back(const_cast<char*>(a.c_str()));
+  p.argv.push_back(nullptr);
+  std::string asan = "ASAN_OPTIONS=";
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view entry(*e);
+    if (kAsanBuild && entry.starts_with("ASAN_OPTIONS=")) {
+      asan = std::string(entry) + ":";
+    } else {
+      p.env.emplace_back(entry);
+    }
+  }
+  if (kAsanBuild) {
+    p.env.push_back(asan + "max_allocation_size_mb=" + std::to_string(limits.memory_mib) +
+                    ":allocator_may_return_null=0:detect_leaks=1:abort_on_error=1");
+  } else {
+    p.limit_address_space = true;
+    p.address_space = rlimit{limits.memory_mib << 20, limits.memory_mib << 20};
+  }
+  p.cpu = rlimit{static_cast<rlim_t>(limits.cpu_seconds),
+                 static_cast<rlim_t>(limits.cpu_seconds + 1)};
+  for (std::string& e : p.env) p.envp.push_back(e.data());
+  p.envp.push_back(nullptr);
+  return p;
+}
+
+// In the child after vfork: output to `out_fd`, stdin from `in_fd`, limits,
+// exec. System calls only. Never returns.
+[[noreturn]] inline void ExecChild(const PreparedExec& p, int out_fd, int in_fd) {
   dup2(out_fd, 1);
   dup2(out_fd, 2);
-  int null_fd = open("/dev/null", O_RDONLY);
-  if (null_fd >= 0) dup2(null_fd, 0);
-  if (!kAsanBuild) {
-    rlimit as{limits.memory_mib << 20, limits.memory_mib << 20};
-    setrlimit(RLIMIT_AS, &as);
-  } else {
-    std::string opts = "max_allocation_size_mb=" + std::to_string(limits.memory_mib) +
-                       ":allocator_may_return_null=0:detect_leaks=1:abort_on_error=1";
-    if (const char* old = getenv("ASAN_OPTIONS")) opts = std::string(old) + ":" + opts;
-    setenv("ASAN_OPTIONS", opts.c_str(), 1);
-  }
-  rlimit cpu{static_cast<rlim_t>(limits.cpu_seconds), static_cast<rlim_t>(limits.cpu_seconds + 1)};
-  setrlimit(RLIMIT_CPU, &cpu);
-  std::vector<char*> args;
-  for (const std::string& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  execv(args[0], args.data());
+  if (in_fd >= 0) dup2(in_fd, 0);
+  if (p.limit_address_space) setrlimit(RLIMIT_AS, &p.address_space);
+  setrlimit(RLIMIT_CPU, &p.cpu);
+  execve(p.argv[0], p.argv.data(), p.envp.data());
   _exit(127);
 }
 
@@ -93,12 +114,12 @@ inline ChildResult RunLimited(const std::vector<std::string>& argv, const ChildL
   ChildResult r;
   int fds[2];
   if (pipe2(fds, O_CLOEXEC) != 0) return r;
-  pid_t pid = fork();
-  if (pid == 0) {
-    close(fds[0]);
-    internal::ExecChild(argv, limits, fds[1]);
-  }
+  const internal::PreparedExec exec = internal::PrepareExec(argv, limits);
+  const int in_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+  pid_t pid = vfork();
+  if (pid == 0) internal::ExecChild(exec, fds[1], in_fd);
   close(fds[1]);
+  if (in_fd >= 0) close(in_fd);
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(limits.wall_seconds);
   char buf[4096];
   for (;;) {
@@ -126,13 +147,12 @@ inline ChildResult RunLimited(const std::vector<std::string>& argv, const ChildL
 // Returns true when the kill landed before the program finished on its own.
 inline bool RunAndKill(const std::vector<std::string>& argv, uint64_t delay_us,
                        ChildResult* result) {
-  int null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC);
-  pid_t pid = fork();
-  if (pid == 0) {
-    ChildLimits limits;
-    limits.memory_mib = kAsanBuild ? 1024 : 1024;
-    internal::ExecChild(argv, limits, null_fd);
-  }
+  ChildLimits limits;
+  limits.memory_mib = 1024;
+  const internal::PreparedExec exec = internal::PrepareExec(argv, limits);
+  const int null_fd = open("/dev/null", O_RDWR | O_CLOEXEC);
+  pid_t pid = vfork();
+  if (pid == 0) internal::ExecChild(exec, null_fd, null_fd);
   close(null_fd);
   timespec ts{static_cast<time_t>(delay_us / 1000000), static_cast<long>(delay_us % 1000000) * 1000};
   nanosleep(&ts, nullptr);  // the kill moment itself, not a wait for a condition
