@@ -1,4 +1,4 @@
-// shardkit inspect [--json] [--top N] [--index-only] PATH
+// shardkit inspect [--json [--no-slots]] [--top N] [--index-only] PATH
 //
 // Summarises one RDB file or native snapshot (recognised by its magic; see
 // "Native snapshots" below for which figures come from its index and which
@@ -37,6 +37,7 @@ struct InspectArgs {
   std::vector<std::string> paths;
   bool json = false;
   bool index_only = false;
+  bool no_slots = false;  // --json without the two 16384-entry arrays
   int top = 10;
 };
 
@@ -151,7 +152,8 @@ class InspectVisitor final : public rdb::RdbVisitor {
     return Status();
   }
 
-  nlohmann::json ToJson(const rdb::RdbSummary* summary, const Status& error) const;
+  nlohmann::json ToJson(const rdb::RdbSummary* summary, const Status& error,
+                        bool with_slots) const;
   void PrintText(const std::string& path, const rdb::RdbSummary* summary,
                  const Status& error) const;
 
@@ -270,7 +272,8 @@ void InspectVisitor::PrintEnterpriseText(const rdb::RdbSummary* summary) const {
   }
 }
 
-nlohmann::json InspectVisitor::ToJson(const rdb::RdbSummary* summary, const Status& error) const {
+nlohmann::json InspectVisitor::ToJson(const rdb::RdbSummary* summary, const Status& error,
+                                      bool with_slots) const {
   nlohmann::json j;
   j["ok"] = error.ok();
   j["format"] = "rdb";
@@ -308,8 +311,10 @@ nlohmann::json InspectVisitor::ToJson(const rdb::RdbSummary* summary, const Stat
   j["slot_bytes_min"] = stats[0];
   j["slot_bytes_median"] = stats[1];
   j["slot_bytes_max"] = stats[2];
-  j["slot_bytes"] = slot_bytes_;
-  j["slot_keys"] = slot_keys_;
+  if (with_slots) {
+    j["slot_bytes"] = slot_bytes_;
+    j["slot_keys"] = slot_keys_;
+  }
   if (summary != nullptr) {
     j["crc"] = std::string(rdb::CrcStatusName(summary->crc));
     j["end_offset"] = summary->end_offset;
@@ -438,7 +443,7 @@ nlohmann::json NativeSources(const NativeInspectReport& r) {
 }
 
 nlohmann::json NativeToJson(const NativeInspectReport& r, const NativeScanTally& scan,
-                            const Status& error) {
+                            const Status& error, bool with_slots) {
   auto counts = [&](uint64_t keys, uint64_t bytes, uint64_t expires) {
     return nlohmann::json{{"keys", keys},
                           {"bytes", bytes},
@@ -478,8 +483,10 @@ nlohmann::json NativeToJson(const NativeInspectReport& r, const NativeScanTally&
   j["slot_bytes_min"] = spread[0];
   j["slot_bytes_median"] = spread[1];
   j["slot_bytes_max"] = spread[2];
-  j["slot_bytes"] = r.slots.bytes;
-  j["slot_keys"] = r.slots.keys;
+  if (with_slots) {
+    j["slot_bytes"] = r.slots.bytes;
+    j["slot_keys"] = r.slots.keys;
+  }
   j["crc"] = "n/a";
   j["sources"] = NativeSources(r);
   nlohmann::json n = NativeInspectJson(r, /*with_blocks=*/false);
@@ -569,7 +576,7 @@ int InspectNative(const InspectArgs& args, const std::string& path,
   if (!report.ok()) return ReportInputError(args, path, report.status());
   const Status error = NativeInspectError(*report);
   if (args.json) {
-    nlohmann::json j = NativeToJson(*report, tally, error);
+    nlohmann::json j = NativeToJson(*report, tally, error, !args.no_slots);
     j["path"] = JsonText(path);
     std::cout << j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << std::endl;
   } else {
@@ -599,7 +606,7 @@ int InspectOne(const InspectArgs& args, const std::string& path, const storage::
   const Status error = summary.ok() ? Status() : summary.status();
   const rdb::RdbSummary* s = summary.ok() ? &*summary : nullptr;
   if (args.json) {
-    nlohmann::json j = visitor.ToJson(s, error);
+    nlohmann::json j = visitor.ToJson(s, error, !args.no_slots);
     j["path"] = JsonText(path);
     std::cout << j.dump() << std::endl;
   } else {
@@ -630,6 +637,10 @@ void AddInspect(CLI::App& app, CommandEnv& env) {
                 "(no types, expiries or largest keys)");
   cmd->add_flag("--json", args->json,
                 "One JSON object per path on stdout (JSON Lines; each has all 16384 slots)");
+  cmd->add_flag("--no-slots", args->no_slots,
+                "With --json: leave out slot_bytes and slot_keys (16384 numbers each; "
+                "their min, median and max stay), for summaries of many files")
+      ->needs("--json");
   cmd->add_option("--top", args->top, "How many of the largest keys to list (default 10)")
       ->check(CLI::Range(0, 100000));
   cmd->callback([args, &env]() { env.exit_code = Run(*args, env); });

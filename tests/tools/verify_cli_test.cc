@@ -137,6 +137,17 @@ TEST(InspectCliTest, JsonCountsBytesAndAllSlots) {
   EXPECT_GE(j["largest"][0]["bytes"], j["largest"][1]["bytes"]);
   EXPECT_GE(j["largest"][1]["bytes"], j["largest"][2]["bytes"]);
   EXPECT_EQ(j["aux"][0]["key"], "redis-ver");
+
+  // --no-slots: the same line without the two 16384-entry arrays.
+  CliRun brief = RunShardkit({"inspect", "--json", "--no-slots", "--top", "3", Corpus(kGood)});
+  ASSERT_EQ(brief.exit_code, 0) << brief.err;
+  auto b = nlohmann::json::parse(brief.out);
+  EXPECT_FALSE(b.contains("slot_bytes"));
+  EXPECT_FALSE(b.contains("slot_keys"));
+  j.erase("slot_bytes");
+  j.erase("slot_keys");
+  EXPECT_EQ(b, j);
+  EXPECT_NE(RunShardkit({"inspect", "--no-slots", Corpus(kGood)}).exit_code, 0);  // needs --json
 }
 
 TEST(InspectCliTest, TextSummaryAndExitCodes) {
