@@ -6,7 +6,7 @@
 namespace shardkit::formats::rdb {
 
 RdbWriter::RdbWriter(ChunkSink* sink, const RdbWriterOptions& options)
-    : options_(options), out_(sink) {}
+    : options_(options), out_(sink, options.buffer_bytes) {}
 
 Result<std::unique_ptr<RdbWriter>> RdbWriter::Create(ChunkSink* sink,
                                                      const RdbWriterOptions& options) {

@@ -24,6 +24,7 @@
 // parse, kInvalidArgument for misuse (e.g. an unsupported target version).
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -46,6 +47,10 @@ struct RdbWriterOptions {
   // version at Create, and Finish writes no EOF and no CRC trailer;
   // checksum() is then the CRC-64 of the records written.
   bool body_only = false;
+  // The write buffer, allocated (and zeroed) once per writer. A writer of
+  // one small record (check's value decoding, tools/value_sample.cc) asks
+  // for little: a large value is handed to the sink whole anyway.
+  size_t buffer_bytes = 256 << 10;
 };
 
 class RdbWriter {
