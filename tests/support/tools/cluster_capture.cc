@@ -5,20 +5,13 @@
 #include <fstream>
 #include <sstream>
 
+#include "base/hex.h"
+
 namespace shardkit::testing::tools {
 namespace {
 
-std::string Hex(const std::string& bytes) {
-  if (bytes.empty()) return "-";
-  static const char kHex[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (unsigned char c : bytes) {
-    out.push_back(kHex[c >> 4]);
-    out.push_back(kHex[c & 15]);
-  }
-  return out;
-}
+// "-" stands for empty bytes in the capture file.
+std::string Hex(const std::string& bytes) { return bytes.empty() ? "-" : HexBytes(bytes); }
 
 int HexDigit(char c) {
   if (c >= '0' && c <= '9') return c - '0';
