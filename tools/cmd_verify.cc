@@ -2,8 +2,8 @@
 //
 // Checks each path end to end on up to N threads (default: the number of
 // CPUs), one path per thread; when N is at least twice the number of paths,
-// an RDB file of 64 MiB or more is read by two threads (VerifyRdb's split
-// read, formats/rdb/rdb_verify.h), with the same result as one. What a path is follows ResolveInput
+// an RDB file of 64 MiB or more is read by N / paths threads (VerifyRdb's
+// split read, formats/rdb/rdb_verify.h), with the same result as one. What a path is follows ResolveInput
 // (tools/input_files.h): an RDB file (formats/rdb/rdb_verify.h), a legacy AOF
 // with or without an RDB preamble, or a multi-part AOF given as its
 // directory, its appendonlydir's parent or its manifest
@@ -73,10 +73,11 @@ std::string EnterpriseNamedBy(const std::string& named_by) {
   return named_by.rfind("an ", 0) == 0 ? "found in " + named_by : "AUX " + named_by;
 }
 
-// One file's options: `split` lets an RDB file be read by two threads.
+// One file's options: `split_threads` (>= 2) lets an RDB file be read by
+// that many threads.
 struct VerifyFileOptions {
   bool deep = false;
-  bool split = false;
+  int split_threads = 1;
 };
 
 void VerifyRdbFile(const storage::IoOptions& io, const VerifyFileOptions& file,
@@ -90,7 +91,8 @@ void VerifyRdbFile(const storage::IoOptions& io, const VerifyFileOptions& file,
   rdb::RdbVerifyOptions options;
   options.deep = file.deep;
   options.layout = loader::LayoutProducerOf(result->path);
-  if (file.split) {
+  if (file.split_threads >= 2) {
+    options.split.threads = file.split_threads;
     options.split.open_at = [&](uint64_t offset) { return OpenInput(result->path, io, offset); };
   }
   result->rdb = rdb::VerifyRdb(source->get(), options);
@@ -282,6 +284,7 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
   j["seconds"] = r.seconds;
   // Where the second thread's half began when an RDB file was read by two.
   j["split_at"] = !r.is_aof && rep.split_at.has_value() ? nlohmann::json(*rep.split_at) : nullptr;
+  j["pieces"] = r.format == "rdb" ? rep.pieces : 0;
   j["warnings"] = r.is_aof ? r.aof.warnings : rep.warnings;
   j["aof"] = r.is_aof ? AofJson(r.aof) : nlohmann::json(nullptr);
   j["native"] = nullptr;
@@ -363,7 +366,8 @@ int Run(const VerifyArgs& args, const CommandEnv& env) {
   std::atomic<size_t> next{0};
   VerifyFileOptions file;
   file.deep = args.deep;
-  file.split = static_cast<size_t>(std::max(args.threads, 1)) >= 2 * results.size();
+  file.split_threads = static_cast<int>(static_cast<size_t>(std::max(args.threads, 1)) /
+                                        std::max<size_t>(results.size(), 1));
   auto worker = [&]() {
     for (size_t i = next++; i < results.size(); i = next++) {
       auto start = std::chrono::steady_clock::now();
@@ -410,7 +414,7 @@ void AddVerify(CLI::App& app, CommandEnv& env) {
   cmd->add_flag("--json", args->json, "One JSON object per path on stdout (JSON Lines)");
   cmd->add_option("--threads", args->threads,
                   "Threads (default: CPUs): paths verified in parallel; with at least two per "
-                  "path, an RDB file of 64 MiB or more is read by two")
+                  "path, an RDB file of 64 MiB or more is read by that many")
       ->check(CLI::Range(1, 1024));
   cmd->callback([args, &env]() { env.exit_code = Run(*args, env); });
 }

@@ -185,7 +185,6 @@ class RdbReader::Impl {
     unknown.fill(-1);
     return unknown;
   }();
-  bool split_watch_ = false;      // options_.split set and its offset not reached yet
   bool first_key_told_ = false;   // RdbSplit::OnFirstKey called
 };
 
@@ -464,16 +463,15 @@ Status RdbReader::Impl::ReadKeyRecord(uint8_t type, uint64_t at) {
   return visitor_.OnEntryOwned(entry);
 }
 
-// The read reached the first record start at or past the split's offset
-// (a lower bound until the other thread found its record start). It ends
-// here only when a record starts exactly at the split offset with no key
-// prefix pending and the split's owner accepts (it checks that the other
-// thread read the rest soundly from the same state); otherwise it reads on.
+// The read reached a record start at or past the split's offset. It ends
+// here only when the split names this very record start, no key prefix is
+// pending and the split's owner accepts (it checks that the read of the
+// rest starts from the same state); otherwise it reads on, watching the
+// offset the split leaves.
 bool RdbReader::Impl::EndAtSplit(uint64_t at) {
-  const uint64_t target = options_.split->SplitOffset();
-  if (at < target) return false;  // not there yet: watch for `target`
-  split_watch_ = false;
-  if (at != target || prefix_.active) {
+  const uint64_t target = options_.split->SplitOffset(at);
+  if (at != target) return false;  // not there yet, or nothing left to end at
+  if (prefix_.active) {
     (void)options_.split->AtSplit(nullptr);
     return false;
   }
@@ -486,12 +484,12 @@ bool RdbReader::Impl::EndAtSplit(uint64_t at) {
 }
 
 Status RdbReader::Impl::ReadRecords() {
-  split_watch_ = options_.split != nullptr;
   // Bounded by the input: every iteration consumes at least one byte.
   for (;;) {
     const uint64_t at = in_.offset();
     // One relaxed-cost load per record (x86: a plain load) while watching.
-    if (split_watch_ && at >= options_.split->offset.load(std::memory_order_acquire) &&
+    if (options_.split != nullptr &&
+        at >= options_.split->offset.load(std::memory_order_acquire) &&
         EndAtSplit(at)) {
       return Status();
     }
@@ -574,7 +572,10 @@ Result<RdbSummary> RdbReader::Impl::Run() {
   Status s;
   if (options_.resume != nullptr) {
     clues_ = options_.resume->clues;
+    have_valkey_ver_ = !clues_.valkey_ver.empty();
     summary_.header = clues_.header;
+    // The bytes before the resume point, read by someone else.
+    crc_.Combine(options_.resume->crc, options_.resume->offset);
   } else {
     s = ReadHeader();
   }

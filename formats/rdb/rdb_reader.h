@@ -63,35 +63,37 @@ std::string_view CrcStatusName(CrcStatus status);
 
 // What a reader knows between two records that a read starting in the middle
 // of the file needs: the header and what the file said about its producer
-// (JudgeRecordByte's input). Used by VerifyRdb's two-thread read
-// (rdb_verify.cc).
+// (JudgeRecordByte's input). Used by VerifyRdb's split read (rdb_verify.cc).
 struct RdbResumeState {
   ProducerClues clues;  // clues.header is the file's header
   uint64_t offset = 0;  // the record start this state holds at
-  uint64_t crc = 0;     // RdbSplit::AtSplit: Crc64 of bytes [0, offset)
+  // RdbSplit::AtSplit: the Crc64 of the bytes the read covered, up to
+  // `offset`. RdbReadOptions::resume: the Crc64 of bytes [0, offset) when
+  // known (the read's CRC then covers the whole file and is checked against
+  // the trailer as a whole-file read's is), else 0 (it covers [offset, ...)).
+  uint64_t crc = 0;
 };
 // True when two states read records alike (same header and clues).
 bool SameReadState(const RdbResumeState& a, const RdbResumeState& b);
 
 // RdbSplit lets a read end at a record start from which another thread
 // reads the rest of the file (RdbReadOptions::split).
-// Threading: `offset` may be written by that other thread; the callbacks
-// run on the reading thread.
+// Threading: `offset` may be written by other threads at any time; the
+// callbacks run on the reading thread.
 class RdbSplit {
  public:
   virtual ~RdbSplit() = default;
   // Once, where the first key record starts (its first prefix opcode): the
   // state a read of the rest of the file starts from.
   virtual void OnFirstKey(const RdbResumeState& state) = 0;
-  // Called at the first record start at or past `offset` (until then a
-  // lower bound): returns the record start where the read may end, waiting
-  // until it is known, and leaves `offset` equal to it; UINT64_MAX: none.
-  virtual uint64_t SplitOffset() = 0;
-  // Called once, at the first record start at or past SplitOffset(): with
-  // the state when a record starts exactly there with no key prefix
-  // opcode pending, else with nullptr (the read went past it, or a prefix
-  // opcode is pending). Returning true ends the read there
-  // (RdbSummary::split_at); false reads on to the end as if never split.
+  // Called at each record start `at` >= `offset`: returns the record start
+  // where the read may end next (and leaves `offset` equal to it, or to
+  // UINT64_MAX for none). A result above `at` means "not there yet".
+  virtual uint64_t SplitOffset(uint64_t at) = 0;
+  // Called when SplitOffset returned `at` itself: with the state when no key
+  // prefix opcode is pending there, else with nullptr. Returning true ends
+  // the read there (RdbSummary::split_at); false reads on, watching
+  // `offset` (which the call may have moved) as before.
   virtual bool AtSplit(const RdbResumeState* state) = 0;
   // UINT64_MAX: the reader does not call SplitOffset.
   std::atomic<uint64_t> offset{UINT64_MAX};
@@ -116,11 +118,12 @@ struct RdbReadOptions {
   // fields decide (ProducerClues).
   Producer layout = Producer::kRedis;
   RdbLimits limits;
-  // Split reads (VerifyRdb's two threads). `split`: may end the read at a
+  // Split reads (VerifyRdb's threads). `split`: may end the read at a
   // record start (see RdbSplit). `resume`: `in` is positioned at a record
   // start, not at the header; records are read from there with this state
   // (no header, OnHeader not called) up to and including the trailer, whose
-  // crc_computed then covers only the bytes read. Borrowed for the read.
+  // crc_computed covers the bytes read, continuing resume->crc (see
+  // RdbResumeState). Borrowed for the read.
   RdbSplit* split = nullptr;
   const RdbResumeState* resume = nullptr;
 };
