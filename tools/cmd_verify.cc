@@ -3,12 +3,11 @@
 // Checks each path end to end on up to N threads (default: the number of
 // CPUs), one path per thread; when N is at least twice the number of paths,
 // an RDB file of 64 MiB or more is read by N / paths threads (VerifyRdb's
-// split read, formats/rdb/rdb_verify.h), with the same result as one. What a path is follows ResolveInput
-// (tools/input_files.h): an RDB file (formats/rdb/rdb_verify.h), a legacy AOF
-// with or without an RDB preamble, or a multi-part AOF given as its
-// directory, its appendonlydir's parent or its manifest
-// (formats/aof/aof_verify.h: RESP structure, MULTI/EXEC balance, known
-// commands, manifest consistency, the RDB part checked as an RDB, deep with
+// split read, formats/rdb/rdb_verify.h), with the same result as one. What a path is follows
+// ResolveInput (tools/input_files.h): an RDB file (formats/rdb/rdb_verify.h), a legacy AOF with or
+// without an RDB preamble, or a multi-part AOF given as its directory, its appendonlydir's parent
+// or its manifest (formats/aof/aof_verify.h: RESP structure, MULTI/EXEC balance, known commands,
+// manifest consistency, the RDB part checked as an RDB, deep with
 // --deep), or a native snapshot recognised by its magic whatever its name
 // (formats/native/native_verify.h: header, every block's XXH3 checksums and
 // payload structure, slot table, index and trailer; with --deep every value

@@ -488,8 +488,7 @@ Status RdbReader::Impl::ReadRecords() {
   for (;;) {
     const uint64_t at = in_.offset();
     // One relaxed-cost load per record (x86: a plain load) while watching.
-    if (options_.split != nullptr &&
-        at >= options_.split->offset.load(std::memory_order_acquire) &&
+    if (options_.split != nullptr && at >= options_.split->offset.load(std::memory_order_acquire) &&
         EndAtSplit(at)) {
       return Status();
     }

@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <map>
 #include <condition_variable>
+#include <map>
 #include <mutex>
 #include <set>
 #include <thread>
@@ -207,19 +207,19 @@ struct Piece {
   Piece(uint64_t start_offset, bool deep)
       : start(start_offset), visitor(&counts, deep, &stop, &progress) {}
   const uint64_t start;
-  std::atomic<bool> stop{false};         // orphaned, or the whole read failed
-  std::atomic<uint64_t> progress{0};     // last key record read (relaxed)
-  RdbVerifyReport counts;                // the visitor's counts (pieces > 0)
+  std::atomic<bool> stop{false};      // orphaned, or the whole read failed
+  std::atomic<uint64_t> progress{0};  // last key record read (relaxed)
+  RdbVerifyReport counts;             // the visitor's counts (pieces > 0)
   VerifyVisitor visitor;
-  std::unique_ptr<RdbSplit> watch;       // this piece's reader's RdbSplit
-  RdbResumeState state;                  // pieces > 0: where the read starts
-  uint64_t watch_at = 0;                 // the reader's last SplitOffset `at`
+  std::unique_ptr<RdbSplit> watch;  // this piece's reader's RdbSplit
+  RdbResumeState state;             // pieces > 0: where the read starts
+  uint64_t watch_at = 0;            // the reader's last SplitOffset `at`
   // Guarded by SplitRead::mu_.
   bool running = true;
   Piece* landed_on = nullptr;  // the piece that starts where this one ended
   uint64_t end_crc = 0;        // Crc64 of [start, landed_on->start)
   // Written by the reading thread before `running` turns false.
-  bool sound = false;          // read to the trailer or landed
+  bool sound = false;  // read to the trailer or landed
   RdbSummary summary;
   uint64_t trailing_bytes = 0;
   uint64_t bytes_read = 0;
@@ -652,8 +652,7 @@ RdbVerifyReport VerifyRdb(ChunkSource* source, const RdbVerifyOptions& options) 
     const RdbSummary& last = piece->summary;
     // The CRC covers bytes [0, eof_offset], the EOF opcode included (the
     // one-thread read reports it before RDB v5 too, where there is no trailer).
-    const uint64_t whole =
-        Crc64Combine(crc, last.crc_computed, last.eof_offset + 1 - piece->start);
+    const uint64_t whole = Crc64Combine(crc, last.crc_computed, last.eof_offset + 1 - piece->start);
     const std::optional<CrcStatus> crc_status = ChainCrc(last, whole);
     if (!crc_status.has_value()) break;
     visitor.Absorb(piece->visitor);
@@ -688,8 +687,8 @@ RdbVerifyReport VerifyRdb(ChunkSource* source, const RdbVerifyOptions& options) 
   read_options.split = nullptr;
   read_options.resume = &resume;
   Status skipped = rest.Skip(piece->start - reopen_at);
-  Result<RdbSummary> tail = skipped.ok() ? RdbReader(&rest, read_options).Read(&visitor)
-                                         : Result<RdbSummary>(skipped);
+  Result<RdbSummary> tail =
+      skipped.ok() ? RdbReader(&rest, read_options).Read(&visitor) : Result<RdbSummary>(skipped);
   FinishReport(tail, &rest, enterprise, &visitor, &report);
   return report;
 }
