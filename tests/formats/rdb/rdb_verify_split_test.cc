@@ -265,7 +265,7 @@ TEST_P(RdbVerifySplitTest, ZeroPaddedValuesStillGiveARecordStart) {
   }
   const std::string bytes = testing::Frame("REDIS0010", body, true);
   const uint64_t mid = bytes.size() / 2;
-  EXPECT_EQ(CheckScanRange(bytes, GetParam(), mid, mid + 300), 300);
+  EXPECT_EQ(CheckScanRange(bytes, GetParam(), mid, mid + 150), 150);
 }
 
 TEST_P(RdbVerifySplitTest, OrderSensitiveRecordsInTheBackHalfAreReadByTheFirstThread) {
