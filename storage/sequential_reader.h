@@ -14,8 +14,8 @@
 // O_DIRECT falls back to buffered reads when the file system rejects it
 // (EINVAL at open or at the first read: tmpfs, some overlay file systems).
 //
-// Open with start_offset > 0 streams the file from that offset on (a second
-// thread reading the back half of one file); the stream's size() is then
+// Open with start_offset > 0 streams the file from that offset on (another
+// thread reading a later piece of one file); the stream's size() is then
 // what follows the offset. REQUIRES: start_offset is a multiple of the
 // file's direct I/O alignment (any multiple of 1 MiB is) and <= its size.
 //

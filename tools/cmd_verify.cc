@@ -281,7 +281,7 @@ nlohmann::json ToJson(const FileResult& r, bool deep, const std::string& backend
   j["trailing_bytes"] = rep.trailing_bytes;
   j["bytes"] = r.is_aof ? AofBytes(r.aof) : rep.bytes_read;
   j["seconds"] = r.seconds;
-  // Where the second thread's half began when an RDB file was read by two.
+  // Where the second piece began when an RDB file was read by several threads.
   j["split_at"] = !r.is_aof && rep.split_at.has_value() ? nlohmann::json(*rep.split_at) : nullptr;
   j["pieces"] = r.format == "rdb" ? rep.pieces : 0;
   j["warnings"] = r.is_aof ? r.aof.warnings : rep.warnings;

@@ -23,8 +23,8 @@ uint64_t Crc64Table(uint64_t crc, ByteSpan bytes);
 
 // The CRC-64 of A followed by B, from crc_a = Crc64(0, A), crc_b = Crc64(0, B)
 // and B's length, without reading either (recover's fragment assembly joins
-// record bytes whose CRC is known; verify checksums the halves of one file
-// on two threads). O(log len_b): the register is advanced
+// record bytes whose CRC is known; verify checksums the pieces of one file
+// read on several threads). O(log len_b): the register is advanced
 // over len_b zero bytes by 64x64 GF(2) matrices for each set bit of len_b
 // (precomputed once for every power of two), as zlib's crc32_combine does.
 uint64_t Crc64Combine(uint64_t crc_a, uint64_t crc_b, uint64_t len_b);

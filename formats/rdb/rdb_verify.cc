@@ -19,17 +19,18 @@ bool IsCollection(uint8_t type) {
          type != kTypeGcra;
 }
 
-// A back-half read (rdb_verify.h) refuses the records whose effect depends
-// on what came before them in the file (AUX fields change the producer
-// clues and the producer string; FUNCTION_PRE_GA adds an ordered warning;
-// Enterprise and Valkey records): the first read then reads on instead.
-Status NotInBackHalf(std::string_view what) {
-  return Status::InvalidArgument(std::string(what) + " record: not read by a back-half read");
+// A read of a later piece (rdb_verify.h) refuses the records whose effect
+// depends on what came before them in the file (AUX fields change the
+// producer clues and the producer string; FUNCTION_PRE_GA adds an ordered
+// warning; Enterprise and Valkey records): the piece is then read again
+// with the whole file's state, or the reader before it reads on.
+Status NotInLaterPiece(std::string_view what) {
+  return Status::InvalidArgument(std::string(what) + " record: not read by a later piece's read");
 }
 
 class VerifyVisitor final : public RdbVisitor {
  public:
-  // `stop` (back-half reads only, else null): when it becomes true the read
+  // `stop` (later pieces' reads only, else null): when it becomes true the read
   // ends at the next key with an error (its result is no longer wanted).
   // `progress` (split reads, else null): the last key record's offset is
   // stored there (relaxed), for choosing which piece to split next.
@@ -43,7 +44,7 @@ class VerifyVisitor final : public RdbVisitor {
     return Status();
   }
   Status OnAux(std::string_view key, std::string_view value) override {
-    if (stop_ != nullptr) return NotInBackHalf("AUX");
+    if (stop_ != nullptr) return NotInLaterPiece("AUX");
     if (key == "valkey-ver") {
       report_->producer = "valkey " + std::string(value);
     } else if (key == "redis-ver" && report_->producer.rfind("valkey", 0) != 0) {
@@ -56,7 +57,7 @@ class VerifyVisitor final : public RdbVisitor {
     return Status();
   }
   Status OnFunctionPreGa(std::string_view name, std::string_view) override {
-    if (stop_ != nullptr) return NotInBackHalf("FUNCTION_PRE_GA");
+    if (stop_ != nullptr) return NotInLaterPiece("FUNCTION_PRE_GA");
     ++report_->functions;
     Warn("FUNCTION_PRE_GA record (Redis 7.0 RC format, refused by GA Redis): " +
          std::string(name));
@@ -67,10 +68,10 @@ class VerifyVisitor final : public RdbVisitor {
     return Status();
   }
   Status OnEnterpriseOpcode(uint8_t, uint64_t) override {
-    return stop_ != nullptr ? NotInBackHalf("Redis Enterprise") : Status();
+    return stop_ != nullptr ? NotInLaterPiece("Redis Enterprise") : Status();
   }
   Status OnSlotImport(std::string_view) override {
-    return stop_ != nullptr ? NotInBackHalf("SLOT_IMPORT") : Status();
+    return stop_ != nullptr ? NotInLaterPiece("SLOT_IMPORT") : Status();
   }
   Status OnEntryStart(const RdbEntry&) override {
     elements_ = 0;
@@ -82,7 +83,7 @@ class VerifyVisitor final : public RdbVisitor {
   }
   Status OnEntry(const RdbEntry& e) override {
     if (stop_ != nullptr && stop_->load(std::memory_order_relaxed)) {
-      return Status::InvalidArgument("back-half read stopped");
+      return Status::InvalidArgument("piece read stopped");
     }
     if (progress_ != nullptr) progress_->store(e.record_offset, std::memory_order_relaxed);
     ++report_->keys;
@@ -97,7 +98,7 @@ class VerifyVisitor final : public RdbVisitor {
     }
     return Status();
   }
-  // Adds a back half's counts (before Finish).
+  // Adds a later piece's counts (before Finish).
   void Absorb(const VerifyVisitor& back) {
     for (size_t type = 0; type < keys_per_type_byte_.size(); ++type) {
       keys_per_type_byte_[type] += back.keys_per_type_byte_[type];
@@ -135,7 +136,7 @@ class VerifyVisitor final : public RdbVisitor {
   std::set<std::string> modules_;
 };
 
-// Resync: where a back-half read may start. A candidate is a byte that can
+// Resync: where a later piece's read may start. A candidate is a byte that can
 // start a key's record (a type byte, a key prefix opcode, SELECTDB or
 // RESIZEDB) from which kTrialKeys key records read soundly (deep mode: every
 // element decoded) within the window, or the rest of the file up to its
@@ -154,12 +155,12 @@ constexpr size_t kWindowBytes = 1 << 20;  // bytes a trial may read
 
 class TrialVisitor final : public RdbVisitor {
  public:
-  Status OnAux(std::string_view, std::string_view) override { return NotInBackHalf("AUX"); }
+  Status OnAux(std::string_view, std::string_view) override { return NotInLaterPiece("AUX"); }
   Status OnFunctionPreGa(std::string_view, std::string_view) override {
-    return NotInBackHalf("FUNCTION_PRE_GA");
+    return NotInLaterPiece("FUNCTION_PRE_GA");
   }
-  Status OnEnterpriseOpcode(uint8_t, uint64_t) override { return NotInBackHalf("Enterprise"); }
-  Status OnSlotImport(std::string_view) override { return NotInBackHalf("SLOT_IMPORT"); }
+  Status OnEnterpriseOpcode(uint8_t, uint64_t) override { return NotInLaterPiece("Enterprise"); }
+  Status OnSlotImport(std::string_view) override { return NotInLaterPiece("SLOT_IMPORT"); }
   Status OnEntry(const RdbEntry& e) override {
     if (e.key.empty()) return Status::InvalidArgument("empty key: not a resync point");
     if (++keys_ < kTrialKeys) return Status();

@@ -59,6 +59,9 @@ TEST(VerifyCliTest, JsonObjectHasTheDocumentedFields) {
   EXPECT_TRUE(j["error"].is_null());
   EXPECT_TRUE(j["backend"] == "uring" || j["backend"] == "pread") << j["backend"];
   EXPECT_EQ(j["deep"], false);
+  // Under 64 MiB: one thread reads the whole file, in one piece.
+  EXPECT_TRUE(j["split_at"].is_null());
+  EXPECT_EQ(j["pieces"], 1);
 }
 
 TEST(VerifyCliTest, DeepFindsTheBrokenZiplistWithOffsetAndKey) {
