@@ -25,7 +25,8 @@ mkdir -p build-fuzz/artifacts build-fuzz/seeds
 
 # Copies corpus files into build-fuzz/seeds/<target>/. Targets whose first
 # input byte is a control byte (chunk size) get a 0 byte prepended.
-# corpus_seeds <target> <prefix-byte: yes|no> <find name patterns...>
+# corpus_seeds <target> <prefix: yes (a zero chunk byte) | two (that, then control byte
+# 0x82: 4 threads, raw, first split at the middle) | no> <find name patterns...>
 corpus_seeds() {
   local target="$1" prefix="$2"
   shift 2
@@ -37,6 +38,8 @@ corpus_seeds() {
     i=$((i + 1))
     if [ "$prefix" = yes ]; then
       { printf '\0'; cat "$f"; } >"$dir/corpus-$i"
+    elif [ "$prefix" = two ]; then
+      { printf '\0\202'; cat "$f"; } >"$dir/corpus-$i"
     else
       cp "$f" "$dir/corpus-$i"
     fi
@@ -45,6 +48,7 @@ corpus_seeds() {
 corpus_seeds fuzz_rdb_raw yes -name '*.rdb'
 corpus_seeds fuzz_rdb_deep yes -name '*.rdb'
 corpus_seeds fuzz_rdb_enterprise yes -name '*.rdb'
+corpus_seeds fuzz_rdb_verify_split two -name '*.rdb'
 corpus_seeds fuzz_aof yes -name '*.aof' -o -name '*.resp'
 corpus_seeds fuzz_resp yes -name '*.aof' -o -name '*.resp'
 corpus_seeds fuzz_aof_manifest no -name '*.manifest'

@@ -44,6 +44,7 @@ void RegisterTarget(const char* name, TargetFn fn) { Registry()[name] = fn; }
 #include "tests/fuzz/fuzz_rdb_enterprise.cc"
 #include "tests/fuzz/fuzz_rdb_raw.cc"
 #include "tests/fuzz/fuzz_rdb_value.cc"
+#include "tests/fuzz/fuzz_rdb_verify_split.cc"
 #include "tests/fuzz/fuzz_recovery_spec.cc"
 #include "tests/fuzz/fuzz_resp.cc"
 #include "tests/fuzz/fuzz_volume_report.cc"
