@@ -267,6 +267,16 @@ int Run(const CheckArgs& args, const CommandEnv& env) {
   if (!text.ok()) return ReportError("check", text.status());
   auto plan = PlanFromJson(*text, args.plan_path);
   if (!plan.ok()) return ReportError("check", plan.status());
+  if (plan->standalone()) {
+    // Every comparison below reads cluster state (CLUSTER MYID, NODES, INFO);
+    // without this a standalone node failed at CLUSTER MYID with a hint to
+    // enable cluster mode, which is the wrong advice for this plan.
+    return ReportError("check", Status::NotSupported(
+                                    args.plan_path +
+                                    ": a standalone plan: check compares a Redis Cluster with its "
+                                    "plan (compare a standalone node's INFO keyspace and DEBUG "
+                                    "DIGEST with recover's report by hand)"));
+  }
   std::vector<ExpectedKeys> expected;
   nlohmann::json report_json;
   if (!args.report_path.empty()) {

@@ -172,6 +172,11 @@ TEST_F(PlanFileCliTest, TheTargetShapeIsRecordedAndChecked) {
   ASSERT_EQ(standalone["nodes"].size(), 2u);
   EXPECT_EQ(standalone["nodes"][0]["slot_count"], 16384);
   EXPECT_NE(standalone["fingerprint"], plan_["fingerprint"]);
+  // check compares clusters only: a standalone plan is refused before any
+  // node is contacted (exit 3, not an unreachable node's 2), saying why.
+  const CliRun check = RunShardkit({"check", "--plan", dir_.File("s.json"), "--wait", "0"});
+  EXPECT_EQ(check.exit_code, 3) << check.err;
+  EXPECT_NE(check.err.find("a standalone plan"), std::string::npos) << check.err;
 
   EXPECT_EQ(RunShardkit({"plan", "--standalone", "--nodes", "2", kVolume}).exit_code, 2);
   EXPECT_EQ(RunShardkit({"plan", "--allow-missing-shards", kVolume}).exit_code, 2)
