@@ -446,9 +446,13 @@ bool SplitRead::SplitAndRead() {
     auto it = live_.upper_bound(start);
     if (it == live_.begin()) return true;
     Piece* owner = std::prev(it)->second;  // the kept piece `start` falls in
-    if (owner->start == start || !owner->running ||
+    // Too late (the owner ended, landed on the piece after it, or read past
+    // `start`), or already a piece there: choose again. A piece put in an
+    // ended owner's range would be read for nothing, and its reader could
+    // discard the kept piece after it.
+    if (owner->start == start || !owner->running || owner->landed_on != nullptr ||
         owner->progress.load(std::memory_order_relaxed) >= start) {
-      return true;  // too late, or already a piece there: choose again
+      return true;
     }
     Piece* next = SuccessorLocked(owner);
     piece = NewPiece(start);
