@@ -391,12 +391,18 @@ bool SplitRead::SplitAndRead() {
   uint64_t target = 0;
   bool first_split = false;
   {
-    std::lock_guard<std::mutex> lock(mu_);
+    std::unique_lock<std::mutex> lock(mu_);
     if (stop_all_.load(std::memory_order_relaxed)) return false;
     if (first_split_pending_ && !first_split_taken_) {
       first_split_taken_ = first_split = true;
       target = first_target_;
     } else {
+      // The other helpers wait for the first split: until it is known,
+      // piece 0 is the whole file and each of them would pick its middle.
+      first_split_resolved_.wait(lock, [this] {
+        return !first_split_pending_ || stop_all_.load(std::memory_order_relaxed);
+      });
+      if (stop_all_.load(std::memory_order_relaxed)) return false;
       // The running kept piece with the most bytes left before the next one.
       uint64_t best_left = 0;
       uint64_t best_from = 0;
@@ -509,22 +515,21 @@ void SplitRead::FinishFirst(bool landed) {
   }
   if (landed) {
     HelpLoop();
+    for (std::thread& helper : helpers_) helper.join();
+    helpers_.clear();
   } else {
-    stop_all_.store(true, std::memory_order_relaxed);
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& piece : pieces_) piece->stop.store(true, std::memory_order_relaxed);
+    StopAndJoin();
   }
-  for (std::thread& helper : helpers_) helper.join();
-  helpers_.clear();
 }
 
 void SplitRead::StopAndJoin() {
   if (helpers_.empty()) return;
-  stop_all_.store(true, std::memory_order_relaxed);
   {
     std::lock_guard<std::mutex> lock(mu_);
+    stop_all_.store(true, std::memory_order_relaxed);
     for (auto& piece : pieces_) piece->stop.store(true, std::memory_order_relaxed);
   }
+  first_split_resolved_.notify_all();  // helpers waiting for the first split
   for (std::thread& helper : helpers_) helper.join();
   helpers_.clear();
 }
