@@ -1,9 +1,13 @@
 #include "loader/discovery.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <atomic>
+#include <map>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "loader/aof_source.h"
 #include "loader/ccs_grouping.h"
@@ -411,6 +415,20 @@ void GroupEnterpriseCopies(const Discovery& d, std::vector<ShardDecision>* out) 
 
 Result<Discovery> ListVolumes(const std::vector<std::string>& dirs) {
   if (dirs.empty()) return Status::InvalidArgument("no volume directories given");
+  // One volume named twice (`plan V V`, or V and V/) would be read twice and
+  // judged as two copies of itself (or refused as two databases sharing
+  // slots, which misleads): name the repeat instead. Paths that cannot be
+  // stat'ed are left to LoadVolume's error.
+  std::map<std::pair<dev_t, ino_t>, std::string> seen;
+  for (const std::string& dir : dirs) {
+    struct stat st;
+    if (::stat(dir.c_str(), &st) != 0) continue;
+    auto [it, fresh] = seen.emplace(std::make_pair(st.st_dev, st.st_ino), dir);
+    if (!fresh) {
+      return Status::InvalidArgument("volume " + dir + " is given twice (also as " + it->second +
+                                     "): name each old volume once");
+    }
+  }
   Discovery out;
   for (const std::string& dir : dirs) {
     SK_ASSIGN_OR_RETURN(std::optional<EnterpriseVolume> ent, ScanEnterprisePath(dir));

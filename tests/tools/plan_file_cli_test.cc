@@ -179,6 +179,11 @@ TEST_F(PlanFileCliTest, TheTargetShapeIsRecordedAndChecked) {
   EXPECT_NE(check.err.find("a standalone plan"), std::string::npos) << check.err;
 
   EXPECT_EQ(RunShardkit({"plan", "--standalone", "--nodes", "2", kVolume}).exit_code, 2);
+  // One volume named twice, however spelled, is refused by name.
+  const CliRun twice =
+      RunShardkit({"plan", "--allow-missing-shards", "--nodes", "1", kVolume, kVolume + "/."});
+  EXPECT_EQ(twice.exit_code, 2) << twice.err;
+  EXPECT_NE(twice.err.find("is given twice"), std::string::npos) << twice.err;
   EXPECT_EQ(RunShardkit({"plan", "--allow-missing-shards", kVolume}).exit_code, 2)
       << "neither --nodes nor --standalone";
 
