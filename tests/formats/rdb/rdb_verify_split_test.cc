@@ -293,6 +293,18 @@ TEST_P(RdbVerifySplitTest, CrcAbsentDisabledAndTrailingBytes) {
   }
 }
 
+// `clean` with one or two bytes changed after the magic; every tenth round
+// also cut somewhere in its second half.
+std::string Damaged(const std::string& clean, std::mt19937_64& rng, int round) {
+  std::string bytes = clean;
+  const int changes = 1 + static_cast<int>(rng() % 2);
+  for (int c = 0; c < changes; ++c) {
+    bytes[9 + rng() % (bytes.size() - 9)] = static_cast<char>(rng() % 256);
+  }
+  if (round % 10 == 0) bytes.resize(bytes.size() / 2 + rng() % (bytes.size() / 2));
+  return bytes;
+}
+
 // One or two changed bytes anywhere (most in values: a CRC mismatch the
 // first read must report; some in lengths and type bytes: damage in either
 // half): the same first error, offset and message as one thread.
@@ -302,12 +314,7 @@ TEST_P(RdbVerifySplitTest, DamageInEitherHalfGivesTheOneThreadError) {
   std::mt19937_64 rng(seed);
   int corrupt = 0;
   for (int round = 0; round < 150; ++round) {
-    std::string bytes = clean;
-    const int changes = 1 + static_cast<int>(rng() % 2);
-    for (int c = 0; c < changes; ++c) {
-      bytes[9 + rng() % (bytes.size() - 9)] = static_cast<char>(rng() % 256);
-    }
-    if (round % 10 == 0) bytes.resize(bytes.size() / 2 + rng() % (bytes.size() / 2));
+    const std::string bytes = Damaged(clean, rng, round);
     const RdbVerifyReport want = VerifyOneThread(bytes, GetParam());
     if (!want.ok) ++corrupt;
     const uint64_t scan = bytes.size() / 2 - 200 + rng() % 400;
@@ -358,12 +365,7 @@ TEST_P(RdbVerifySplitTest, DamageInAnyOfManyPiecesGivesTheOneThreadError) {
   std::mt19937_64 rng(seed);
   int corrupt = 0;
   for (int round = 0; round < 120; ++round) {
-    std::string bytes = clean;
-    const int changes = 1 + static_cast<int>(rng() % 2);
-    for (int c = 0; c < changes; ++c) {
-      bytes[9 + rng() % (bytes.size() - 9)] = static_cast<char>(rng() % 256);
-    }
-    if (round % 10 == 0) bytes.resize(bytes.size() / 2 + rng() % (bytes.size() / 2));
+    const std::string bytes = Damaged(clean, rng, round);
     const RdbVerifyReport want = VerifyOneThread(bytes, GetParam());
     if (!want.ok) ++corrupt;
     const int threads = 2 + static_cast<int>(rng() % 3);
