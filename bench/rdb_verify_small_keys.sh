@@ -72,36 +72,7 @@ declare -A label=(
 # fio's inner time against verify's inner time is the like-for-like ratio;
 # fio's inner time against verify's wall time (the figure quoted before
 # 2026-12-07 18:00) counts verify's process start-up against it alone.
-# The page cache is dropped before every run so that no tool finds the data
-# file cached (shardkit and fio read it with O_DIRECT, which bypasses the
-# cache anyway; redis-check-rdb reads through it). The tool's own binary and
-# libraries are then read back in before the clock starts: otherwise each
-# run pays for faulting its program in from disk mid-run, which is not what
-# is being compared (it added up to 0.1 s to a 0.2 s verify).
-warm_program() {  # warm_program [nice -n N] PROGRAM ...
-  local prog
-  if [ "$1" = nice ]; then prog=$4; else prog=$1; fi
-  prog=$(command -v "$prog")
-  cat "$prog" $(ldd "$prog" 2>/dev/null | awk '$3 ~ /^\// {print $3}') >/dev/null
-}
-timed() {  # timed OUT_JSON CMD... -> "<wall> <user> <sys>"; CMD's stdout to OUT_JSON
-  local out_json=$1 t rc
-  shift
-  drop_caches
-  warm_program "$@"
-  t=$(mktemp)
-  set +e
-  /usr/bin/time -f '%e %U %S' -o "$t" "$@" >"$out_json" 2>/dev/null
-  rc=$?
-  set -e
-  if [ "$rc" -ne 0 ]; then
-    echo "command failed (exit $rc): $*" >&2
-    rm -f "$t"
-    return 1
-  fi
-  tail -1 "$t"
-  rm -f "$t"
-}
+
 # fio_busyN: fio while N shell loops spin beside it (nice 19, any CPU). On
 # this project's cloud VM the disk path itself needs CPU that the guest's
 # busy vCPUs take away (a spinner on the *other* vCPU slowed fio by ~20%),
@@ -128,11 +99,11 @@ run_tool() {  # prints "<wall> <user> <sys> <inner>"
       spin_start "${1#fio_busy}"
       run_tool fio
       spin_stop ;;
-    fio) times=$(timed "$j" nice -n "$NICE" fio --name=seqread --filename="$RDB" --rw=read \
+    fio) times=$(time_once_to "$j" nice -n "$NICE" fio --name=seqread --filename="$RDB" --rw=read \
         --bs=1M --iodepth=32 --ioengine=io_uring --direct=1 --readonly --size="$size" \
         --output-format=json)
       echo "$times $(python3 -c 'import json,sys; r=json.load(open(sys.argv[1]))["jobs"][0]["read"]; print("%.3f" % (r["io_bytes"]/r["bw_bytes"]))' "$j")" ;;
-    check) times=$(timed "$j" nice -n "$NICE" redis-check-rdb "$RDB")
+    check) times=$(time_once_to "$j" nice -n "$NICE" redis-check-rdb "$RDB")
       echo "$times ${times%% *}" ;;
     *)
       local flags=()
@@ -141,7 +112,7 @@ run_tool() {  # prints "<wall> <user> <sys> <inner>"
         deep1) flags=(--deep --threads 1) ;;
         deep2) flags=(--deep) ;;
       esac
-      times=$(timed "$j" nice -n "$NICE" "$SHARDKIT" verify --json "${flags[@]}" "$RDB")
+      times=$(time_once_to "$j" nice -n "$NICE" "$SHARDKIT" verify --json "${flags[@]}" "$RDB")
       echo "$times $(python3 -c 'import json,sys; print("%.3f" % json.load(open(sys.argv[1]))["seconds"])' "$j")" ;;
   esac
   rm -f "$j"
